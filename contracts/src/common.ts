@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+export const uuidSchema = z.uuid();
+export const idParams = z.object({ id: z.uuid() });
+export const timestamp = z.string().describe('ISO 8601 timestamp in UTC');
+
+/** `limit` (default 50, max 200) and an opaque `cursor`. */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
+});
+export type PageQuery = z.infer<typeof pageQuery>;
+
+export const nextCursor = z.string().nullable();

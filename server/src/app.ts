@@ -1,0 +1,83 @@
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import type { AppContext, AppDeps } from './context.js';
+import { healthRoutes } from './features/health/health.routes.js';
+import { featureRoutes } from './features/registry.js';
+import { createMemoryBus, createRedisBus } from './lib/event-bus.js';
+import { Lifecycle } from './lib/lifecycle.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { genRequestId, registerRequestLogging } from './plugins/request-logging.js';
+import { createServices } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+/** `/api/v1/...` is the portal's prefix for the same routes. */
+function rewriteUrl(req: { url?: string }): string {
+  const url = req.url ?? '/';
+  return url === '/api/v1' || url.startsWith('/api/v1/') || url.startsWith('/api/v1?') ? url.slice(4) : url;
+}
+
+/** Builds the whole HTTP app without listening: main.ts listens, tests call `inject`. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const redis = deps.redis ?? null;
+  const bus = deps.bus ?? (redis ? createRedisBus(redis, deps.logger) : createMemoryBus());
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    genReqId: genRequestId,
+    requestIdLogLabel: 'request_id',
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    rewriteUrl,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const lifecycle = new Lifecycle();
+  const services = createServices({ config, db: deps.database.db, redis, bus, logger: deps.logger, lifecycle });
+  const ctx: AppContext = {
+    config,
+    db: deps.database.db,
+    database: deps.database,
+    redis,
+    bus,
+    logger: deps.logger,
+    services,
+    lifecycle,
+    state: { ready: false, startedAt: Date.now() },
+  };
+  app.decorate('ctx', ctx);
+
+  registerErrorHandler(app);
+  registerRequestLogging(app);
+  registerAuth(app, config, services.auth);
+  await registerOpenApi(app);
+  if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
+  await app.register(rateLimit, {
+    global: false,
+    ...(redis ? { redis, nameSpace: 'ratelimit:', skipOnError: true } : {}),
+  });
+
+  await app.register(healthRoutes, ctx);
+  await app.register(
+    async (v1) => {
+      for (const routes of featureRoutes) await routes(v1, ctx);
+    },
+    { prefix: '/v1' },
+  );
+  app.addHook('onClose', async () => {
+    await lifecycle.stop();
+    await bus.close();
+  });
+  return app;
+}

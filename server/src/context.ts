@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Config } from './config.js';
+import type { Database, Db } from './db/client.js';
+import type { EventBus } from './lib/event-bus.js';
+import type { Lifecycle } from './lib/lifecycle.js';
+import type { Services } from './services.js';
+
+/** What buildApp needs from outside: main.ts makes the real ones, tests make their own. */
+export interface AppDeps {
+  database: Database;
+  logger: Logger;
+  /** Present when REDIS_URL is set. */
+  redis?: Redis | null;
+  bus?: EventBus;
+}
+
+/** Everything a feature's routes receive. */
+export interface AppContext {
+  config: Config;
+  db: Db;
+  database: Database;
+  redis: Redis | null;
+  bus: EventBus;
+  logger: Logger;
+  services: Services;
+  lifecycle: Lifecycle;
+  state: { ready: boolean; startedAt: number };
+}

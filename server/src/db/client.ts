@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+/** The one database type every repository takes: the same on PGlite and node-postgres. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Run raw SQL on one dedicated connection (advisory locks must hold on a single session). */
+  withConnection<T>(fn: (query: (sql: string) => Promise<unknown>) => Promise<T>): Promise<T>;
+  /** Apply the migrations in `folder` (callers hold the migration lock). */
+  migrate(folder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const drizzleOptions = { schema, casing: 'snake_case' } as const;
+
+export function fromPglite(client: PGlite): Database {
+  const db = drizzlePglite({ client, ...drizzleOptions });
+  return {
+    db,
+    kind: 'pglite',
+    // PGlite has one connection: it is always "the same session".
+    withConnection: (fn) => fn((text) => client.exec(text)),
+    migrate: (migrationsFolder) => migratePglite(db, { migrationsFolder }),
+    close: () => client.close(),
+  };
+}
+
+export function fromPool(pool: pg.Pool): Database {
+  const db = drizzlePg({ client: pool, ...drizzleOptions });
+  return {
+    db,
+    kind: 'postgres',
+    async withConnection(fn) {
+      const conn = await pool.connect();
+      try {
+        return await fn((text) => conn.query(text));
+      } finally {
+        conn.release();
+      }
+    },
+    migrate: (migrationsFolder) => migratePg(db, { migrationsFolder }),
+    close: () => pool.end(),
+  };
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  /** PGlite data directory, used when no URL is given. */
+  dataDir: string;
+  poolSize?: number;
+}
+
+/** PostgreSQL when a URL is given, else PGlite on disk. */
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 20,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+    });
+    // A pool error (server restart) must never crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    return fromPool(pool);
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const client = await PGlite.create(opts.dataDir);
+  return fromPglite(client);
+}

@@ -1,0 +1,71 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { users } from './accounts.js';
+import { createdAt, id, updatedAt } from './columns.js';
+import { modelConfigs } from './providers.js';
+
+export const chats = pgTable(
+  'chats',
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text(),
+    modelConfigId: uuid().references(() => modelConfigs.id, { onDelete: 'set null' }),
+    messageCount: integer().notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  // Keyset pagination of "newest activity first" reads this index only.
+  (t) => [index('chats_user_activity_idx').on(t.userId, t.updatedAt.desc(), t.id.desc())],
+);
+
+/** Free-form facts about an answer: provider, model, latency_ms, ttft_ms, tokens, cached, finish_reason, error, failover. */
+export type MessageMetadata = Record<string, unknown>;
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    chatId: uuid()
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text({ enum: ['system', 'user', 'assistant'] }).notNull(),
+    content: text().notNull().default(''),
+    status: text({ enum: ['streaming', 'completed', 'failed', 'aborted'] })
+      .notNull()
+      .default('completed'),
+    metadata: jsonb().$type<MessageMetadata>().notNull().default({}),
+    rating: text({ enum: ['up', 'down'] }),
+    pinned: boolean().notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('messages_chat_idx').on(t.chatId, t.createdAt, t.id),
+    index('messages_pinned_idx').on(t.userId, t.createdAt.desc()).where(sql`${t.pinned}`),
+    index('messages_streaming_idx').on(t.updatedAt).where(sql`${t.status} = 'streaming'`),
+    index('messages_fts_idx').using('gin', sql`to_tsvector('english', ${t.content})`),
+    index('messages_user_idx').on(t.userId),
+  ],
+);
+
+export const templates = pgTable(
+  'templates',
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    description: text().notNull().default(''),
+    content: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('templates_user_idx').on(t.userId, t.createdAt)],
+);

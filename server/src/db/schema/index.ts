@@ -1,0 +1,4 @@
+export * from './accounts.js';
+export * from './chats.js';
+export * from './operations.js';
+export * from './providers.js';

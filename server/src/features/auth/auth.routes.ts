@@ -1,0 +1,82 @@
+import { authTokens, loginBody, refreshBody, registerBody, userProfile } from '@pocketllm/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { principalOf } from '../../plugins/auth.js';
+import type { ClientInfo } from './auth.service.js';
+
+const clientOf = (req: FastifyRequest): ClientInfo => ({
+  userAgent: req.headers['user-agent'] ?? null,
+  ip: req.ip,
+});
+
+export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { auth, users } = ctx.services;
+  const limit = ctx.config.rateLimits.authPerMin;
+  const rateLimited = (key: (req: FastifyRequest) => string) =>
+    app.rateLimit({
+      max: limit,
+      timeWindow: 60_000,
+      keyGenerator: key,
+      errorResponseBuilder: (_req, c) =>
+        new AppError('rate_limited', `Too many attempts; try again in ${Math.ceil(c.ttl / 1000)} s`, {
+          headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
+        }),
+    });
+  const emailOf = (req: FastifyRequest) => {
+    const body = req.body;
+    return body && typeof body === 'object' && 'email' in body ? String(body.email) : '';
+  };
+  // Per IP and per email: a botnet guessing one account and one host guessing many are both slowed.
+  const authLimits = [rateLimited((req) => `auth-ip:${req.ip}`), rateLimited((req) => `auth-email:${emailOf(req)}`)];
+  const tags = ['auth'];
+
+  r.post(
+    '/auth/register',
+    {
+      config: { public: true },
+      preHandler: authLimits,
+      schema: { tags, summary: 'Create an account', body: registerBody, response: { 201: authTokens } },
+    },
+    async (req, reply) => reply.code(201).send(await auth.register(req.body, clientOf(req))),
+  );
+
+  r.post(
+    '/auth/login',
+    {
+      config: { public: true },
+      preHandler: authLimits,
+      schema: { tags, summary: 'Sign in', body: loginBody, response: { 200: authTokens } },
+    },
+    async (req) => auth.login(req.body, clientOf(req)),
+  );
+
+  r.post(
+    '/auth/refresh',
+    {
+      config: { public: true },
+      preHandler: [rateLimited((req) => `auth-refresh:${req.ip}`)],
+      schema: { tags, summary: 'Rotate a refresh token', body: refreshBody, response: { 200: authTokens } },
+    },
+    async (req) => auth.refresh(req.body.refresh_token),
+  );
+
+  r.post(
+    '/auth/logout',
+    { schema: { tags, summary: 'End this login session at once', response: { 204: z.null() } } },
+    async (req, reply) => {
+      const { sessionId } = principalOf(req);
+      if (sessionId) await auth.revokeSession(sessionId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/auth/me',
+    { schema: { tags, summary: "The caller's full profile", response: { 200: userProfile } } },
+    async (req) => users.getMe(principalOf(req).userId),
+  );
+}

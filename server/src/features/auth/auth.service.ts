@@ -1,0 +1,204 @@
+import { hash, verify } from '@node-rs/argon2';
+import type { AuthTokens } from '@pocketllm/contracts';
+import { LRUCache } from 'lru-cache';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { AppError } from '../../errors.js';
+import { hashToken, randomToken } from '../../lib/crypto.js';
+import type { EventBus } from '../../lib/event-bus.js';
+import type { InvitesService } from '../invites/invites.service.js';
+import { toUserProfile } from '../users/user-profile.js';
+import * as repo from './auth.repository.js';
+import { AccessTokens } from './tokens.js';
+
+export interface Principal {
+  userId: string;
+  sessionId: string | null;
+  role: 'user' | 'admin';
+}
+
+export interface ClientInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+// 2 = Algorithm.Argon2id (a const enum, which isolated modules cannot read).
+const ARGON = { algorithm: 2 } as const;
+// Verified against when the email is unknown, so both failures cost the same time.
+const DUMMY_HASH = await hash('not-a-real-password', ARGON);
+
+export const hashPassword = (password: string) => hash(password, ARGON);
+export const verifyPassword = (passwordHash: string, password: string) =>
+  verify(passwordHash, password).catch(() => false);
+
+/** Sessions and users changed elsewhere (logout, disable, role) reach every instance on this channel. */
+export const AUTH_INVALIDATE = 'auth.invalidate';
+export const LOCAL_USER_EMAIL = 'local@pocketllm.local';
+
+export function createAuthService(deps: { db: Db; config: Config; bus: EventBus; invites: InvitesService }) {
+  const { db, config, bus, invites } = deps;
+  const tokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlS);
+  // Checking the session on every request is one indexed join; caching it keeps auth off the database.
+  const principals = new LRUCache<string, Omit<Principal, 'sessionId'> & { disabled: boolean }>({
+    max: 50_000,
+    ttl: 60_000,
+  });
+  let localUser: Principal | null = null;
+
+  bus.subscribe(AUTH_INVALIDATE, (msg) => {
+    if (typeof msg.sessionId === 'string') principals.delete(msg.sessionId);
+    if (typeof msg.userId === 'string') {
+      for (const [sid, p] of principals.entries()) if (p.userId === msg.userId) principals.delete(sid);
+    }
+  });
+
+  async function issueTokens(user: repo.UserRow, sessionId: string, tx: Db = db): Promise<AuthTokens> {
+    const refresh = randomToken(32);
+    await repo.insertRefreshToken(tx, sessionId, hashToken(refresh));
+    return {
+      user: toUserProfile(user),
+      access_token: await tokens.sign({ userId: user.id, sessionId }),
+      refresh_token: refresh,
+      token_type: 'Bearer',
+      expires_in: tokens.ttlS,
+    };
+  }
+
+  async function startSession(user: repo.UserRow, client: ClientInfo, tx: Db = db) {
+    const sessionId = await repo.insertSession(tx, {
+      userId: user.id,
+      userAgent: client.userAgent?.slice(0, 500) ?? null,
+      ip: client.ip,
+      expiresAt: new Date(Date.now() + config.refreshTokenTtlS * 1000),
+    });
+    return issueTokens(user, sessionId, tx);
+  }
+
+  return {
+    tokens,
+
+    /**
+     * Creates an account. The first one becomes admin and needs no invite.
+     * @throws email_taken, username_taken, invite_required, invite_invalid
+     */
+    async register(
+      input: { email: string; password: string; full_name?: string; username?: string; invite_code?: string },
+      client: ClientInfo,
+    ): Promise<AuthTokens> {
+      const passwordHash = await hashPassword(input.password);
+      return db.transaction(async (tx) => {
+        await repo.lockRegistrations(tx);
+        if (await repo.findUserByEmail(tx, input.email)) {
+          throw new AppError('email_taken', 'email: an account with this email already exists', {
+            details: { field: 'email' },
+          });
+        }
+        const first = (await repo.countUsers(tx)) === 0;
+        if (!first && config.inviteRequired) {
+          if (!input.invite_code) {
+            throw new AppError('invite_required', 'invite_code: an invite code is required to register', {
+              details: { field: 'invite_code' },
+            });
+          }
+          await invites.consume(tx, input.invite_code);
+        }
+        const user = await repo
+          .insertUser(tx, {
+            email: input.email,
+            passwordHash,
+            fullName: input.full_name ?? null,
+            username: input.username ?? null,
+            role: first ? 'admin' : 'user',
+          })
+          .catch((err: unknown) => {
+            throw isUniqueViolation(err)
+              ? new AppError('username_taken', 'username: this username is taken', { details: { field: 'username' } })
+              : err;
+          });
+        return startSession(user, client, tx);
+      });
+    },
+
+    /** @throws invalid_credentials (same answer for an unknown email and a wrong password), account_disabled */
+    async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthTokens> {
+      const user = await repo.findUserByEmail(db, input.email);
+      const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, input.password);
+      if (!user || !ok) throw new AppError('invalid_credentials', 'Email or password is incorrect');
+      if (user.disabled) throw new AppError('account_disabled', 'This account is disabled');
+      return startSession(user, client);
+    },
+
+    /** Rotates a refresh token. Presenting a used one revokes the whole session. @throws invalid_refresh_token */
+    async refresh(refreshToken: string): Promise<AuthTokens> {
+      const invalid = () => new AppError('invalid_refresh_token', 'Refresh token is invalid or expired');
+      const row = await repo.findRefreshToken(db, hashToken(refreshToken));
+      if (!row || row.revokedAt || row.expiresAt <= new Date()) throw invalid();
+      if (row.usedAt || !(await repo.markRefreshTokenUsed(db, row.id))) {
+        // Reuse means the token leaked (or a client raced itself): end the login everywhere.
+        await this.revokeSession(row.sessionId);
+        throw invalid();
+      }
+      const user = await repo.findUserById(db, row.userId);
+      if (!user || user.disabled) throw invalid();
+      await repo.touchSession(db, row.sessionId);
+      return issueTokens(user, row.sessionId);
+    },
+
+    async revokeSession(sessionId: string) {
+      await repo.revokeSession(db, sessionId);
+      principals.delete(sessionId);
+      bus.publish(AUTH_INVALIDATE, { sessionId });
+    },
+
+    /** Revokes the user's other sessions (all when `keep` is absent) and drops cached principals. */
+    async revokeUserSessions(userId: string, keep?: string) {
+      await repo.revokeUserSessions(db, userId, keep);
+      this.forgetUser(userId);
+    },
+
+    /** Drops cached principals of a user after a role change, a disable or a deletion. */
+    forgetUser(userId: string) {
+      for (const [sid, p] of principals.entries()) if (p.userId === userId) principals.delete(sid);
+      bus.publish(AUTH_INVALIDATE, { userId });
+    },
+
+    /** Resolves a bearer token to its principal. @throws unauthorized, account_disabled */
+    async authenticate(accessToken: string): Promise<Principal> {
+      const claims = await tokens.verify(accessToken);
+      let p = principals.get(claims.sessionId);
+      if (!p) {
+        const row = await repo.findSessionPrincipal(db, claims.sessionId);
+        if (!row || row.userId !== claims.userId) throw new AppError('unauthorized', 'Session has ended');
+        p = row;
+        principals.set(claims.sessionId, p);
+      }
+      if (p.disabled) throw new AppError('account_disabled', 'This account is disabled');
+      return { userId: p.userId, role: p.role, sessionId: claims.sessionId };
+    },
+
+    /** The built-in user that token-less requests act as in single-user mode. */
+    async ensureLocalUser(): Promise<Principal> {
+      if (localUser) return localUser;
+      let user = await repo.findUserByEmail(db, LOCAL_USER_EMAIL);
+      if (!user) {
+        user = await repo.insertUser(db, {
+          email: LOCAL_USER_EMAIL,
+          passwordHash: await hashPassword(randomToken(24)),
+          fullName: 'Local user',
+          role: 'admin',
+        });
+      }
+      localUser = { userId: user.id, role: user.role, sessionId: null };
+      return localUser;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}

@@ -1,0 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { authRoutes } from './auth/auth.routes.js';
+
+type FeatureRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
+
+/** Every feature's routes, mounted under /v1 (and so /api/v1). Add a feature here. */
+export const featureRoutes: FeatureRoutes[] = [authRoutes];

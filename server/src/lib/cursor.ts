@@ -1,0 +1,30 @@
+import { AppError } from '../errors.js';
+
+/** Opaque keyset cursors: base64url JSON of the last row's sort key. */
+export function encodeCursor(parts: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === arity &&
+      parsed.every((p) => typeof p === 'string' || typeof p === 'number')
+    ) {
+      return parsed;
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new AppError('validation_error', 'cursor: invalid cursor', { details: { field: 'cursor' } });
+}
+
+/** Fetches limit+1 rows: the extra row only tells whether there is a next page. */
+export function page<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[]) {
+  const hasMore = rows.length > limit;
+  const items = hasMore ? rows.slice(0, limit) : rows;
+  const last = items.at(-1);
+  return { items, nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createRedis } from './lib/redis.js';
+import { createLogger } from './plugins/logger.js';
+
+async function main() {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pocketllm: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger(config.logLevel);
+  for (const w of warnings) logger.warn(w);
+
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: `${config.dataDir}/db`,
+    poolSize: config.dbPoolSize,
+  });
+  const redis = config.redisUrl ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger }) : null;
+  const app: FastifyInstance = await buildApp(config, { database, logger, redis });
+
+  // Listen first so /healthz answers at once; /readyz turns 200 once migrations are applied.
+  await app.listen({ port: config.port, host: config.host });
+  await runMigrations(database);
+  await app.ctx.lifecycle.start();
+  app.ctx.state.ready = true;
+  logger.info(
+    { url: `http://${config.host}:${config.port}`, database: database.kind, redis: Boolean(redis) },
+    'PocketLLM is ready',
+  );
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing running work');
+    app.ctx.state.ready = false;
+    const force = setTimeout(() => {
+      logger.warn('shutdown grace period over; exiting');
+      process.exit(0);
+    }, config.shutdownGraceMs + 5000);
+    force.unref();
+    try {
+      await app.close();
+      redis?.disconnect();
+      await database.close();
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`pocketllm failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

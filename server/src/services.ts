@@ -1,0 +1,29 @@
+import type { Redis } from 'ioredis';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { createAuthService } from './features/auth/auth.service.js';
+import { createInvitesService } from './features/invites/invites.service.js';
+import { createUsersService } from './features/users/users.service.js';
+import type { EventBus } from './lib/event-bus.js';
+import type { Lifecycle } from './lib/lifecycle.js';
+
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  redis: Redis | null;
+  bus: EventBus;
+  logger: Logger;
+  /** Register background work (workers, schedulers) here. */
+  lifecycle: Lifecycle;
+}
+
+/** Builds every feature's service once; features reach each other only through these. */
+export function createServices(deps: ServiceDeps) {
+  const invites = createInvitesService(deps.db);
+  const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
+  const users = createUsersService({ db: deps.db });
+  return { invites, auth, users };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,49 @@
+import type { AuthTokens } from '@pocketllm/contracts';
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+
+let counter = 0;
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+  refreshToken: string;
+  role: 'user' | 'admin';
+  /** `{ authorization: 'Bearer …' }` for inject calls. */
+  headers: { authorization: string };
+}
+
+/** Registers a user through the API. The first one in a database becomes admin. */
+export async function registerUser(
+  app: FastifyInstance,
+  overrides: { email?: string; password?: string; invite_code?: string; username?: string } = {},
+): Promise<TestUser> {
+  counter += 1;
+  const email = overrides.email ?? `user${counter}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = overrides.password ?? 'correct horse battery';
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/register',
+    payload: { email, password, ...(overrides.invite_code ? { invite_code: overrides.invite_code } : {}), ...(overrides.username ? { username: overrides.username } : {}) },
+  });
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  const body = JSON.parse(res.body) as AuthTokens;
+  return {
+    id: body.user.id,
+    email,
+    password,
+    token: body.access_token,
+    refreshToken: body.refresh_token,
+    role: body.user.role,
+    headers: { authorization: `Bearer ${body.access_token}` },
+  };
+}
+
+/** An admin and a regular user, the usual cast of a cross-user test. */
+export async function adminAndUser(app: FastifyInstance) {
+  const admin = await registerUser(app);
+  const user = await registerUser(app);
+  return { admin, user };
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// One run, several projects: the server suites on PGlite, again on PostgreSQL + Redis when
+// TEST_DATABASE_URL / TEST_REDIS_URL are set, then the web portal's tests.
+const serverProject = (name: string, engine: 'pglite' | 'postgres') => ({
+  extends: true as const,
+  test: {
+    name,
+    root: './server',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    environment: 'node',
+    globalSetup: ['./test/setup/global-setup.ts'],
+    setupFiles: ['./test/setup/network-guard.ts'],
+    env: { TEST_ENGINE: engine },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    reporters: ['default'],
+    projects: [
+      serverProject('server', 'pglite'),
+      ...(process.env.TEST_DATABASE_URL ? [serverProject('server-pg', 'postgres')] : []),
+    ],
+  },
+});
