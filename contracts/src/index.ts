@@ -1,3 +1,4 @@
 export * from './accounts.js';
+export * from './chats.js';
 export * from './common.js';
 export * from './errors.js';

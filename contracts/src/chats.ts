@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { nextCursor, timestamp } from './common.js';
+
+export const messageRole = z.enum(['system', 'user', 'assistant']);
+export const messageStatus = z.enum(['streaming', 'completed', 'failed', 'aborted']);
+
+export const messageMetadata = z
+  .object({
+    provider: z.string().optional(),
+    model: z.string().optional(),
+    latency_ms: z.number().optional(),
+    ttft_ms: z.number().nullable().optional(),
+    tokens_in: z.number().optional(),
+    tokens_out: z.number().optional(),
+    cached: z.boolean().optional(),
+    finish_reason: z.string().nullable().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    failover: z.record(z.string(), z.unknown()).optional(),
+    local_model_id: z.string().optional(),
+  })
+  .catchall(z.unknown());
+export type MessageMetadata = z.infer<typeof messageMetadata>;
+
+export const message = z.object({
+  id: z.uuid(),
+  chat_id: z.uuid(),
+  role: messageRole,
+  content: z.string(),
+  status: messageStatus,
+  metadata: messageMetadata,
+  rating: z.enum(['up', 'down']).nullable(),
+  pinned: z.boolean(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type Message = z.infer<typeof message>;
+
+export const chatSummary = z.object({
+  id: z.uuid(),
+  title: z.string().nullable(),
+  model_config_id: z.uuid().nullable(),
+  message_count: z.number().int(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type ChatSummary = z.infer<typeof chatSummary>;
+
+export const chatList = z.object({ chats: z.array(chatSummary), next_cursor: nextCursor });
+export const chatWithMessages = chatSummary.extend({
+  messages: z.array(message),
+  /** Id of the oldest message returned, to pass as `before` for the previous window; null at the start. */
+  has_more: z.boolean(),
+});
+
+export const createChatBody = z.object({
+  title: z.string().trim().min(1).max(200).optional(),
+  model_config_id: z.uuid().optional(),
+});
+export const updateChatBody = z
+  .object({ title: z.string().trim().min(1).max(200), model_config_id: z.uuid().nullable() })
+  .partial()
+  .strict();
+export const chatWindowQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.uuid().optional(),
+});
+
+export const chatParams = z
+  .object({
+    temperature: z.number().min(0).max(2),
+    max_tokens: z.number().int().min(1).max(200_000),
+    top_p: z.number().min(0).max(1),
+    frequency_penalty: z.number().min(-2).max(2),
+    presence_penalty: z.number().min(-2).max(2),
+  })
+  .partial()
+  .strict();
+export type ChatParamsInput = z.infer<typeof chatParams>;
+
+export const sendMessageBody = z.object({
+  content: z.string().min(1, 'content must not be empty').max(200_000),
+  model_config_id: z.uuid().optional(),
+  provider: z.string().min(1).max(64).optional(),
+  local_model_id: z.uuid().optional(),
+  model: z.string().min(1).max(200).optional(),
+  params: chatParams.optional(),
+  stream: z.boolean().optional(),
+  cache: z.boolean().optional(),
+});
+export type SendMessageBody = z.infer<typeof sendMessageBody>;
+
+export const sendMessageResult = z.object({
+  user_message: message,
+  assistant_message: message,
+  cached: z.boolean(),
+});
+
+/** SSE event names of a streamed answer (POST /chats/{id}/messages and GET /messages/{id}/stream). */
+export const STREAM_EVENTS = ['message.created', 'delta', 'message.completed', 'error'] as const;
+export type StreamEventName = (typeof STREAM_EVENTS)[number];

@@ -1,0 +1,82 @@
+/**
+ * The one interface every LLM backend implements: cloud providers (OpenAI-compatible, Anthropic),
+ * Ollama, users' local endpoints, and GGUF models run in process.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface ChatParams {
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  frequency_penalty?: number;
+  presence_penalty?: number;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  params?: ChatParams;
+  /** Aborts the upstream call (cancel button, shutdown, timeouts). */
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'aborted' | 'error' | (string & {});
+
+/** What a streamed chat yields: text pieces as they arrive, then exactly one `done`. */
+export type ChatEvent =
+  | { type: 'delta'; content: string }
+  | { type: 'done'; finishReason: FinishReason; usage?: { tokensIn?: number; tokensOut?: number } };
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  kind: 'chat' | 'image' | 'embedding';
+  context_length?: number;
+  owned_by?: string;
+}
+
+export interface LlmProvider {
+  /**
+   * Streams a chat completion. Throws `ProviderError` (with `kind`) for HTTP errors, timeouts
+   * and malformed output; a cancelled `signal` ends the stream with finishReason 'aborted' or
+   * an AbortError, never a hang.
+   */
+  streamChat(req: ChatRequest): AsyncIterable<ChatEvent>;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  embed?(input: string[], model: string, signal?: AbortSignal): Promise<number[][]>;
+}
+
+export type ProviderErrorKind =
+  | 'auth' // 401/403 from upstream: the key is wrong
+  | 'rate_limited' // 429 upstream
+  | 'bad_request' // 4xx upstream (unknown model, context too long)
+  | 'upstream' // 5xx upstream
+  | 'unreachable' // connection refused / DNS / TLS
+  | 'timeout' // connect, first token or idle timeout
+  | 'malformed'; // output that does not parse
+
+/** A provider failure with enough shape to choose an HTTP status (502 vs 504) and a user message. */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProviderError';
+  }
+}
+
+/** Timeouts every adapter honours (from config.providers). */
+export interface ProviderTimeouts {
+  connectTimeoutMs: number;
+  firstTokenTimeoutMs: number;
+  idleTimeoutMs: number;
+}
