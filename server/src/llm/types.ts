@@ -80,3 +80,14 @@ export interface ProviderTimeouts {
   firstTokenTimeoutMs: number;
   idleTimeoutMs: number;
 }
+
+/** Where and how to reach one provider for one user: resolved by the providers / local-models services. */
+export interface ProviderTarget {
+  /** Catalogue name (`openai`, `anthropic`, …, `ollama`, `openai-compatible`) or `local` for a user's endpoint. */
+  provider: string;
+  adapter: 'openai-compatible' | 'anthropic' | 'ollama' | 'llama-cpp';
+  baseUrl: string;
+  apiKey: string | null;
+  /** The user's local endpoint this target came from, if any (usage, health, failover). */
+  localEndpointId?: string;
+}
