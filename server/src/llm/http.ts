@@ -1,0 +1,241 @@
+/**
+ * What every HTTP adapter shares: one upstream call with its timeouts (connect, first token, idle),
+ * the caller's AbortSignal, HTTP status → ProviderError kind, and short upstream messages that never
+ * carry the API key or request headers.
+ */
+import { type ChatEvent, ProviderError, type ProviderErrorKind, type ProviderTimeouts } from './types.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const asNumber = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+/** The one `done` an aborted stream ends with (the caller cancelled: not an error). */
+export const ABORTED: ChatEvent = { type: 'done', finishReason: 'aborted' };
+
+export function kindForStatus(status: number): ProviderErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'upstream';
+  return 'bad_request';
+}
+
+// Provider key shapes, masked in case an upstream echoes a key other than the one we sent.
+const KEY_LIKE = /\b(?:sk|gsk|xai|pk|key)[-_][A-Za-z0-9_-]{8,}/g;
+
+/** A short, single-line upstream message with any key masked. */
+export function sanitizeMessage(text: string, secret: string | null): string {
+  let msg = text;
+  if (secret) msg = msg.split(secret).join('***');
+  msg = msg.replace(KEY_LIKE, '***').replace(/\s+/g, ' ').trim();
+  return msg.length > 200 ? `${msg.slice(0, 197)}...` : msg;
+}
+
+/** Picks the human part of an error body: OpenAI/Anthropic `error.message`, Ollama `error`, or the raw text. */
+export function upstreamMessage(body: string): string {
+  try {
+    const j: unknown = JSON.parse(body);
+    if (isObject(j)) {
+      const e = j.error;
+      if (isObject(e)) return asString(e.message) ?? asString(e.type) ?? body;
+      return asString(e) ?? asString(j.message) ?? asString(j.detail) ?? body;
+    }
+  } catch {
+    // not JSON: the text itself is the message
+  }
+  return body;
+}
+
+/** Parses one chunk of upstream JSON; a broken chunk is a 'malformed' failure, not a crash. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ProviderError('malformed', `provider sent invalid JSON: ${text.slice(0, 60)}`, undefined, {
+      cause: err,
+    });
+  }
+}
+
+export interface CallOptions {
+  timeouts: ProviderTimeouts;
+  signal?: AbortSignal;
+  /** The key sent with this call, masked out of any message we keep. */
+  secret: string | null;
+}
+
+type Phase = 'connect' | 'first_token' | 'idle';
+
+/**
+ * One upstream HTTP call. Owns an AbortController linked to the caller's signal and ONE timer:
+ * armed for the connect timeout until headers, then for the first token, then refreshed (not re-created)
+ * on every chunk for the idle timeout. Always `close()` it (in `finally`): that frees the timer, the
+ * listener and, if the body was not read to the end, the socket.
+ */
+export class UpstreamCall {
+  private readonly ctl = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private phase: Phase = 'connect';
+  private timedOut: ProviderError | undefined;
+  private headersSeen = false;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  private readonly decoder = new TextDecoder();
+  private readonly host: string;
+  private readonly onCallerAbort = () => this.ctl.abort(this.opts.signal?.reason);
+
+  constructor(
+    url: string,
+    private readonly opts: CallOptions,
+  ) {
+    this.host = new URL(url).host;
+    opts.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  get callerAborted(): boolean {
+    return this.opts.signal?.aborted === true;
+  }
+
+  private arm(phase: Phase, ms: number) {
+    this.phase = phase;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const what =
+        phase === 'connect' ? 'no response' : phase === 'first_token' ? 'no first token' : 'stream idle';
+      this.timedOut = new ProviderError('timeout', `${what} from ${this.host} within ${ms} ms`);
+      this.ctl.abort(this.timedOut);
+    }, ms);
+  }
+
+  /**
+   * Sends the request and waits for the response headers (connect timeout, or `headersTimeoutMs` for
+   * servers that answer only once a model is loaded). Non-2xx answers throw a ProviderError.
+   */
+  async send(
+    url: string,
+    init: RequestInit,
+    mode: 'stream' | 'json',
+    headersTimeoutMs?: number,
+  ): Promise<Response> {
+    if (this.opts.signal?.aborted) this.ctl.abort(this.opts.signal.reason);
+    this.arm('connect', headersTimeoutMs ?? this.opts.timeouts.connectTimeoutMs);
+    // 'manual': a redirect must not carry the key to another host.
+    const res = await fetch(url, { ...init, signal: this.ctl.signal, redirect: 'manual' });
+    this.headersSeen = true;
+    if (mode === 'stream') this.arm('first_token', this.opts.timeouts.firstTokenTimeoutMs);
+    else this.arm('idle', this.opts.timeouts.idleTimeoutMs);
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw new ProviderError(
+        'bad_request',
+        `${this.host} answered with a redirect: check the base URL`,
+        res.status,
+      );
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      const msg = sanitizeMessage(upstreamMessage(text), this.opts.secret) || res.statusText;
+      throw new ProviderError(
+        kindForStatus(res.status),
+        `${this.host} returned ${res.status}: ${msg}`,
+        res.status,
+      );
+    }
+    if (!res.body) throw new ProviderError('malformed', `${this.host} sent an empty body`);
+    this.reader = res.body.getReader();
+    return res;
+  }
+
+  /** Call when the first content arrives: from then on the idle timeout applies between chunks. */
+  gotToken() {
+    if (this.phase !== 'idle') this.arm('idle', this.opts.timeouts.idleTimeoutMs);
+  }
+
+  /** The next decoded piece of the body, or null at its end. */
+  async readText(): Promise<string | null> {
+    const reader = this.reader;
+    if (!reader) throw new Error('readText before send');
+    const { done, value } = await reader.read();
+    if (done) {
+      this.reader = undefined;
+      const tail = this.decoder.decode();
+      return tail === '' ? null : tail;
+    }
+    if (this.phase === 'idle') this.timer?.refresh();
+    return this.decoder.decode(value, { stream: true });
+  }
+
+  /** Reads the whole body as JSON (models, embeddings, non-streamed answers). */
+  async readJson(): Promise<unknown> {
+    let text = '';
+    for (let t = await this.readText(); t !== null; t = await this.readText()) text += t;
+    return parseJson(text);
+  }
+
+  /**
+   * Turns whatever a call threw into the error to report: our timeout, a ProviderError, a network failure
+   * (unreachable before headers, upstream once the stream had started). Returns null when the caller
+   * aborted: streams then end with ABORTED, other calls rethrow the caller's abort reason.
+   */
+  failure(err: unknown): ProviderError | null {
+    if (this.timedOut) return this.timedOut;
+    if (this.callerAborted) return null;
+    if (err instanceof ProviderError) return err;
+    const code = networkCode(err);
+    if (code?.startsWith('UND_ERR_') && code.includes('TIMEOUT')) {
+      return new ProviderError('timeout', `${this.host} timed out (${code})`, undefined, { cause: err });
+    }
+    if (!this.headersSeen) {
+      return new ProviderError(
+        'unreachable',
+        `cannot reach ${this.host}${code ? ` (${code})` : ''}`,
+        undefined,
+        {
+          cause: err,
+        },
+      );
+    }
+    return new ProviderError('upstream', `connection to ${this.host} lost mid-stream`, undefined, {
+      cause: err,
+    });
+  }
+
+  /** For non-stream calls: the error to throw (the caller's abort reason when it aborted). */
+  rethrow(err: unknown): never {
+    const e = this.failure(err);
+    if (e) throw e;
+    throw this.opts.signal?.reason ?? err;
+  }
+
+  close() {
+    clearTimeout(this.timer);
+    this.opts.signal?.removeEventListener('abort', this.onCallerAbort);
+    // An unread body keeps the socket busy: aborting hands it back (or destroys it) at once.
+    if (this.reader || !this.headersSeen) this.ctl.abort();
+  }
+}
+
+function networkCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && isObject(e); i++) {
+    const code = asString(e.code);
+    if (code) return code;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/** JSON request helper for the non-streaming endpoints (models, embeddings). */
+export async function requestJson(url: string, init: RequestInit, opts: CallOptions): Promise<unknown> {
+  const call = new UpstreamCall(url, opts);
+  try {
+    await call.send(url, init, 'json');
+    return await call.readJson();
+  } catch (err) {
+    call.rethrow(err);
+  } finally {
+    call.close();
+  }
+}

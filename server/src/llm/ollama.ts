@@ -1,0 +1,153 @@
+/** Ollama's native API: /api/chat (NDJSON stream), /api/tags, /api/embed. */
+import {
+  ABORTED,
+  asNumber,
+  asString,
+  type CallOptions,
+  isObject,
+  type JsonObject,
+  parseJson,
+  requestJson,
+  UpstreamCall,
+} from './http.js';
+import {
+  type ChatEvent,
+  type ChatRequest,
+  type LlmProvider,
+  type ModelInfo,
+  ProviderError,
+  type ProviderTimeouts,
+} from './types.js';
+
+export interface OllamaOptions {
+  baseUrl: string;
+  /** Ollama needs none; a proxy in front of it may (sent as a bearer token). */
+  apiKey: string | null;
+  timeouts: ProviderTimeouts;
+}
+
+export function ollamaOptions(req: ChatRequest): JsonObject | undefined {
+  const p = req.params;
+  if (!p) return undefined;
+  const o: JsonObject = {};
+  if (p.temperature !== undefined) o.temperature = p.temperature;
+  if (p.top_p !== undefined) o.top_p = p.top_p;
+  if (p.max_tokens !== undefined) o.num_predict = p.max_tokens;
+  if (p.frequency_penalty !== undefined) o.frequency_penalty = p.frequency_penalty;
+  if (p.presence_penalty !== undefined) o.presence_penalty = p.presence_penalty;
+  return Object.keys(o).length ? o : undefined;
+}
+
+export class OllamaProvider implements LlmProvider {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly o: OllamaOptions) {
+    this.base = o.baseUrl.replace(/\/+$/, '');
+    this.headers = { 'content-type': 'application/json' };
+    if (o.apiKey) this.headers.authorization = `Bearer ${o.apiKey}`;
+  }
+
+  private opts(signal?: AbortSignal): CallOptions {
+    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey };
+  }
+
+  async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
+    const url = `${this.base}/api/chat`;
+    const call = new UpstreamCall(url, this.opts(req.signal));
+    const body = JSON.stringify({
+      model: req.model,
+      messages: req.messages,
+      stream: true,
+      options: ollamaOptions(req),
+    });
+    const t = this.o.timeouts;
+    try {
+      // Ollama sends headers only once the model is loaded, which can take longer than a connect.
+      await call.send(
+        url,
+        { method: 'POST', headers: this.headers, body },
+        'stream',
+        Math.max(t.connectTimeoutMs, t.firstTokenTimeoutMs),
+      );
+      let buf = '';
+      let last: JsonObject | undefined;
+      while (!last) {
+        const text = await call.readText();
+        if (text === null) break;
+        buf += text;
+        let nl = buf.indexOf('\n');
+        while (nl !== -1 && !last) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          nl = buf.indexOf('\n');
+          if (line === '') continue;
+          const msg = parseJson(line);
+          if (!isObject(msg)) throw new ProviderError('malformed', 'provider sent a non-object line');
+          if (msg.error !== undefined) {
+            throw new ProviderError(
+              'upstream',
+              `provider error mid-stream: ${String(msg.error).slice(0, 200)}`,
+            );
+          }
+          const content = isObject(msg.message) ? msg.message.content : undefined;
+          if (typeof content === 'string' && content !== '') {
+            call.gotToken();
+            yield { type: 'delta', content };
+          }
+          if (msg.done === true) last = msg;
+        }
+      }
+      // A final line without a trailing newline still counts.
+      if (!last && buf.trim() !== '') {
+        const msg = parseJson(buf.trim());
+        if (isObject(msg) && msg.done === true) last = msg;
+      }
+      if (!last) throw new ProviderError('upstream', 'stream ended before done');
+      yield {
+        type: 'done',
+        finishReason: asString(last.done_reason) ?? 'stop',
+        usage: { tokensIn: asNumber(last.prompt_eval_count), tokensOut: asNumber(last.eval_count) },
+      };
+    } catch (err) {
+      const e = call.failure(err);
+      if (e) throw e;
+      yield ABORTED;
+    } finally {
+      call.close();
+    }
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const j = await requestJson(`${this.base}/api/tags`, { headers: this.headers }, this.opts(signal));
+    if (!isObject(j) || !Array.isArray(j.models))
+      throw new ProviderError('malformed', 'tags without `models`');
+    const models: ModelInfo[] = [];
+    for (const m of j.models) {
+      const id = isObject(m) ? (asString(m.model) ?? asString(m.name)) : undefined;
+      if (!id || !isObject(m)) continue;
+      const d = isObject(m.details) ? m.details : {};
+      const families = Array.isArray(d.families) ? d.families : [d.family];
+      const isEmbedding = id.includes('embed') || families.some((f) => f === 'bert' || f === 'nomic-bert');
+      models.push({
+        id,
+        name: asString(m.name) ?? id,
+        kind: isEmbedding ? 'embedding' : 'chat',
+        owned_by: 'ollama',
+      });
+    }
+    return models;
+  }
+
+  async embed(input: string[], model: string, signal?: AbortSignal): Promise<number[][]> {
+    const init = { method: 'POST', headers: this.headers, body: JSON.stringify({ model, input }) };
+    const j = await requestJson(`${this.base}/api/embed`, init, this.opts(signal));
+    if (!isObject(j) || !Array.isArray(j.embeddings) || j.embeddings.length !== input.length) {
+      throw new ProviderError('malformed', `expected ${input.length} embeddings`);
+    }
+    return j.embeddings.map((v: unknown) => {
+      if (!Array.isArray(v)) throw new ProviderError('malformed', 'embedding is not an array');
+      return v.filter((x: unknown): x is number => typeof x === 'number');
+    });
+  }
+}
