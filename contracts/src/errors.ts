@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   invite_required: 400,
   invite_invalid: 400,
   no_model_configured: 400,
+  url_not_allowed: 400,
+  provider_not_configured: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   invalid_refresh_token: 401,
@@ -21,6 +23,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   provider_error: 502,
   not_ready: 503,
+  endpoint_unavailable: 503,
   provider_timeout: 504,
 } as const;
 

@@ -1,0 +1,165 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
+import { assertAllowedUrl, classifyAddress, type LookupFn, safeFetch } from './url-policy.js';
+
+const fixed =
+  (map: Record<string, string[]>): LookupFn =>
+  async (host) =>
+    (map[host] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
+  return err;
+}
+
+describe('classifyAddress', () => {
+  it.each([
+    ['169.254.169.254', 'metadata'],
+    ['fd00:ec2::254', 'metadata'],
+    ['169.254.10.1', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['10.1.2.3', 'private'],
+    ['172.20.0.1', 'private'],
+    ['192.168.1.10', 'private'],
+    ['fd12:3456::1', 'private'],
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['0.0.0.0', 'reserved'],
+    ['8.8.8.8', 'public'],
+    ['2606:4700::1111', 'public'],
+  ])('%s is %s', (ip, kind) => expect(classifyAddress(ip)).toBe(kind));
+});
+
+describe('assertAllowedUrl', () => {
+  it('refuses the metadata IP even when private addresses are allowed, naming base_url', async () => {
+    const err = await refusal(
+      assertAllowedUrl('http://169.254.169.254/latest/meta-data', { allowPrivate: true }),
+    );
+    expect(err.code).toBe('url_not_allowed');
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/^base_url: .*metadata/);
+    expect(err.details).toEqual({ field: 'base_url' });
+  });
+
+  it('refuses metadata host names without resolving them', async () => {
+    const lookup: LookupFn = async () => {
+      throw new Error('must not resolve');
+    };
+    const err = await refusal(
+      assertAllowedUrl('http://metadata.google.internal/', { allowPrivate: true, lookup }),
+    );
+    expect(err.message).toMatch(/metadata/);
+  });
+
+  it('refuses a hostname that resolves to the metadata address', async () => {
+    const lookup = fixed({ 'innocent.example': ['93.184.216.34', '169.254.169.254'] });
+    const err = await refusal(
+      assertAllowedUrl('https://innocent.example/v1', { allowPrivate: true, lookup }),
+    );
+    expect(err.message).toContain('resolves to 169.254.169.254');
+  });
+
+  it('allows private and loopback only when the flag is on', async () => {
+    const lookup = fixed({ 'ollama.lan': ['192.168.1.20'] });
+    await expect(
+      assertAllowedUrl('http://ollama.lan:11434', { allowPrivate: true, lookup }),
+    ).resolves.toBeInstanceOf(URL);
+    await expect(assertAllowedUrl('http://127.0.0.1:11434', { allowPrivate: true })).resolves.toBeInstanceOf(
+      URL,
+    );
+    const err = await refusal(assertAllowedUrl('http://ollama.lan:11434', { allowPrivate: false, lookup }));
+    expect(err.message).toMatch(/private network address.*ALLOW_PRIVATE_ENDPOINTS/);
+    await refusal(assertAllowedUrl('http://[::1]:8080', { allowPrivate: false }));
+    await refusal(assertAllowedUrl('http://10.0.0.8', { allowPrivate: false }));
+  });
+
+  it('allows public addresses and refuses other schemes, credentials and custom field names', async () => {
+    const lookup = fixed({ 'api.example.com': ['93.184.216.34'] });
+    await expect(
+      assertAllowedUrl('https://api.example.com/v1', { allowPrivate: false, lookup }),
+    ).resolves.toBeTruthy();
+    expect((await refusal(assertAllowedUrl('file:///etc/passwd', { allowPrivate: true }))).message).toMatch(
+      /http/,
+    );
+    expect((await refusal(assertAllowedUrl('http://u:p@127.0.0.1', { allowPrivate: true }))).message).toMatch(
+      /credentials/,
+    );
+    const err = await refusal(assertAllowedUrl('nope', { allowPrivate: true, field: 'items.0.baseUrl' }));
+    expect(err.details).toEqual({ field: 'items.0.baseUrl' });
+  });
+});
+
+describe('safeFetch', () => {
+  let server: Server;
+  let base: string;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      if (req.url === '/to-metadata')
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+      else if (req.url === '/to-evil-name') res.writeHead(307, { location: 'http://evil.example/x' }).end();
+      else if (req.url === '/hop') res.writeHead(302, { location: '/ok' }).end();
+      else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: req.url }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const addr = server.address();
+    if (!addr || typeof addr === 'string') throw new Error('no port');
+    base = `http://127.0.0.1:${addr.port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('follows an allowed redirect', async () => {
+    const res = await safeFetch(`${base}/hop`, {}, { allowPrivate: true });
+    expect(await res.json()).toEqual({ ok: '/ok' });
+  });
+
+  it('refuses a redirect from a loopback server to the metadata address', async () => {
+    const err = await refusal(safeFetch(`${base}/to-metadata`, {}, { allowPrivate: true }));
+    expect(err.code).toBe('url_not_allowed');
+    expect(err.message).toMatch(/^base_url: redirects to a refused URL.*metadata/);
+  });
+
+  it('refuses a redirect to a name that resolves to the metadata address', async () => {
+    const lookup = fixed({ 'evil.example': ['169.254.169.254'] });
+    const err = await refusal(safeFetch(`${base}/to-evil-name`, {}, { allowPrivate: true, lookup }));
+    expect(err.message).toContain('resolves to 169.254.169.254');
+  });
+
+  it('stops after 5 redirects', async () => {
+    hits.length = 0;
+    const err = await refusal(safeFetch(`${base}/loop`, {}, { allowPrivate: true }));
+    expect(err.message).toMatch(/more than 5 redirects/);
+    expect(hits).toHaveLength(6);
+  });
+
+  it('checks the address again at connect time (DNS rebinding)', async () => {
+    // First answer passes the URL check; the connector's own lookup gets the metadata address.
+    let calls = 0;
+    const rebinding: LookupFn = async () => [
+      { address: calls++ === 0 ? '127.0.0.1' : '169.254.169.254', family: 4 },
+    ];
+    const port = new URL(base).port;
+    const err = await refusal(
+      safeFetch(`http://rebind.example:${port}/ok`, {}, { allowPrivate: true, lookup: rebinding }),
+    );
+    expect(err.message).toMatch(/metadata/);
+    expect(calls).toBe(2);
+  });
+
+  it('connects to the checked address for a name (pinned, no second resolution by the OS)', async () => {
+    const port = new URL(base).port;
+    const lookup = fixed({ 'my-ollama.lan': ['127.0.0.1'] });
+    const res = await safeFetch(`http://my-ollama.lan:${port}/named`, {}, { allowPrivate: true, lookup });
+    expect(await res.json()).toEqual({ ok: '/named' });
+    await refusal(safeFetch(`http://my-ollama.lan:${port}/named`, {}, { allowPrivate: false, lookup }));
+  });
+});
