@@ -1,0 +1,104 @@
+import http from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectChat } from '../../test/fakes/collect.js';
+import { runProviderConformance, TEST_TIMEOUTS } from '../../test/fakes/conformance.js';
+import { startFakeOpenAI } from '../../test/fakes/openai.js';
+import { createLlmProvider } from './factory.js';
+import { OpenAICompatibleProvider } from './openai-compatible.js';
+
+runProviderConformance({
+  name: 'openai-compatible',
+  start: startFakeOpenAI,
+  make: (baseUrl, apiKey, timeouts) =>
+    createLlmProvider(
+      { provider: 'openai-compatible', adapter: 'openai-compatible', baseUrl, apiKey },
+      timeouts,
+    ),
+  keyHeader: 'authorization',
+  keyValue: (k) => `Bearer ${k}`,
+  model: 'gpt-4o-mini',
+  lengthWire: 'length',
+  embeddingModel: 'text-embedding-3-small',
+});
+
+describe('openai-compatible specifics', async () => {
+  const fake = await startFakeOpenAI({ reply: 'ok' });
+  afterAll(() => fake.close());
+
+  it('asks for a stream with usage and passes only the params that are set', async () => {
+    const p = new OpenAICompatibleProvider({ baseUrl: fake.url, apiKey: null, timeouts: TEST_TIMEOUTS });
+    await collectChat(
+      p.streamChat({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        params: { temperature: 0.2, max_tokens: 50 },
+      }),
+    );
+    expect(fake.requestsTo('chat').at(-1)?.body).toEqual({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0.2,
+      max_tokens: 50,
+    });
+  });
+
+  it('uses max_completion_tokens for OpenAI itself', async () => {
+    const p = createLlmProvider(
+      { provider: 'openai', adapter: 'openai-compatible', baseUrl: fake.url, apiKey: 'k' },
+      TEST_TIMEOUTS,
+    );
+    await collectChat(
+      p.streamChat({ model: 'm', messages: [{ role: 'user', content: 'hi' }], params: { max_tokens: 9 } }),
+    );
+    expect(fake.requestsTo('chat').at(-1)?.body).toMatchObject({ max_completion_tokens: 9 });
+  });
+
+  it('labels model kinds from their ids and keeps extra fields (OpenRouter context_length)', async () => {
+    fake.configure({
+      models: [
+        'gpt-4o',
+        'text-embedding-3-large',
+        'dall-e-3',
+        { id: 'meta/llama', name: 'Llama', context_length: 8192 },
+      ],
+    });
+    const p = new OpenAICompatibleProvider({ baseUrl: fake.url, apiKey: null, timeouts: TEST_TIMEOUTS });
+    const models = await p.listModels();
+    expect(models.map((m) => [m.id, m.kind])).toEqual([
+      ['gpt-4o', 'chat'],
+      ['text-embedding-3-large', 'embedding'],
+      ['dall-e-3', 'image'],
+      ['meta/llama', 'chat'],
+    ]);
+    expect(models[3]).toMatchObject({ name: 'Llama', context_length: 8192 });
+  });
+
+  it('refuses to follow a redirect (the key must not travel to another host)', async () => {
+    const redirector = http.createServer((_req, res) =>
+      res.writeHead(302, { location: `${fake.url}/models` }).end(),
+    );
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    const addr = redirector.address();
+    const port = addr && typeof addr === 'object' ? addr.port : 0;
+    fake.reset();
+    const p = new OpenAICompatibleProvider({
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      apiKey: 'k',
+      timeouts: TEST_TIMEOUTS,
+    });
+    await expect(p.listModels()).rejects.toMatchObject({ kind: 'bad_request', status: 302 });
+    expect(fake.requests).toEqual([]);
+    redirector.close();
+  });
+
+  it('the factory refuses llama-cpp until it exists', () => {
+    expect(() =>
+      createLlmProvider(
+        { provider: 'local', adapter: 'llama-cpp', baseUrl: '', apiKey: null },
+        TEST_TIMEOUTS,
+      ),
+    ).toThrow(/llama-cpp/);
+  });
+});
