@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { nextCursor, pageQuery, timestamp } from './common.js';
+
+/** `cancelled` is ours: a pending job the user cancelled (SPEC §3.8 lists the other four). */
+export const jobStatus = z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof jobStatus>;
+
+export const job = z.object({
+  id: z.uuid(),
+  job_type: z.string(),
+  status: jobStatus,
+  input_data: z.record(z.string(), z.unknown()),
+  output_data: z.record(z.string(), z.unknown()).nullable(),
+  error_log: z.string().nullable(),
+  attempts: z.number().int(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type Job = z.infer<typeof job>;
+
+export const jobListQuery = pageQuery.extend({
+  status: jobStatus.optional(),
+  job_type: z.string().min(1).max(100).optional(),
+});
+export const jobList = z.object({ jobs: z.array(job), next_cursor: nextCursor });
+
+export const jobWaitQuery = z.object({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30)
+    .default(0)
+    .describe('seconds to wait for a status change (long-poll)'),
+});

@@ -1,0 +1,180 @@
+import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { jobs } from '../db/schema/index.js';
+
+export type JobRow = typeof jobs.$inferSelect;
+export type JobStatus = JobRow['status'];
+
+const msFromNow = (ms: number) => sql`now() + ${Math.max(0, Math.round(ms))} * interval '1 millisecond'`;
+
+export async function insertJob(
+  db: Db,
+  row: {
+    id: string;
+    userId: string;
+    jobType: string;
+    inputData: Record<string, unknown>;
+    maxAttempts: number;
+  },
+): Promise<JobRow> {
+  const [created] = await db.insert(jobs).values(row).returning();
+  if (!created) throw new Error('insert into jobs returned no row');
+  return created;
+}
+
+/**
+ * Claims up to `limit` runnable jobs in ONE statement: due pending jobs, and processing jobs whose lease
+ * expired (their worker died). SKIP LOCKED makes concurrent claimers take disjoint rows; the outer UPDATE
+ * re-checks the row, so a job is handed to exactly one worker.
+ */
+export async function claimJobs(
+  db: Db,
+  opts: { workerId: string; limit: number; leaseMs: number; jobTypes: string[] },
+): Promise<JobRow[]> {
+  if (opts.limit <= 0 || opts.jobTypes.length === 0) return [];
+  const due = or(
+    and(eq(jobs.status, 'pending'), sql`${jobs.runAfter} <= now()`),
+    and(eq(jobs.status, 'processing'), sql`${jobs.lockedUntil} < now()`),
+  );
+  const candidates = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(due, inArray(jobs.jobType, opts.jobTypes)))
+    .orderBy(jobs.runAfter)
+    .limit(opts.limit)
+    .for('update', { skipLocked: true });
+  return db
+    .update(jobs)
+    .set({
+      status: 'processing',
+      attempts: sql`${jobs.attempts} + 1`,
+      lockedBy: opts.workerId,
+      lockedUntil: msFromNow(opts.leaseMs),
+      updatedAt: sql`now()`,
+    })
+    .where(inArray(jobs.id, candidates))
+    .returning();
+}
+
+/** Only the worker holding the lease may write a job's outcome; false means the lease was lost. */
+const heldBy = (id: string, workerId: string) =>
+  and(eq(jobs.id, id), eq(jobs.lockedBy, workerId), eq(jobs.status, 'processing'));
+
+export async function extendLease(db: Db, id: string, workerId: string, leaseMs: number): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ lockedUntil: msFromNow(leaseMs) })
+    .where(heldBy(id, workerId))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
+}
+
+export async function completeJob(
+  db: Db,
+  id: string,
+  workerId: string,
+  outputData: Record<string, unknown>,
+): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobs)
+    .set({
+      status: 'completed',
+      outputData,
+      errorLog: null,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(heldBy(id, workerId))
+    .returning();
+  return row;
+}
+
+export async function failJob(
+  db: Db,
+  id: string,
+  workerId: string,
+  errorLog: string,
+): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobs)
+    .set({ status: 'failed', errorLog, lockedBy: null, lockedUntil: null, updatedAt: sql`now()` })
+    .where(heldBy(id, workerId))
+    .returning();
+  return row;
+}
+
+export async function retryJobLater(
+  db: Db,
+  id: string,
+  workerId: string,
+  errorLog: string,
+  delayMs: number,
+): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobs)
+    .set({
+      status: 'pending',
+      errorLog,
+      runAfter: msFromNow(delayMs),
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(heldBy(id, workerId))
+    .returning();
+  return row;
+}
+
+/** Hands unfinished jobs back at shutdown; the interrupted attempt does not count against the job. */
+export async function releaseJobs(db: Db, ids: string[], workerId: string): Promise<JobRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .update(jobs)
+    .set({
+      status: 'pending',
+      attempts: sql`greatest(${jobs.attempts} - 1, 0)`,
+      runAfter: sql`now()`,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(inArray(jobs.id, ids), eq(jobs.lockedBy, workerId), eq(jobs.status, 'processing')))
+    .returning();
+}
+
+export async function cancelPendingJob(db: Db, userId: string, id: string): Promise<JobRow | undefined> {
+  const [row] = await db
+    .update(jobs)
+    .set({ status: 'cancelled', errorLog: 'cancelled by user', updatedAt: sql`now()` })
+    .where(and(eq(jobs.id, id), eq(jobs.userId, userId), eq(jobs.status, 'pending')))
+    .returning();
+  return row;
+}
+
+export const findJob = async (db: Db, userId: string, id: string): Promise<JobRow | undefined> =>
+  (
+    await db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, id), eq(jobs.userId, userId)))
+      .limit(1)
+  )[0];
+
+export async function listJobs(
+  db: Db,
+  userId: string,
+  opts: { status?: JobStatus; jobType?: string; limit: number; beforeId?: string },
+): Promise<JobRow[]> {
+  const conds: (SQL | undefined)[] = [eq(jobs.userId, userId)];
+  if (opts.status) conds.push(eq(jobs.status, opts.status));
+  if (opts.jobType) conds.push(eq(jobs.jobType, opts.jobType));
+  // Ids are UUIDv7, so id order is creation order and a keyset on id alone is exact.
+  if (opts.beforeId) conds.push(lt(jobs.id, opts.beforeId));
+  return db
+    .select()
+    .from(jobs)
+    .where(and(...conds))
+    .orderBy(desc(jobs.id))
+    .limit(opts.limit + 1);
+}
