@@ -4,6 +4,10 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import { createInvitesService } from './features/invites/invites.service.js';
+import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
+import { createModelsCache } from './features/models/models.cache.js';
+import { createModelsService } from './features/models/models.service.js';
+import { createProvidersService } from './features/providers/providers.service.js';
 import { createUsersService } from './features/users/users.service.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
@@ -23,7 +27,20 @@ export function createServices(deps: ServiceDeps) {
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
   const users = createUsersService({ db: deps.db });
-  return { invites, auth, users };
+  // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
+  const providers = createProvidersService({
+    db: deps.db,
+    config: deps.config,
+    onChange: (userId, provider) => models.invalidate(userId, provider),
+  });
+  const modelsCache = createModelsCache({
+    ttlS: deps.config.providers.modelsCacheTtlS,
+    redis: deps.redis,
+    logger: deps.logger,
+  });
+  const models = createModelsService({ config: deps.config, providers, cache: modelsCache });
+  const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers });
+  return { invites, auth, users, providers, models, modelConfigs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,8 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
+import { modelsRoutes } from './models/models.routes.js';
+import { providersRoutes } from './providers/providers.routes.js';
 
 type FeatureRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
 /** Every feature's routes, mounted under /v1 (and so /api/v1). Add a feature here. */
-export const featureRoutes: FeatureRoutes[] = [authRoutes];
+export const featureRoutes: FeatureRoutes[] = [
+  authRoutes,
+  providersRoutes,
+  modelsRoutes,
+  modelConfigsRoutes,
+];

@@ -1,0 +1,180 @@
+import type { CatalogError, CatalogModel, ModelsResponse } from '@pocketllm/contracts';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
+import { createLlmProvider } from '../../llm/factory.js';
+import { sanitizeMessage } from '../../llm/http.js';
+import { ProviderError } from '../../llm/types.js';
+import { type ProvidersService, specOf } from '../providers/providers.service.js';
+import type { ModelsCache, SourceResult } from './models.cache.js';
+
+/** Anything that adds models to a user's catalogue besides the cloud providers (local endpoints, GGUF files). */
+export interface CatalogSource {
+  name: string;
+  list(userId: string): Promise<SourceResult>;
+}
+
+export interface ModelsDeps {
+  config: Config;
+  providers: Pick<ProvidersService, 'resolveTarget' | 'activeProviders'>;
+  cache: ModelsCache;
+}
+
+const providerKey = (provider: string) => `provider:${provider}`;
+const sourceKey = (name: string) => `source:${name}`;
+
+/** Runs `fn` with an AbortSignal that fires after `ms`, and rejects then even if `fn` ignores the signal. */
+async function withTimeout<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ctl.abort();
+      reject(new ProviderError('timeout', `no answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(ctl.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A message fit for the user: the adapter's or ours, never a key. */
+function errorMessage(err: unknown, secret: string | null): string {
+  if (err instanceof ProviderError || err instanceof AppError) return sanitizeMessage(err.message, secret);
+  return 'could not list models';
+}
+
+function summary(
+  models: CatalogModel[],
+  configured: string[],
+  errors: CatalogError[],
+  scope?: string,
+): string {
+  if (!configured.length && !models.length) {
+    const what = scope
+      ? `${providerSpec(scope)?.display_name ?? scope} is not set up`
+      : 'No provider is set up yet';
+    return `${what}: add an API key (or a base URL for Ollama and OpenAI-compatible servers) in Settings → Providers.`;
+  }
+  const failed = errors.map((e) => e.provider).join(', ');
+  const found = `${models.length} model${models.length === 1 ? '' : 's'} available`;
+  return failed
+    ? `${found}; could not reach ${failed}: check the key and base URL in Settings → Providers.`
+    : found;
+}
+
+/**
+ * The model catalogue: every configured provider (and every added source) asked in parallel, each with its
+ * own timeout and its own cache entry, so one slow or failing provider neither fails nor slows the rest.
+ */
+export function createModelsService(deps: ModelsDeps) {
+  const { config, providers, cache } = deps;
+  const timeoutMs = config.providers.modelsTimeoutMs;
+  const sources = new Map<string, CatalogSource>();
+
+  async function fetchProvider(userId: string, provider: string): Promise<SourceResult> {
+    let secret: string | null = null;
+    try {
+      const target = await providers.resolveTarget(userId, provider);
+      secret = target.apiKey;
+      const llm = createLlmProvider(target, config.providers);
+      const infos = await withTimeout(timeoutMs, (signal) => llm.listModels(signal));
+      const models = infos.map(
+        (m): CatalogModel => ({
+          id: m.id,
+          name: m.name,
+          provider,
+          kind: m.kind,
+          ...(m.context_length !== undefined ? { context_length: Math.round(m.context_length) } : {}),
+          ...(m.owned_by !== undefined ? { owned_by: m.owned_by } : {}),
+        }),
+      );
+      return { models, errors: [] };
+    } catch (err) {
+      return { models: [], errors: [{ provider, message: errorMessage(err, secret) }] };
+    }
+  }
+
+  async function fetchSource(userId: string, source: CatalogSource): Promise<SourceResult> {
+    try {
+      return await withTimeout(timeoutMs, () => source.list(userId));
+    } catch (err) {
+      return { models: [], errors: [{ provider: source.name, message: errorMessage(err, null) }] };
+    }
+  }
+
+  /** Cached per user and source; answers with errors are not cached, so a fixed provider shows up at once. */
+  async function cached(userId: string, key: string, refresh: boolean, load: () => Promise<SourceResult>) {
+    if (!refresh) {
+      const hit = await cache.get(userId, key);
+      if (hit) return hit;
+    }
+    const fresh = await load();
+    if (!fresh.errors.length) await cache.set(userId, key, fresh);
+    return fresh;
+  }
+
+  function respond(results: SourceResult[], configured: string[], all: readonly string[], scope?: string) {
+    const models = results.flatMap((r) => r.models);
+    const errors = results.flatMap((r) => r.errors);
+    return {
+      models,
+      message: summary(models, configured, errors, scope),
+      configured_providers: configured,
+      missing_providers: all.filter((p) => !configured.includes(p)),
+      errors,
+    } satisfies ModelsResponse;
+  }
+
+  return {
+    /** Lets another feature add models to every user's catalogue (local endpoints, GGUF files). */
+    addSource(source: CatalogSource): void {
+      sources.set(source.name, source);
+    },
+
+    /** Drops a user's cached lists: one provider or added source by name, or everything when omitted. */
+    async invalidate(userId: string, source?: string): Promise<void> {
+      const keys = source
+        ? [providerKey(source), sourceKey(source)]
+        : [...PROVIDER_NAMES.map(providerKey), ...[...sources.keys()].map(sourceKey)];
+      await cache.invalidate(userId, keys);
+    },
+
+    /** `GET /models`: every configured, active provider and every added source. */
+    async list(userId: string, opts: { refresh: boolean }): Promise<ModelsResponse> {
+      const configured = await providers.activeProviders(userId);
+      const results = await Promise.all([
+        ...configured.map((p) =>
+          cached(userId, providerKey(p), opts.refresh, () => fetchProvider(userId, p)),
+        ),
+        ...[...sources.values()].map((s) =>
+          cached(userId, sourceKey(s.name), opts.refresh, () => fetchSource(userId, s)),
+        ),
+      ]);
+      return respond(results, configured, PROVIDER_NAMES);
+    },
+
+    /** `GET /providers/{provider}/models`: one catalogue provider. @throws validation_error for an unknown name */
+    async listProvider(
+      userId: string,
+      provider: string,
+      opts: { refresh: boolean },
+    ): Promise<ModelsResponse> {
+      const spec = specOf(provider);
+      const active = await providers.activeProviders(userId);
+      const configured = active.includes(spec.provider) ? [spec.provider] : [];
+      const results = configured.length
+        ? [
+            await cached(userId, providerKey(spec.provider), opts.refresh, () =>
+              fetchProvider(userId, spec.provider),
+            ),
+          ]
+        : [];
+      return respond(results, configured, [spec.provider], spec.provider);
+    },
+  };
+}
+
+export type ModelsService = ReturnType<typeof createModelsService>;
