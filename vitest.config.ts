@@ -18,8 +18,8 @@ const serverProject = (name: string, engine: 'pglite' | 'postgres') => ({
 });
 
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['pocketllm-source'] },
+  ssr: { resolve: { conditions: ['pocketllm-source'] } },
   test: {
     reporters: ['default'],
     projects: [

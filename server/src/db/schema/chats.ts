@@ -1,3 +1,4 @@
+import type { MessageMetadata } from '@pocketllm/contracts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
@@ -21,8 +22,8 @@ export const chats = pgTable(
   (t) => [index('chats_user_activity_idx').on(t.userId, t.updatedAt.desc(), t.id.desc())],
 );
 
-/** Free-form facts about an answer: provider, model, latency_ms, ttft_ms, tokens, cached, finish_reason, error, failover. */
-export type MessageMetadata = Record<string, unknown>;
+/** Facts about an answer: provider, model, latency_ms, ttft_ms, tokens, cached, finish_reason, error, failover. */
+export type { MessageMetadata };
 
 export const messages = pgTable(
   'messages',

@@ -1,0 +1,149 @@
+import { and, asc, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { chats, messages } from '../../db/schema/index.js';
+
+export type ChatRow = typeof chats.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type NewMessage = typeof messages.$inferInsert;
+
+// The chat list never reads message bodies: every column here lives in the chats row.
+const summaryColumns = {
+  id: chats.id,
+  title: chats.title,
+  modelConfigId: chats.modelConfigId,
+  messageCount: chats.messageCount,
+  createdAt: chats.createdAt,
+  updatedAt: chats.updatedAt,
+};
+export type ChatSummaryRow = Pick<ChatRow, keyof typeof summaryColumns>;
+
+export const insertChat = async (
+  db: Db,
+  values: { userId: string; title: string | null; modelConfigId: string | null },
+) => {
+  const [row] = await db.insert(chats).values(values).returning(summaryColumns);
+  if (!row) throw new Error('insert returned no row');
+  return row;
+};
+
+export const findChat = async (db: Db, userId: string, chatId: string) =>
+  (
+    await db
+      .select()
+      .from(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .limit(1)
+  )[0];
+
+/** Newest activity first; keyset on (updated_at, id) so deep pages cost the same as the first. */
+export const listChats = (db: Db, userId: string, limit: number, after?: { updatedAt: Date; id: string }) =>
+  db
+    .select(summaryColumns)
+    .from(chats)
+    .where(
+      and(
+        eq(chats.userId, userId),
+        after
+          ? or(
+              lt(chats.updatedAt, after.updatedAt),
+              and(eq(chats.updatedAt, after.updatedAt), lt(chats.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(chats.updatedAt), desc(chats.id))
+    .limit(limit + 1);
+
+export const updateChat = async (
+  db: Db,
+  userId: string,
+  chatId: string,
+  values: Partial<Pick<ChatRow, 'title' | 'modelConfigId'>>,
+) =>
+  (
+    await db
+      .update(chats)
+      .set(values)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .returning(summaryColumns)
+  )[0];
+
+export const deleteChat = async (db: Db, userId: string, chatId: string) =>
+  (
+    await db
+      .delete(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .returning({ id: chats.id })
+  ).length === 1;
+
+/** The newest `limit` messages (before `beforeId` when paging back), returned oldest first. */
+export async function messageWindow(db: Db, chatId: string, limit: number, before?: MessageRow) {
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.chatId, chatId),
+        before
+          ? or(
+              lt(messages.createdAt, before.createdAt),
+              and(eq(messages.createdAt, before.createdAt), lt(messages.id, before.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(limit + 1);
+  const hasMore = rows.length > limit;
+  return { rows: (hasMore ? rows.slice(0, limit) : rows).reverse(), hasMore };
+}
+
+/** Every earlier message of a chat, oldest first (the context of the next answer). */
+export const chatHistory = (db: Db, chatId: string) =>
+  db
+    .select({ id: messages.id, role: messages.role, content: messages.content, status: messages.status })
+    .from(messages)
+    .where(eq(messages.chatId, chatId))
+    .orderBy(asc(messages.createdAt), asc(messages.id));
+
+export const findMessage = async (db: Db, userId: string, messageId: string) =>
+  (
+    await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, messageId), eq(messages.userId, userId)))
+      .limit(1)
+  )[0];
+
+export async function insertMessages(db: Db, chatId: string, rows: NewMessage[], title?: string) {
+  const inserted = await db.insert(messages).values(rows).returning();
+  await db
+    .update(chats)
+    .set({
+      messageCount: sql`${chats.messageCount} + ${rows.length}`,
+      updatedAt: new Date(),
+      ...(title ? { title: sql`coalesce(${chats.title}, ${title})` } : {}),
+    })
+    .where(eq(chats.id, chatId));
+  return inserted;
+}
+
+export const updateMessage = async (
+  db: Db,
+  messageId: string,
+  values: Partial<Pick<MessageRow, 'content' | 'status' | 'metadata'>>,
+) => (await db.update(messages).set(values).where(eq(messages.id, messageId)).returning())[0];
+
+export const touchChat = (db: Db, chatId: string) =>
+  db.update(chats).set({ updatedAt: new Date() }).where(eq(chats.id, chatId));
+
+/** Answers left 'streaming' by a process that died: ended as failed, keeping their partial text. */
+export const failStaleGenerations = (db: Db, olderThan: Date) =>
+  db
+    .update(messages)
+    .set({
+      status: 'failed',
+      metadata: sql`${messages.metadata} || jsonb_build_object('error', jsonb_build_object('code', 'interrupted', 'message', 'The server stopped while this answer was being written'), 'finish_reason', 'error')`,
+    })
+    .where(and(eq(messages.status, 'streaming'), lt(messages.updatedAt, olderThan)))
+    .returning({ id: messages.id });

@@ -1,0 +1,183 @@
+import {
+  chatList,
+  chatSummary,
+  chatWindowQuery,
+  chatWithMessages,
+  createChatBody,
+  idParams,
+  message,
+  pageQuery,
+  sendMessageBody,
+  sendMessageResult,
+  updateChatBody,
+} from '@pocketllm/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { openSse } from '../../lib/sse.js';
+import { principalOf } from '../../plugins/auth.js';
+import { addLogFields } from '../../plugins/request-logging.js';
+
+const sseResponse = z
+  .string()
+  .describe('text/event-stream: message.created, delta, message.completed, error');
+
+export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { chats, chatSend } = ctx.services;
+  const tags = ['chats'];
+  const sendLimit = app.rateLimit({
+    max: ctx.config.rateLimits.chatPerMin,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `chat-send:${req.principal?.userId ?? req.ip}`,
+    errorResponseBuilder: (_req, c) =>
+      new AppError('rate_limited', `Too many messages; try again in ${Math.ceil(c.ttl / 1000)} s`, {
+        headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
+      }),
+  });
+
+  r.post(
+    '/chats',
+    { schema: { tags, summary: 'Start a chat', body: createChatBody, response: { 201: chatSummary } } },
+    async (req, reply) => reply.code(201).send(await chats.create(principalOf(req).userId, req.body)),
+  );
+  r.get(
+    '/chats',
+    {
+      schema: {
+        tags,
+        summary: 'List chats, newest activity first',
+        querystring: pageQuery,
+        response: { 200: chatList },
+      },
+    },
+    async (req) => chats.list(principalOf(req).userId, req.query),
+  );
+  r.get(
+    '/chats/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A chat with its latest messages (oldest first)',
+        params: idParams,
+        querystring: chatWindowQuery,
+        response: { 200: chatWithMessages },
+      },
+    },
+    async (req) => chats.get(principalOf(req).userId, req.params.id, req.query),
+  );
+  r.patch(
+    '/chats/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename a chat or change its model',
+        params: idParams,
+        body: updateChatBody,
+        response: { 200: chatSummary },
+      },
+    },
+    async (req) => chats.update(principalOf(req).userId, req.params.id, req.body),
+  );
+  r.delete(
+    '/chats/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a chat and its messages',
+        params: idParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await chats.remove(principalOf(req).userId, req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.post(
+    '/chats/:id/messages',
+    {
+      preHandler: sendLimit,
+      schema: {
+        tags,
+        summary: 'Send a message and get the answer (JSON, or SSE with stream:true)',
+        params: idParams,
+        body: sendMessageBody,
+        response: { 201: sendMessageResult, 200: sseResponse },
+      },
+    },
+    async (req, reply) => {
+      const userId = principalOf(req).userId;
+      const wantsStream = req.body.stream ?? (req.headers.accept ?? '').includes('text/event-stream');
+      const handle = await chatSend.send(userId, req.params.id, req.body);
+      const meta = handle.assistantMessage.metadata;
+      addLogFields(req, {
+        provider: meta.provider,
+        model: meta.model,
+        cache_hit: false,
+        stream: wantsStream,
+      });
+      if (wantsStream) {
+        const sse = openSse(reply);
+        sse.send(
+          'message.created',
+          { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
+          0,
+        );
+        await chatSend.pipe(sse, handle.generation);
+        return reply;
+      }
+      const outcome = await handle.generation.done;
+      addLogFields(req, { tokens_in: outcome.tokensIn, tokens_out: outcome.tokensOut });
+      if (outcome.status === 'failed') {
+        throw new AppError(
+          outcome.error?.code === 'provider_timeout' ? 'provider_timeout' : 'provider_error',
+          outcome.error?.message,
+          {
+            details: { user_message_id: handle.userMessage.id, assistant_message_id: outcome.message.id },
+          },
+        );
+      }
+      return reply
+        .code(201)
+        .send({ user_message: handle.userMessage, assistant_message: outcome.message, cached: false });
+    },
+  );
+
+  r.get(
+    '/messages/:id/stream',
+    {
+      schema: {
+        tags,
+        summary: 'Follow an answer as it is written; resumes after Last-Event-ID',
+        params: idParams,
+        headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }),
+        response: { 200: sseResponse },
+      },
+    },
+    async (req, reply) => {
+      const userId = principalOf(req).userId;
+      // Ownership is checked before the stream opens, so a stranger gets a plain 404.
+      await chatSend.assertAnswer(userId, req.params.id);
+      const sse = openSse(reply);
+      await chatSend.resume(userId, req.params.id, req.headers['last-event-id'] ?? 0, sse);
+      return reply;
+    },
+  );
+
+  r.post(
+    '/messages/:id/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Stop a running answer, keeping its partial text',
+        params: idParams,
+        response: { 200: message },
+      },
+    },
+    async (req) => chatSend.cancel(principalOf(req).userId, req.params.id),
+  );
+}

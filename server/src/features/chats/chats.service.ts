@@ -1,0 +1,90 @@
+import type { Db } from '../../db/client.js';
+import { AppError, notFound } from '../../errors.js';
+import { decodeCursor, page } from '../../lib/cursor.js';
+import { toChatSummary, toMessage } from './chat.mapper.js';
+import * as repo from './chats.repository.js';
+import type { GenerationRegistry } from './generation.js';
+
+export interface ChatsDeps {
+  db: Db;
+  registry: GenerationRegistry;
+  /** Checks a model configuration belongs to the user (404 otherwise). */
+  assertModelConfig(userId: string, id: string): Promise<void>;
+}
+
+export function createChatsService(deps: ChatsDeps) {
+  const { db, registry } = deps;
+
+  async function ownChat(userId: string, chatId: string) {
+    const chat = await repo.findChat(db, userId, chatId);
+    if (!chat) throw notFound('Chat');
+    return chat;
+  }
+
+  return {
+    ownChat,
+
+    /** @throws not_found for a model config that is not the caller's */
+    async create(
+      userId: string,
+      input: { title?: string | undefined; model_config_id?: string | undefined },
+    ) {
+      if (input.model_config_id) await deps.assertModelConfig(userId, input.model_config_id);
+      const row = await repo.insertChat(db, {
+        userId,
+        title: input.title ?? null,
+        modelConfigId: input.model_config_id ?? null,
+      });
+      return toChatSummary(row);
+    },
+
+    /** Newest activity first, keyset-paginated. */
+    async list(userId: string, q: { limit: number; cursor?: string | undefined }) {
+      let after: { updatedAt: Date; id: string } | undefined;
+      if (q.cursor) {
+        const [ts, id] = decodeCursor(q.cursor, 2);
+        const updatedAt = new Date(String(ts));
+        if (Number.isNaN(updatedAt.getTime()))
+          throw new AppError('validation_error', 'cursor: invalid cursor');
+        after = { updatedAt, id: String(id) };
+      }
+      const rows = await repo.listChats(db, userId, q.limit, after);
+      const { items, nextCursor } = page(rows, q.limit, (r) => [r.updatedAt.toISOString(), r.id]);
+      return { chats: items.map(toChatSummary), next_cursor: nextCursor };
+    },
+
+    /** A chat with its newest `limit` messages (before `before` when paging back), oldest first. */
+    async get(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
+      const chat = await ownChat(userId, chatId);
+      let before: repo.MessageRow | undefined;
+      if (q.before) {
+        before = await repo.findMessage(db, userId, q.before);
+        if (!before || before.chatId !== chatId) throw notFound('Message');
+      }
+      const { rows, hasMore } = await repo.messageWindow(db, chatId, q.limit, before);
+      return { ...toChatSummary(chat), messages: rows.map(toMessage), has_more: hasMore };
+    },
+
+    async update(
+      userId: string,
+      chatId: string,
+      input: { title?: string | undefined; model_config_id?: string | null | undefined },
+    ) {
+      if (input.model_config_id) await deps.assertModelConfig(userId, input.model_config_id);
+      const row = await repo.updateChat(db, userId, chatId, {
+        ...(input.title !== undefined ? { title: input.title } : {}),
+        ...(input.model_config_id !== undefined ? { modelConfigId: input.model_config_id } : {}),
+      });
+      if (!row) throw notFound('Chat');
+      return toChatSummary(row);
+    },
+
+    /** Deletes a chat with its messages; a running answer in it is stopped. */
+    async remove(userId: string, chatId: string) {
+      if (!(await repo.deleteChat(db, userId, chatId))) throw notFound('Chat');
+      registry.cancelChat(chatId);
+    },
+  };
+}
+
+export type ChatsService = ReturnType<typeof createChatsService>;
