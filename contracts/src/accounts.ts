@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { message } from './chats.js';
 import { nextCursor, timestamp } from './common.js';
 
 export const email = z
@@ -72,11 +73,16 @@ export const updateProfileBody = z
   .partial()
   .strict();
 
-export const changePasswordBody = z.object({ current_password: z.string().min(1).max(256), new_password: password });
+export const changePasswordBody = z.object({
+  current_password: z.string().min(1).max(256),
+  new_password: password,
+});
 
 export const adminUser = userProfile.extend({ last_login_at: timestamp.nullable() });
 export const adminUserList = z.object({ users: z.array(adminUser), next_cursor: nextCursor });
-export const adminUpdateUserBody = z.object({ role: role.optional(), disabled: z.boolean().optional() }).strict();
+export const adminUpdateUserBody = z
+  .object({ role: role.optional(), disabled: z.boolean().optional() })
+  .strict();
 
 export const createInviteBody = z.object({
   max_uses: z.number().int().min(1).max(10_000).default(1),
@@ -107,3 +113,50 @@ export const waitlistEntry = z.object({
   created_at: timestamp,
 });
 export const waitlistList = z.object({ entries: z.array(waitlistEntry), next_cursor: nextCursor });
+export const inviteCodeParams = z.object({ code: z.string().min(1).max(100) });
+
+/** A model configuration as exported: its settings, never its key (no ciphertext, key id or preview). */
+export const exportedModelConfig = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  base_url: z.string().nullable(),
+  local_endpoint_id: z.uuid().nullable(),
+  system_prompt: z.string().nullable(),
+  temperature: z.number(),
+  max_tokens: z.number().int(),
+  top_p: z.number(),
+  frequency_penalty: z.number(),
+  presence_penalty: z.number(),
+  is_default: z.boolean(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export const exportedTemplate = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  content: z.string(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+/** Metadata is exported as stored, so an export never fails on a message another version wrote. */
+export const exportedMessage = message.extend({ metadata: z.record(z.string(), z.unknown()) });
+export const exportedChat = z.object({
+  id: z.uuid(),
+  title: z.string().nullable(),
+  model_config_id: z.uuid().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  /** Oldest first. */
+  messages: z.array(exportedMessage),
+});
+export const userExport = z.object({
+  exported_at: timestamp,
+  profile: userProfile,
+  chats: z.array(exportedChat),
+  model_configs: z.array(exportedModelConfig),
+  templates: z.array(exportedTemplate),
+});
+export type UserExport = z.infer<typeof userExport>;

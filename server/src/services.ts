@@ -26,7 +26,7 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
-  const users = createUsersService({ db: deps.db });
+  const users = createUsersService({ db: deps.db, auth });
   // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
   const providers = createProvidersService({
     db: deps.db,

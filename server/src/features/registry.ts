@@ -4,12 +4,14 @@ import { authRoutes } from './auth/auth.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
+import { usersRoutes } from './users/users.routes.js';
 
 type FeatureRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
 /** Every feature's routes, mounted under /v1 (and so /api/v1). Add a feature here. */
 export const featureRoutes: FeatureRoutes[] = [
   authRoutes,
+  usersRoutes,
   providersRoutes,
   modelsRoutes,
   modelConfigsRoutes,

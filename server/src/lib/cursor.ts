@@ -28,3 +28,12 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => (string | n
   const last = items.at(-1);
   return { items, nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor holding one row id (lists ordered by UUIDv7 id); a tampered one is a 400, not a SQL error. */
+export function decodeIdCursor(cursor: string): string {
+  const [id] = decodeCursor(cursor, 1);
+  if (typeof id === 'string' && UUID.test(id)) return id;
+  throw new AppError('validation_error', 'cursor: invalid cursor', { details: { field: 'cursor' } });
+}

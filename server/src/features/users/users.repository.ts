@@ -1,8 +1,93 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { users } from '../../db/schema/index.js';
+import { chats, messages, modelConfigs, templates, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
+export type ProfileChanges = Partial<
+  Pick<
+    typeof users.$inferInsert,
+    'fullName' | 'username' | 'bio' | 'dateOfBirth' | 'profession' | 'avatarUrl' | 'surveyCompleted'
+  >
+>;
 
 export const findUser = async (db: Db, id: string) =>
   (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+
+/** @returns the updated row, or undefined when the user is gone. Throws the driver's 23505 on a taken username. */
+export const updateProfile = async (db: Db, id: string, changes: ProfileChanges) =>
+  (await db.update(users).set(changes).where(eq(users.id, id)).returning())[0];
+
+export const updatePasswordHash = (db: Db, id: string, passwordHash: string) =>
+  db.update(users).set({ passwordHash }).where(eq(users.id, id));
+
+/** Deletes the user; every owned row goes with it through the schema's ON DELETE CASCADE. */
+export const deleteUser = async (db: Db, id: string) =>
+  (await db.delete(users).where(eq(users.id, id)).returning({ id: users.id })).length === 1;
+
+/** Serialises role, disable and delete changes so two of them cannot together remove the last admin. */
+export const lockAdminChanges = (db: Db) => db.execute(sql`select pg_advisory_xact_lock(724115003)`);
+
+/** Admins that can still act, other than `exceptId` (the last-admin rule). */
+export const countOtherActiveAdmins = async (db: Db, exceptId: string) =>
+  (
+    await db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), eq(users.disabled, false), ne(users.id, exceptId)))
+  )[0]?.n ?? 0;
+
+export const countOtherUsers = async (db: Db, exceptId: string) =>
+  (await db.select({ n: count() }).from(users).where(ne(users.id, exceptId)))[0]?.n ?? 0;
+
+// The export reads one query per table (not per chat), so thousands of messages cost four round trips.
+
+export const exportChats = (db: Db, userId: string) =>
+  db
+    .select({
+      id: chats.id,
+      title: chats.title,
+      modelConfigId: chats.modelConfigId,
+      createdAt: chats.createdAt,
+      updatedAt: chats.updatedAt,
+    })
+    .from(chats)
+    .where(eq(chats.userId, userId))
+    .orderBy(asc(chats.createdAt), asc(chats.id));
+
+export const exportMessages = (db: Db, userId: string) =>
+  db
+    .select()
+    .from(messages)
+    .where(eq(messages.userId, userId))
+    .orderBy(asc(messages.chatId), asc(messages.createdAt), asc(messages.id));
+
+/** Every column but the key material (apiKeyEnc, keyId, apiKeyPreview), which is never selected. */
+export const exportModelConfigs = (db: Db, userId: string) =>
+  db
+    .select({
+      id: modelConfigs.id,
+      name: modelConfigs.name,
+      provider: modelConfigs.provider,
+      model: modelConfigs.model,
+      baseUrl: modelConfigs.baseUrl,
+      localEndpointId: modelConfigs.localEndpointId,
+      systemPrompt: modelConfigs.systemPrompt,
+      temperature: modelConfigs.temperature,
+      maxTokens: modelConfigs.maxTokens,
+      topP: modelConfigs.topP,
+      frequencyPenalty: modelConfigs.frequencyPenalty,
+      presencePenalty: modelConfigs.presencePenalty,
+      isDefault: modelConfigs.isDefault,
+      createdAt: modelConfigs.createdAt,
+      updatedAt: modelConfigs.updatedAt,
+    })
+    .from(modelConfigs)
+    .where(eq(modelConfigs.userId, userId))
+    .orderBy(asc(modelConfigs.createdAt), asc(modelConfigs.id));
+
+export const exportTemplates = (db: Db, userId: string) =>
+  db
+    .select()
+    .from(templates)
+    .where(eq(templates.userId, userId))
+    .orderBy(asc(templates.createdAt), asc(templates.id));
