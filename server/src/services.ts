@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import { createInvitesService } from './features/invites/invites.service.js';
 import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
@@ -9,6 +10,7 @@ import { createModelsCache } from './features/models/models.cache.js';
 import { createModelsService } from './features/models/models.service.js';
 import { createProvidersService } from './features/providers/providers.service.js';
 import { createUsersService } from './features/users/users.service.js';
+import { createWaitlistService } from './features/waitlist/waitlist.service.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
 
@@ -27,6 +29,8 @@ export function createServices(deps: ServiceDeps) {
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
   const users = createUsersService({ db: deps.db, auth });
+  const admin = createAdminService({ db: deps.db, auth, users });
+  const waitlist = createWaitlistService(deps.db);
   // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
   const providers = createProvidersService({
     db: deps.db,
@@ -40,7 +44,7 @@ export function createServices(deps: ServiceDeps) {
   });
   const models = createModelsService({ config: deps.config, providers, cache: modelsCache });
   const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers });
-  return { invites, auth, users, providers, models, modelConfigs };
+  return { invites, auth, users, admin, waitlist, providers, models, modelConfigs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import { adminRoutes } from './admin/admin.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
 import { usersRoutes } from './users/users.routes.js';
+import { waitlistRoutes } from './waitlist/waitlist.routes.js';
 
 type FeatureRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
 
@@ -12,6 +14,8 @@ type FeatureRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void> | 
 export const featureRoutes: FeatureRoutes[] = [
   authRoutes,
   usersRoutes,
+  adminRoutes,
+  waitlistRoutes,
   providersRoutes,
   modelsRoutes,
   modelConfigsRoutes,

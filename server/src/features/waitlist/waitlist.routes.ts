@@ -1,0 +1,38 @@
+import { waitlistBody, waitlistEntry } from '@pocketllm/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
+
+export async function waitlistRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { waitlist } = ctx.services;
+  // Public and unauthenticated: per-IP limiting is what keeps it from being a free write endpoint.
+  const perIp = app.rateLimit({
+    max: ctx.config.rateLimits.waitlistPerMin,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `waitlist-ip:${req.ip}`,
+    errorResponseBuilder: (_req, c) =>
+      new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(c.ttl / 1000)} s`, {
+        headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
+      }),
+  });
+
+  r.post(
+    '/waitlist',
+    {
+      config: { public: true },
+      preHandler: [perIp],
+      schema: {
+        tags: ['waitlist'],
+        summary: 'Join the waitlist (201 when added, 200 when the email is already listed)',
+        body: waitlistBody,
+        response: { 200: waitlistEntry, 201: waitlistEntry },
+      },
+    },
+    async (req, reply) => {
+      const { entry, created } = await waitlist.join(req.body);
+      return reply.code(created ? 201 : 200).send(entry);
+    },
+  );
+}
