@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { chats } from './chats.js';
 import { createdAt, id, updatedAt } from './columns.js';
@@ -30,6 +30,46 @@ export const requestLog = pgTable(
     index('request_log_user_idx').on(t.userId, t.createdAt),
     index('request_log_endpoint_idx').on(t.localEndpointId, t.createdAt),
   ],
+);
+
+/**
+ * Hourly aggregates of request_log per provider and model, kept by the telemetry flusher in the same
+ * transaction as the raw rows: /v1/metrics reads these instead of scanning millions of rows.
+ * `latency_hist` holds request counts per latency slot (features/telemetry/latency-histogram.ts: width_bucket slots).
+ */
+export const requestLogHourly = pgTable(
+  'request_log_hourly',
+  {
+    bucket: timestamp({ withTimezone: true }).notNull(),
+    provider: text().notNull(),
+    model: text().notNull(),
+    requests: integer().notNull().default(0),
+    cacheHits: integer().notNull().default(0),
+    errors: integer().notNull().default(0),
+    tokensIn: bigint({ mode: 'number' }).notNull().default(0),
+    tokensOut: bigint({ mode: 'number' }).notNull().default(0),
+    latencySumMs: bigint({ mode: 'number' }).notNull().default(0),
+    latencyMaxMs: integer().notNull().default(0),
+    latencyHist: integer().array().notNull(),
+  },
+  (t) => [uniqueIndex('request_log_hourly_key').on(t.bucket, t.provider, t.model)],
+);
+
+/** Daily tokens and requests per user and model, for GET /v1/usage; kept like request_log_hourly. */
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    day: date({ mode: 'string' }).notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text().notNull(),
+    model: text().notNull(),
+    requests: integer().notNull().default(0),
+    tokensIn: bigint({ mode: 'number' }).notNull().default(0),
+    tokensOut: bigint({ mode: 'number' }).notNull().default(0),
+  },
+  (t) => [uniqueIndex('usage_daily_key').on(t.userId, t.day, t.provider, t.model)],
 );
 
 /** The job queue: claimed with FOR UPDATE SKIP LOCKED, retried with backoff, reclaimed when a lock goes stale. */
