@@ -1,0 +1,67 @@
+import {
+  idParams,
+  message,
+  pageQuery,
+  pinMessageBody,
+  pinMessageResult,
+  pinnedMessageList,
+  rateMessageBody,
+} from '@pocketllm/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../context.js';
+import { principalOf } from '../../plugins/auth.js';
+
+export async function messagesRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { messages } = ctx.services;
+  const tags = ['messages'];
+
+  // Registered before /messages/:id so "pinned" is never read as an id (find-my-way prefers statics anyway).
+  r.get(
+    '/messages/pinned',
+    {
+      schema: {
+        tags,
+        summary: 'Pinned messages across your chats, newest first',
+        querystring: pageQuery,
+        response: { 200: pinnedMessageList },
+      },
+    },
+    async (req) => messages.listPinned(principalOf(req).userId, req.query.limit, req.query.cursor),
+  );
+
+  r.get(
+    '/messages/:id',
+    { schema: { tags, summary: 'One of your messages', params: idParams, response: { 200: message } } },
+    async (req) => messages.get(principalOf(req).userId, req.params.id),
+  );
+
+  r.post(
+    '/messages/:id/rate',
+    {
+      schema: {
+        tags,
+        summary: 'Rate an assistant message (null clears)',
+        params: idParams,
+        body: rateMessageBody,
+        response: { 200: message },
+      },
+    },
+    async (req) => messages.rate(principalOf(req).userId, req.params.id, req.body.rating),
+  );
+
+  r.post(
+    '/messages/:id/pin',
+    {
+      schema: {
+        tags,
+        summary: 'Pin or unpin a message (no body toggles)',
+        params: idParams,
+        body: pinMessageBody,
+        response: { 200: pinMessageResult },
+      },
+    },
+    async (req) => messages.pin(principalOf(req).userId, req.params.id, req.body?.pinned),
+  );
+}

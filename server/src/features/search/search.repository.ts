@@ -1,0 +1,76 @@
+import { messageRole } from '@pocketllm/contracts';
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { chats } from '../../db/schema/index.js';
+import { sqlRows } from '../../lib/sql-rows.js';
+
+const searchRow = z.object({
+  id: z.string(),
+  chat_id: z.string(),
+  chat_title: z.string().nullable(),
+  role: messageRole,
+  content: z.string(),
+  created_at: z.union([z.string(), z.date()]),
+  snippet: z.string(),
+  total: z.union([z.string(), z.number()]),
+});
+export type SearchRow = z.infer<typeof searchRow>;
+
+export interface SearchArgs {
+  userId: string;
+  /** Restrict to one chat (already checked to be the user's). */
+  chatId?: string;
+  q: string;
+  limit: number;
+  offset: number;
+}
+
+const HEADLINE_OPTIONS =
+  'StartSel=<b>, StopSel=</b>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "';
+
+export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Promise<boolean> =>
+  (
+    await db
+      .select({ id: chats.id })
+      .from(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .limit(1)
+  ).length > 0;
+
+/**
+ * Full-text search over the user's messages. The match expression is written exactly as the GIN index
+ * messages_fts_idx is defined (to_tsvector('english', content)), so the planner can use it; the query is
+ * repeated inline rather than joined from a CTE so it stays a constant the index scan can take.
+ * Ranked by ts_rank, then recency; ts_headline runs only on the page of rows returned.
+ */
+export async function searchMessages(db: Db, a: SearchArgs): Promise<SearchRow[]> {
+  const query = sql`websearch_to_tsquery('english', ${a.q})`;
+  const chatFilter = a.chatId ? sql`and m.chat_id = ${a.chatId}` : sql``;
+  const result = await db.execute(sql`
+    with hits as (
+      select m.id, m.chat_id, m.role, m.content, m.created_at,
+             ts_rank(to_tsvector('english', m.content), ${query}) as rank
+      from messages m
+      where m.user_id = ${a.userId} ${chatFilter}
+        and to_tsvector('english', m.content) @@ ${query}
+    ), page as (
+      select * from hits order by rank desc, created_at desc, id desc limit ${a.limit} offset ${a.offset}
+    )
+    select p.id, p.chat_id, c.title as chat_title, p.role, p.content, p.created_at,
+           ts_headline('english', p.content, ${query}, ${HEADLINE_OPTIONS}) as snippet,
+           (select count(*) from hits) as total
+    from page p join chats c on c.id = p.chat_id
+    order by p.rank desc, p.created_at desc, p.id desc`);
+  return sqlRows(result, searchRow);
+}
+
+/** The number of matches when the requested page is past the end (the page query then returns no row). */
+export async function countMatches(db: Db, a: Omit<SearchArgs, 'limit' | 'offset'>): Promise<number> {
+  const query = sql`websearch_to_tsquery('english', ${a.q})`;
+  const chatFilter = a.chatId ? sql`and m.chat_id = ${a.chatId}` : sql``;
+  const result = await db.execute(sql`
+    select count(*) as n from messages m
+    where m.user_id = ${a.userId} ${chatFilter} and to_tsvector('english', m.content) @@ ${query}`);
+  return Number(sqlRows(result, z.object({ n: z.union([z.string(), z.number()]) }))[0]?.n ?? 0);
+}
