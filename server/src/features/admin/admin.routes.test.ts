@@ -142,6 +142,10 @@ describe('PATCH /admin/users/{id}', () => {
       payload: { email: u.email, password: u.password },
     });
     expect(again.statusCode).toBe(200);
+    // Disabling ended the old sessions for good: re-enabling means signing in again.
+    expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers })).statusCode).toBe(
+      401,
+    );
     expect((await auditRows(u.id)).map((r) => r.action)).toEqual(['user.disable', 'user.enable']);
   });
 

@@ -275,6 +275,40 @@ describe('DELETE /users/me', () => {
   });
 });
 
+describe('single-user mode and limits', () => {
+  it('refuses to delete the built-in local user', async () => {
+    const t2 = await buildTestApp({ env: { AUTH_MODE: 'single-user' } });
+    try {
+      const res = await t2.app.inject({ method: 'DELETE', url: '/v1/users/me' });
+      expect(res.statusCode).toBe(409);
+      expect((await t2.app.inject({ method: 'GET', url: '/v1/users/me' })).statusCode).toBe(200);
+    } finally {
+      await t2.close();
+    }
+  });
+
+  it('rate limits password change attempts per user with 429 and Retry-After', async () => {
+    const t3 = await buildTestApp({ env: { RATE_LIMIT_AUTH_PER_MIN: '2' } });
+    try {
+      const u = await registerUser(t3.app);
+      const codes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await t3.app.inject({
+          method: 'POST',
+          url: '/v1/users/me/password',
+          headers: u.headers,
+          payload: { current_password: `guess number ${i}`, new_password: 'a brand new password' },
+        });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect(codes).toEqual([400, 400, 429]);
+    } finally {
+      await t3.close();
+    }
+  });
+});
+
 describe('GET /users/me/export', () => {
   it("exports the caller's profile, chats with messages oldest first, configs without keys, templates", async () => {
     const u = await registerUser(t.app);
