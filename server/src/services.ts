@@ -7,6 +7,7 @@ import { createAuthService } from './features/auth/auth.service.js';
 import { createInvitesService } from './features/invites/invites.service.js';
 import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
 import { createModelsCache } from './features/models/models.cache.js';
+import { createLocalModelsService } from './features/local-models/local-models.service.js';
 import { createModelsService } from './features/models/models.service.js';
 import { createProvidersService } from './features/providers/providers.service.js';
 import { createUsersService } from './features/users/users.service.js';
@@ -43,8 +44,17 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
   });
   const models = createModelsService({ config: deps.config, providers, cache: modelsCache });
+  // Users' own endpoints: their models join the catalogue; a change drops that user's cached 'local' list.
+  const localModels = createLocalModelsService({
+    db: deps.db,
+    config: deps.config,
+    logger: deps.logger,
+    lifecycle: deps.lifecycle,
+    onChange: (userId) => models.invalidate(userId, 'local'),
+  });
+  models.addSource(localModels.catalogSource);
   const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers });
-  return { invites, auth, users, admin, waitlist, providers, models, modelConfigs };
+  return { invites, auth, users, admin, waitlist, providers, models, localModels, modelConfigs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
+import { localModelsRoutes } from './local-models/local-models.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
 import { usersRoutes } from './users/users.routes.js';
@@ -18,5 +19,6 @@ export const featureRoutes: FeatureRoutes[] = [
   waitlistRoutes,
   providersRoutes,
   modelsRoutes,
+  localModelsRoutes,
   modelConfigsRoutes,
 ];

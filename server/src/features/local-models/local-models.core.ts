@@ -1,0 +1,141 @@
+/** What the local-models use cases share: the key box, the endpoint probe, and row → API shape. */
+import type { LocalModel, LocalModelHealth } from '@pocketllm/contracts';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
+import { SecretBox } from '../../lib/crypto.js';
+import type { Lifecycle } from '../../lib/lifecycle.js';
+import type { LookupFn } from '../../lib/url-policy.js';
+import { type ProbeResult, probeEndpoint } from './endpoint-client.js';
+import * as repo from './local-models.repository.js';
+
+/** Consecutive failures (checks or chats) after which the circuit opens and chats fail fast. */
+export const BREAKER_THRESHOLD = 3;
+
+export interface LocalModelsDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Called when what the catalogue shows for a user changes (models, health): drop cached lists. */
+  onChange?: (userId: string) => Promise<void> | void;
+  /** The health scheduler registers here (started by main.ts, or by tests that ask for it). */
+  lifecycle?: Lifecycle;
+  /** DNS for the URL policy; tests pass their own. */
+  lookup?: LookupFn;
+}
+
+export const isCircuitOpen = (r: repo.EndpointRow) => r.consecutiveFailures >= BREAKER_THRESHOLD;
+
+/** Can a chat be sent there without failing over first. */
+export const isUsable = (r: repo.EndpointRow) =>
+  r.isActive && r.healthStatus !== 'unhealthy' && !isCircuitOpen(r);
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function toLocalModel(r: repo.EndpointRow): LocalModel {
+  return {
+    id: r.id,
+    name: r.name,
+    base_url: r.baseUrl,
+    endpoint_type: r.endpointType,
+    is_active: r.isActive,
+    has_api_key: r.apiKeyEnc !== null,
+    api_key_preview: r.apiKeyPreview,
+    available_models: r.availableModels,
+    last_model_discovery: iso(r.lastModelDiscovery),
+    health_status: r.healthStatus,
+    last_health_check: iso(r.lastHealthCheck),
+    response_time_ms: r.responseTimeMs,
+    error_message: r.errorMessage,
+    consecutive_failures: r.consecutiveFailures,
+    circuit_open: isCircuitOpen(r),
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+  };
+}
+
+export function toHealth(r: repo.EndpointRow): LocalModelHealth {
+  return {
+    status: r.healthStatus,
+    response_time_ms: r.responseTimeMs,
+    error_message: r.errorMessage,
+    last_checked: iso(r.lastHealthCheck),
+    available_models: r.availableModels,
+    consecutive_failures: r.consecutiveFailures,
+    circuit_open: isCircuitOpen(r),
+  };
+}
+
+/** A change the catalogue shows: health, breaker state or the model list. */
+const visibleChange = (a: repo.EndpointRow, b: repo.EndpointRow) =>
+  a.healthStatus !== b.healthStatus ||
+  isCircuitOpen(a) !== isCircuitOpen(b) ||
+  a.isActive !== b.isActive ||
+  JSON.stringify(a.availableModels) !== JSON.stringify(b.availableModels);
+
+export function createCore(deps: LocalModelsDeps) {
+  const { db, config, logger } = deps;
+  const box = new SecretBox(config.encryptionKey);
+  const policy = {
+    allowPrivate: config.localModels.allowPrivateEndpoints,
+    ...(deps.lookup ? { lookup: deps.lookup } : {}),
+  };
+
+  async function notify(userId: string) {
+    try {
+      await deps.onChange?.(userId);
+    } catch (err) {
+      logger.warn(
+        { err: { message: err instanceof Error ? err.message : String(err) } },
+        'local-models: onChange failed',
+      );
+    }
+  }
+
+  function apiKeyOf(r: repo.EndpointRow): string | null {
+    if (!r.apiKeyEnc) return null;
+    try {
+      return box.open(r.apiKeyEnc);
+    } catch {
+      // A key sealed under a rotated-away ENCRYPTION_KEY: call without it rather than fail every check.
+      logger.warn({ endpointId: r.id }, 'local-models: stored API key cannot be decrypted');
+      return null;
+    }
+  }
+
+  /** Lists the endpoint's models within HEALTH_CHECK_TIMEOUT_MS; never throws. */
+  const probe = (r: repo.EndpointRow): Promise<ProbeResult> =>
+    probeEndpoint(
+      { baseUrl: r.baseUrl, endpointType: r.endpointType, apiKey: apiKeyOf(r) },
+      { timeoutMs: config.localModels.healthCheckTimeoutMs, ...policy },
+    );
+
+  return {
+    db,
+    config,
+    logger,
+    box,
+    policy,
+    apiKeyOf,
+    notify,
+
+    probe,
+
+    /** Probes `r`, logs the check, updates the endpoint and tells the catalogue if what it shows changed. */
+    async check(r: repo.EndpointRow, opts: { scheduled?: boolean } = {}): Promise<repo.EndpointRow> {
+      const result = await probe(r);
+      const after = await repo.recordCheck(db, r.id, {
+        ok: result.ok,
+        responseTimeMs: result.responseTimeMs,
+        error: result.ok ? null : result.error,
+        stampTime: !opts.scheduled,
+        ...(result.ok ? { models: result.models } : {}),
+      });
+      if (!after) return r;
+      if (visibleChange(r, after)) await notify(after.userId);
+      return after;
+    },
+  };
+}
+
+export type Core = ReturnType<typeof createCore>;
