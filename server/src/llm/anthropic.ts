@@ -1,5 +1,7 @@
 /** Anthropic Messages API with its typed event stream, over plain fetch + eventsource-parser. */
+
 import { createParser } from 'eventsource-parser';
+import type { Dispatcher } from 'undici';
 import {
   ABORTED,
   asNumber,
@@ -29,6 +31,8 @@ export interface AnthropicOptions {
   baseUrl: string;
   apiKey: string | null;
   timeouts: ProviderTimeouts;
+  /** See CallOptions.dispatcher. */
+  dispatcher?: Dispatcher;
 }
 
 const STOP_REASONS: Record<string, string> = {
@@ -75,7 +79,7 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey };
+    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey, dispatcher: this.o.dispatcher };
   }
 
   private body(req: ChatRequest): string {

@@ -1,28 +1,39 @@
+import type { Dispatcher } from 'undici';
 import { AnthropicProvider } from './anthropic.js';
+import { LlamaCppProvider } from './llama-cpp.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
 import type { LlmProvider, ProviderTarget, ProviderTimeouts } from './types.js';
 
 /**
- * The adapter for a resolved target. Cheap to call per request (no connection state is held here:
- * undici's global pool keeps the sockets).
- * @throws Error for an adapter that has no implementation yet ('llama-cpp').
+ * The adapter for a resolved target. Cheap to call per request: no connection state is held here (undici's
+ * pool keeps the sockets). Pass `extra.dispatcher` (lib/url-policy's guardedDispatcher) when the base URL
+ * came from a user, so connections only reach addresses the policy allows; a refused address then fails as
+ * ProviderError 'unreachable' whose `cause` chain holds the UrlPolicyError.
+ * @throws ProviderError('bad_request') for a llama-cpp target outside MODELS_DIR.
  */
-export function createLlmProvider(target: ProviderTarget, timeouts: ProviderTimeouts): LlmProvider {
+export function createLlmProvider(
+  target: ProviderTarget,
+  timeouts: ProviderTimeouts,
+  extra: { dispatcher?: Dispatcher } = {},
+): LlmProvider {
   const { baseUrl, apiKey } = target;
+  const { dispatcher } = extra;
   switch (target.adapter) {
     case 'openai-compatible':
       return new OpenAICompatibleProvider({
         baseUrl,
         apiKey,
         timeouts,
+        dispatcher,
         maxTokensField: target.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens',
       });
     case 'anthropic':
-      return new AnthropicProvider({ baseUrl, apiKey, timeouts });
+      return new AnthropicProvider({ baseUrl, apiKey, timeouts, dispatcher });
     case 'ollama':
-      return new OllamaProvider({ baseUrl, apiKey, timeouts });
+      return new OllamaProvider({ baseUrl, apiKey, timeouts, dispatcher });
     case 'llama-cpp':
-      throw new Error('llama-cpp adapter is not available yet');
+      // A GGUF file in MODELS_DIR, run in process; baseUrl is its absolute path.
+      return new LlamaCppProvider(target);
   }
 }

@@ -3,6 +3,7 @@
  * the caller's AbortSignal, HTTP status → ProviderError kind, and short upstream messages that never
  * carry the API key or request headers.
  */
+import type { Dispatcher } from 'undici';
 import { type ChatEvent, ProviderError, type ProviderErrorKind, type ProviderTimeouts } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -65,6 +66,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The key sent with this call, masked out of any message we keep. */
   secret: string | null;
+  /** An undici dispatcher, e.g. lib/url-policy's guardedDispatcher() for user-supplied base URLs. */
+  dispatcher?: Dispatcher;
+}
+
+// RequestInit plus undici's `dispatcher`, which Node's global fetch honours but its types omit.
+interface DispatchInit extends RequestInit {
+  dispatcher?: Dispatcher;
 }
 
 type Phase = 'connect' | 'first_token' | 'idle';
@@ -122,7 +130,9 @@ export class UpstreamCall {
     if (this.opts.signal?.aborted) this.ctl.abort(this.opts.signal.reason);
     this.arm('connect', headersTimeoutMs ?? this.opts.timeouts.connectTimeoutMs);
     // 'manual': a redirect must not carry the key to another host.
-    const res = await fetch(url, { ...init, signal: this.ctl.signal, redirect: 'manual' });
+    const req: DispatchInit = { ...init, signal: this.ctl.signal, redirect: 'manual' };
+    if (this.opts.dispatcher) req.dispatcher = this.opts.dispatcher;
+    const res = await fetch(url, req);
     this.headersSeen = true;
     if (mode === 'stream') this.arm('first_token', this.opts.timeouts.firstTokenTimeoutMs);
     else this.arm('idle', this.opts.timeouts.idleTimeoutMs);

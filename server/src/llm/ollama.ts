@@ -1,4 +1,5 @@
 /** Ollama's native API: /api/chat (NDJSON stream), /api/tags, /api/embed. */
+import type { Dispatcher } from 'undici';
 import {
   ABORTED,
   asNumber,
@@ -24,6 +25,8 @@ export interface OllamaOptions {
   /** Ollama needs none; a proxy in front of it may (sent as a bearer token). */
   apiKey: string | null;
   timeouts: ProviderTimeouts;
+  /** See CallOptions.dispatcher. */
+  dispatcher?: Dispatcher;
 }
 
 export function ollamaOptions(req: ChatRequest): JsonObject | undefined {
@@ -49,7 +52,7 @@ export class OllamaProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey };
+    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey, dispatcher: this.o.dispatcher };
   }
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collectChat } from '../../test/fakes/collect.js';
 import { runProviderConformance, TEST_TIMEOUTS } from '../../test/fakes/conformance.js';
 import { startFakeOpenAI } from '../../test/fakes/openai.js';
+import { createGuardedDispatcher } from '../lib/url-policy.js';
 import { createLlmProvider } from './factory.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
 
@@ -91,6 +92,26 @@ describe('openai-compatible specifics', async () => {
     await expect(p.listModels()).rejects.toMatchObject({ kind: 'bad_request', status: 302 });
     expect(fake.requests).toEqual([]);
     redirector.close();
+  });
+
+  it('honours a guarded dispatcher: a refused address is unreachable and never contacted', async () => {
+    fake.reset();
+    const target = {
+      provider: 'openai-compatible',
+      adapter: 'openai-compatible' as const,
+      baseUrl: fake.url,
+      apiKey: 'k',
+    };
+    const refused = createLlmProvider(target, TEST_TIMEOUTS, {
+      dispatcher: createGuardedDispatcher({ allowPrivate: false }),
+    });
+    const err = await refused.listModels().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'unreachable' });
+    expect(fake.requests).toEqual([]);
+    const allowed = createLlmProvider(target, TEST_TIMEOUTS, {
+      dispatcher: createGuardedDispatcher({ allowPrivate: true }),
+    });
+    expect((await allowed.listModels()).length).toBeGreaterThan(0);
   });
 
   it('the factory refuses llama-cpp until it exists', () => {

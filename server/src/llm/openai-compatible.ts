@@ -2,7 +2,9 @@
  * OpenAI Chat Completions over plain fetch + eventsource-parser: OpenAI, Groq, OpenRouter, vLLM,
  * LM Studio, llama.cpp server and any other server speaking the same wire format.
  */
+
 import { createParser } from 'eventsource-parser';
+import type { Dispatcher } from 'undici';
 import {
   ABORTED,
   asNumber,
@@ -27,6 +29,8 @@ export interface OpenAICompatibleOptions {
   baseUrl: string;
   apiKey: string | null;
   timeouts: ProviderTimeouts;
+  /** See CallOptions.dispatcher. */
+  dispatcher?: Dispatcher;
   /** OpenAI itself wants `max_completion_tokens` (reasoning models reject `max_tokens`); others want `max_tokens`. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }
@@ -57,7 +61,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey };
+    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey, dispatcher: this.o.dispatcher };
   }
 
   private body(req: ChatRequest): string {

@@ -68,6 +68,8 @@ export interface FakeOptions {
   /** Image answers: default is the request's `response_format`, else b64_json. */
   imageFormat?: 'b64_json' | 'url';
   behavior?: FakeBehaviorInput;
+  /** Wait before sending response headers of a chat answer (a model loading; Ollama does this). */
+  headersDelayMs?: number;
 }
 
 export interface FakeServer {
@@ -271,6 +273,8 @@ export async function startFake(protocol: Protocol, start: FakeOptions = {}): Pr
       const out = protocol.other(rec, options, { origin });
       return answerJson(res, b, out.status, out.body);
     }
+    if (options.headersDelayMs) await sleep(options.headersDelayMs);
+    if (rec.closedByClient) return;
     const text =
       typeof options.reply === 'function'
         ? options.reply(rec)
