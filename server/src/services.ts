@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
+import { createGgufService } from './features/gguf/gguf.service.js';
 import { createInvitesService } from './features/invites/invites.service.js';
 import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
 import { createModelsCache } from './features/models/models.cache.js';
@@ -53,8 +54,11 @@ export function createServices(deps: ServiceDeps) {
     onChange: (userId) => models.invalidate(userId, 'local'),
   });
   models.addSource(localModels.catalogSource);
+  // GGUF files in MODELS_DIR: in every user's catalogue as provider `local`, run in process on demand.
+  const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
+  models.addSource(gguf.catalogSource());
   const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers });
-  return { invites, auth, users, admin, waitlist, providers, models, localModels, modelConfigs };
+  return { invites, auth, users, admin, waitlist, providers, models, localModels, gguf, modelConfigs };
 }
 
 export type Services = ReturnType<typeof createServices>;

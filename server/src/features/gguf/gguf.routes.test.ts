@@ -1,0 +1,96 @@
+/** A GGUF file dropped into MODELS_DIR, seen and chatted with through the API (no other setup). */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyGguf } from '../../../test/fixtures/make-tiny-gguf.js';
+import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { parseSse } from '../../../test/helpers/sse.js';
+
+let t: TestApp;
+let alice: TestUser;
+
+type Msg = { role: string; content: string; status: string; metadata: Record<string, unknown> };
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  const dir = t.config.localModels.modelsDir;
+  mkdirSync(dir, { recursive: true });
+  writeTinyGguf(path.join(dir, 'tiny.gguf'), { seed: 11 });
+  writeTinyGguf(path.join(dir, 'broken.gguf'), { seed: 11, omitKeys: ['llama.attention.head_count'] });
+  alice = await registerUser(t.app);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const newChat = async (u: TestUser) =>
+  json<{ id: string }>(
+    await t.app.inject({ method: 'POST', url: '/v1/chats', headers: u.headers, payload: {} }),
+  ).id;
+
+const send = async (u: TestUser, payload: Record<string, unknown>) =>
+  t.app.inject({
+    method: 'POST',
+    url: `/v1/chats/${await newChat(u)}/messages`,
+    headers: u.headers,
+    payload: { provider: 'local', model: 'tiny', params: { temperature: 0, max_tokens: 16 }, ...payload },
+  });
+
+describe('GGUF models through the API', { timeout: 60_000 }, () => {
+  it('lists the file as provider local, and reports the broken one', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/models', headers: alice.headers });
+    expect(res.statusCode).toBe(200);
+    const body = json<{
+      models: { id: string; provider: string; context_length?: number }[];
+      errors: unknown[];
+    }>(res);
+    expect(body.models).toContainEqual(
+      expect.objectContaining({ id: 'tiny', provider: 'local', context_length: 2048 }),
+    );
+    expect(body.models.map((m) => m.id)).not.toContain('broken');
+    expect(JSON.stringify(body.errors)).toContain('broken.gguf is not a usable GGUF model');
+  });
+
+  it('answers a chat as JSON with usage', async () => {
+    const res = await send(alice, { content: 'hello world' });
+    expect(res.statusCode).toBe(201);
+    const msg = json<{ assistant_message: Msg }>(res).assistant_message;
+    expect(msg.status).toBe('completed');
+    expect(msg.content.length).toBeGreaterThan(0);
+    expect(msg.metadata).toMatchObject({ provider: 'gguf', model: 'tiny' });
+    expect(msg.metadata.tokens_out).toEqual(expect.any(Number));
+  });
+
+  it('streams a chat as SSE', async () => {
+    const res = await send(alice, { content: 'hello world', stream: true });
+    expect(res.statusCode).toBe(200);
+    const events = parseSse(res.body);
+    expect(events[0]?.event).toBe('message.created');
+    expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
+    expect(events.at(-1)?.event).toBe('message.completed');
+  });
+
+  it('completes two concurrent chats on the one model', async () => {
+    const [a, b] = await Promise.all([send(alice, { content: 'one' }), send(alice, { content: 'two' })]);
+    for (const r of [a, b]) {
+      expect(r.statusCode).toBe(201);
+      expect(json<{ assistant_message: Msg }>(r).assistant_message.status).toBe('completed');
+    }
+  });
+
+  it('refuses a malformed GGUF with a clear error and stays up', async () => {
+    const res = await send(alice, { model: 'broken', content: 'hello' });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.body).toContain('missing or invalid llama.attention.head_count');
+    const after = await send(alice, { content: 'still there?' });
+    expect(after.statusCode).toBe(201);
+  });
+
+  it('answers 404 for a model that is not in MODELS_DIR', async () => {
+    for (const model of ['nope', '../tiny']) {
+      const res = await send(alice, { model, content: 'hello' });
+      expect(res.statusCode).toBe(404);
+    }
+  });
+});
