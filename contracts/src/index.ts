@@ -5,3 +5,7 @@ export * from './errors.js';
 export * from './local-models.js';
 export * from './model-configs.js';
 export * from './providers.js';
+export * from './messages.js';
+export * from './search.js';
+export * from './telemetry.js';
+export * from './templates.js';

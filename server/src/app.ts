@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { AppContext, AppDeps } from './context.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { featureRoutes } from './features/registry.js';
+import { prometheusRoutes, registerHttpMetrics } from './features/telemetry/prometheus.routes.js';
 import { createMemoryBus, createRedisBus } from './lib/event-bus.js';
 import { Lifecycle } from './lib/lifecycle.js';
 import { registerAuth } from './plugins/auth.js';
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   registerErrorHandler(app);
   registerRequestLogging(app);
+  registerHttpMetrics(app, ctx);
   registerAuth(app, config, services.auth);
   await registerOpenApi(app);
   if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
@@ -69,6 +71,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   await app.register(healthRoutes, ctx);
+  await app.register(prometheusRoutes, ctx);
   await app.register(
     async (v1) => {
       for (const routes of featureRoutes) await routes(v1, ctx);

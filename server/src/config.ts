@@ -66,6 +66,9 @@ const envSchema = z.object({
   JOB_POLL_INTERVAL_MS: int(1000, 10),
   JOB_CONCURRENCY: int(2, 1),
   MAX_UPLOAD_MB: num(25, 0.01),
+  // Telemetry: who may scrape GET /metrics (Prometheus text)
+  METRICS_ACCESS: z.enum(['public', 'token', 'off']).default('public'),
+  METRICS_TOKEN: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -138,6 +141,7 @@ function buildConfig(env: Env) {
       concurrency: e.JOB_CONCURRENCY,
     },
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    metrics: { access: e.METRICS_ACCESS, token: e.METRICS_TOKEN },
   };
 }
 

@@ -13,6 +13,10 @@ import { createModelsService } from './features/models/models.service.js';
 import { createProvidersService } from './features/providers/providers.service.js';
 import { createUsersService } from './features/users/users.service.js';
 import { createWaitlistService } from './features/waitlist/waitlist.service.js';
+import { createMessagesService } from './features/messages/messages.service.js';
+import { createSearchService } from './features/search/search.service.js';
+import { createTelemetryService } from './features/telemetry/telemetry.service.js';
+import { createTemplatesService } from './features/templates/templates.service.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
 
@@ -28,6 +32,11 @@ export interface ServiceDeps {
 
 /** Builds every feature's service once; features reach each other only through these. */
 export function createServices(deps: ServiceDeps) {
+  // First, so every feature that serves chat requests can record them (telemetry.record never blocks).
+  const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger, lifecycle: deps.lifecycle });
+  const messages = createMessagesService({ db: deps.db });
+  const search = createSearchService({ db: deps.db });
+  const templates = createTemplatesService({ db: deps.db });
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
   const users = createUsersService({ db: deps.db, auth });
@@ -58,7 +67,7 @@ export function createServices(deps: ServiceDeps) {
   const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
   models.addSource(gguf.catalogSource());
   const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers });
-  return { invites, auth, users, admin, waitlist, providers, models, localModels, gguf, modelConfigs };
+  return { telemetry, messages, search, templates, invites, auth, users, admin, waitlist, providers, models, localModels, gguf, modelConfigs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -7,6 +7,10 @@ import { localModelsRoutes } from './local-models/local-models.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
 import { usersRoutes } from './users/users.routes.js';
+import { messagesRoutes } from './messages/messages.routes.js';
+import { searchRoutes } from './search/search.routes.js';
+import { telemetryRoutes } from './telemetry/telemetry.routes.js';
+import { templatesRoutes } from './templates/templates.routes.js';
 import { waitlistRoutes } from './waitlist/waitlist.routes.js';
 
 type FeatureRoutes = (app: FastifyInstance, ctx: AppContext) => Promise<void> | void;
@@ -21,4 +25,8 @@ export const featureRoutes: FeatureRoutes[] = [
   modelsRoutes,
   localModelsRoutes,
   modelConfigsRoutes,
+  messagesRoutes,
+  searchRoutes,
+  templatesRoutes,
+  telemetryRoutes,
 ];

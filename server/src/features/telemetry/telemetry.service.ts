@@ -1,0 +1,87 @@
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Db } from '../../db/client.js';
+import type { Lifecycle } from '../../lib/lifecycle.js';
+import { createPromMetrics } from './prometheus.js';
+import { insertBatch } from './telemetry.repository.js';
+import type { RequestLogEntry } from './telemetry.types.js';
+import { createTelemetryReports } from './telemetry-reports.js';
+
+export type { RequestLogEntry };
+
+export interface TelemetryOptions {
+  db: Db;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  /** Flush when this many entries wait (default 200). */
+  batchSize?: number;
+  /** Flush at most this long after the first waiting entry (default 1000 ms). */
+  flushIntervalMs?: number;
+  /** Beyond this many waiting entries new ones are dropped (the database is down or far behind). */
+  maxBuffered?: number;
+}
+
+/**
+ * Request telemetry off the hot path: record() only appends to a buffer; batches are written with one
+ * multi-row insert (plus rollup upserts) when full or after flushIntervalMs, and once more at shutdown.
+ */
+export function createTelemetryService(opts: TelemetryOptions) {
+  const { db, logger } = opts;
+  const batchSize = opts.batchSize ?? 200;
+  const flushIntervalMs = opts.flushIntervalMs ?? 1000;
+  const maxBuffered = opts.maxBuffered ?? 50_000;
+  const prom = createPromMetrics();
+  let buffer: (RequestLogEntry & { at: Date })[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const inFlight = new Set<Promise<void>>();
+  let droppedSinceWarning = 0;
+
+  async function write(batch: (RequestLogEntry & { at: Date })[]) {
+    try {
+      await insertBatch(db, batch);
+    } catch (err) {
+      // Telemetry must never hurt a chat: the batch is lost, with one line saying so.
+      logger.warn({ err, dropped: batch.length }, 'telemetry batch dropped: could not write request_log');
+    }
+  }
+
+  /** Writes what is buffered now; resolves when that batch (and any still running) is stored or dropped. */
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (buffer.length > 0) {
+      const batch = buffer;
+      buffer = [];
+      const p = write(batch).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    return Promise.all(inFlight).then(() => undefined);
+  }
+
+  opts.lifecycle.add({ name: 'telemetry', stop: flush });
+
+  return {
+    /** Never blocks and never throws: the entry is written in the next batch. */
+    record(entry: RequestLogEntry): void {
+      prom.observeChat(entry);
+      if (buffer.length >= maxBuffered) {
+        if (droppedSinceWarning++ === 0)
+          logger.warn({ max_buffered: maxBuffered }, 'telemetry buffer full; dropping entries');
+        return;
+      }
+      droppedSinceWarning = 0;
+      buffer.push({ ...entry, at: entry.at ?? new Date() });
+      if (buffer.length >= batchSize) void flush();
+      else if (!timer) {
+        timer = setTimeout(() => void flush(), flushIntervalMs);
+        timer.unref();
+      }
+    },
+    flush,
+    /** Entries waiting for the next batch (for tests and /readyz-style checks). */
+    pending: () => buffer.length,
+    prometheus: prom,
+    ...createTelemetryReports(db),
+  };
+}
+
+export type TelemetryService = ReturnType<typeof createTelemetryService>;
