@@ -66,7 +66,7 @@ export function createServices(deps: ServiceDeps) {
   // GGUF files in MODELS_DIR: in every user's catalogue as provider `local`, run in process on demand.
   const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
   models.addSource(gguf.catalogSource());
-  const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers });
+  const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers, gguf });
   return { telemetry, messages, search, templates, invites, auth, users, admin, waitlist, providers, models, localModels, gguf, modelConfigs };
 }
 

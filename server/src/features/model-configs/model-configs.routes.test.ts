@@ -100,7 +100,6 @@ describe('model configurations CRUD', () => {
       [{ ...base, name: '' }, 'name'],
       [{ ...base, base_url: 'ftp://localhost' }, 'base_url'],
       [{ ...base, base_url: 'http://localhost:9/v1' }, 'api_key'],
-      [{ ...base, provider: 'local' }, 'provider'],
       [{ ...base, local_model_id: '0190c2a4-0000-7000-8000-000000000000' }, 'local_model_id'],
     ];
     for (const [payload, field] of cases) {
@@ -220,6 +219,14 @@ describe('keys and targets', () => {
     expect(fieldOf(theirs)).toBe('local_model_id');
     const mine = await create(a, { ...base, provider: 'local', model: 'llama3.2', local_model_id: ep.id });
     expect(mine.statusCode).toBe(201);
+    // Without an endpoint, `local` names a GGUF file in MODELS_DIR (none here, so it is not found when used).
+    const gguf = await create(a, { ...base, provider: 'local', model: 'absent' });
+    expect(gguf.statusCode).toBe(201);
+    await expect(
+      t.app.ctx.services.modelConfigs.resolveTarget(a.id, json<Dto>(gguf).id),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
     const { target } = await t.app.ctx.services.modelConfigs.resolveTarget(a.id, json<Dto>(mine).id);
     expect(target).toEqual({
       provider: 'local',

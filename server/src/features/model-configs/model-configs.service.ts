@@ -14,13 +14,15 @@ import { validateBaseUrl } from '../providers/base-url.js';
 import { notConfigured, type ProvidersService, specOf } from '../providers/providers.service.js';
 import * as repo from './model-configs.repository.js';
 
-/** The pseudo-provider of a configuration that runs on one of the user's local endpoints. */
+/** The pseudo-provider of a configuration on one of the user's local endpoints or a GGUF file. */
 const LOCAL = 'local';
 
 export interface ModelConfigsDeps {
   db: Db;
   config: Config;
   providers: Pick<ProvidersService, 'resolveTarget'>;
+  /** GGUF files run in process: the target of a `local` configuration without a local endpoint. */
+  gguf?: { resolveTarget(model: string): ProviderTarget };
 }
 
 function toDto(row: repo.ModelConfigRow): ModelConfigDto {
@@ -79,9 +81,8 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
 
   /** @throws validation_error naming the field that makes the combination unusable */
   async function checkShape(userId: string, s: Shape, checkEndpoint: boolean) {
-    if (s.provider === LOCAL) {
-      if (!s.localEndpointId) throw invalidField('provider', '"local" needs local_model_id');
-    } else {
+    // `local` without local_model_id is a GGUF file in MODELS_DIR, run in process (checked when used).
+    if (s.provider !== LOCAL) {
       const spec = specOf(s.provider);
       // A saved provider key goes only to the provider's own URL, so a custom URL brings its own key.
       if (s.baseUrl && !s.hasOwnKey && spec.needs_api_key) {
@@ -247,10 +248,9 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
         return { config, target };
       }
       if (row.provider === LOCAL) {
-        throw new AppError(
-          'provider_not_configured',
-          `"${row.name}" lost its local endpoint: choose another one`,
-        );
+        if (!deps.gguf)
+          throw new AppError('provider_not_configured', 'In-process models are not available here');
+        return { config, target: deps.gguf.resolveTarget(row.model) };
       }
       const spec = specOf(row.provider);
       if (row.apiKeyEnc) {
