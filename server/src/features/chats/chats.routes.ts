@@ -117,7 +117,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
       addLogFields(req, {
         provider: meta.provider,
         model: meta.model,
-        cache_hit: false,
+        cache_hit: handle.cached,
         stream: wantsStream,
       });
       if (wantsStream) {
@@ -127,23 +127,13 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
           { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
           0,
         );
-        await chatSend.pipe(sse, handle.generation);
+        await chatSend.pipe(sse, handle);
         return reply;
       }
-      const outcome = await handle.generation.done;
-      addLogFields(req, { tokens_in: outcome.tokensIn, tokens_out: outcome.tokensOut });
-      if (outcome.status === 'failed') {
-        throw new AppError(
-          outcome.error?.code === 'provider_timeout' ? 'provider_timeout' : 'provider_error',
-          outcome.error?.message,
-          {
-            details: { user_message_id: handle.userMessage.id, assistant_message_id: outcome.message.id },
-          },
-        );
-      }
-      return reply
-        .code(201)
-        .send({ user_message: handle.userMessage, assistant_message: outcome.message, cached: false });
+      const result = await chatSend.result(handle);
+      const final = result.assistant_message.metadata;
+      addLogFields(req, { tokens_in: final.tokens_in, tokens_out: final.tokens_out });
+      return reply.code(201).send(result);
     },
   );
 

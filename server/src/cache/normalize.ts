@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/** Case, white space and trailing punctuation do not change the question. */
+export function normalizePrompt(prompt: string): string {
+  return prompt
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\s?!.…。？！]+$/u, '')
+    .trim();
+}
+
+const STOPWORDS = new Set(
+  (
+    'a an the is are was were be been being am do does did of to in on at for from by with about as into ' +
+    'and or but if then so than that this these those it its i me my we our you your he she they them their ' +
+    'what whats which who whom whose how can could would should will shall may might must please tell give ' +
+    'show explain describe let lets us some any there here just kind'
+  ).split(' '),
+);
+
+/** A light stemmer: enough for "volcanoes"/"volcano", "running"/"run", not a linguistic tool. */
+function stem(word: string): string {
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (word.length > 4 && word.endsWith('es')) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
+  return word;
+}
+
+/** The words that carry a prompt's meaning: stop words dropped, stemmed, numbers kept whole. */
+export function contentTokens(prompt: string): string[] {
+  const words = normalizePrompt(prompt)
+    .replace(/['’]s\b/g, '')
+    .split(/[^\p{L}\p{N}+\-*/^=.]+/u)
+    .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
+    .filter(Boolean);
+  return [...new Set(words.filter((w) => !STOPWORDS.has(w)).map(stem))];
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
