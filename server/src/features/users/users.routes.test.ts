@@ -46,6 +46,7 @@ async function seedOwnedRows(userId: string) {
       { chatId: chat.id, userId, role: 'user', content: 'first', createdAt: new Date(base + 1000) },
     ]);
   const [emptyChat] = await db().insert(chats).values({ userId, title: 'Empty' }).returning();
+  if (!emptyChat) throw new Error('seed failed');
   await db().insert(templates).values({ userId, name: 'Summarise', content: 'Summarise: {{text}}' });
   return { chat, emptyChat, config };
 }
@@ -345,6 +346,37 @@ describe('GET /users/me/export', () => {
     expect(res.body).not.toMatch(/api_key|key_id/);
     expect(res.body).not.toContain(theirs.chat.id);
     expect(res.body).not.toContain(other.email);
+  });
+
+  it('exports thousands of messages, each under its own chat in order', async () => {
+    const u = await registerUser(t.app);
+    const chatRows = await db()
+      .insert(chats)
+      .values(Array.from({ length: 30 }, (_, i) => ({ userId: u.id, title: `chat ${i}` })))
+      .returning({ id: chats.id });
+    const base = Date.parse('2026-02-01T00:00:00Z');
+    // Interleaved across chats and inserted newest first.
+    const rows = [];
+    for (let n = 69; n >= 0; n--) {
+      for (const c of chatRows) {
+        rows.push({
+          chatId: c.id,
+          userId: u.id,
+          role: 'user' as const,
+          content: `${c.id}:${n}`,
+          createdAt: new Date(base + n * 1000),
+        });
+      }
+    }
+    await db().insert(messages).values(rows);
+
+    const res = await t.app.inject({ method: 'GET', url: '/v1/users/me/export', headers: u.headers });
+    expect(res.statusCode).toBe(200);
+    const body = json<{ chats: { id: string; messages: { content: string }[] }[] }>(res);
+    expect(body.chats).toHaveLength(30);
+    for (const c of body.chats) {
+      expect(c.messages.map((m) => m.content)).toEqual(Array.from({ length: 70 }, (_, n) => `${c.id}:${n}`));
+    }
   });
 
   it('answers 401 without a token', async () => {
