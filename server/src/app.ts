@@ -13,6 +13,7 @@ import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { genRequestId, registerRequestLogging } from './plugins/request-logging.js';
+import { registerWeb } from './plugins/web.js';
 import { createServices } from './services.js';
 
 declare module 'fastify' {
@@ -78,6 +79,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     { prefix: '/v1' },
   );
+  // Last: the portal's catch-all must not shadow any API route.
+  await registerWeb(app);
   app.addHook('onClose', async () => {
     await lifecycle.stop();
     await bus.close();

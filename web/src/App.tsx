@@ -1,0 +1,74 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, Suspense, useState } from 'react';
+import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
+import { ApiError } from './api/client';
+import { AuthPage } from './auth/AuthPage';
+import { AuthProvider, useAuth } from './auth/auth';
+import { ChatsPage } from './chat/ChatsPage';
+import { PinnedPage } from './chat/PinnedPage';
+import { Layout } from './ui/Layout';
+import { Spinner } from './ui/ui';
+
+// Pages not needed to chat load on demand, keeping the first load small.
+const SettingsPage = lazy(() => import('./settings/SettingsPage'));
+const ImagesPage = lazy(() => import('./settings/ImagesPage'));
+const AdminPage = lazy(() => import('./admin/AdminPage'));
+
+export function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        // A 4xx will not get better by asking again.
+        retry: (n, err) => !(err instanceof ApiError && err.status < 500) && n < 2,
+        refetchOnWindowFocus: false,
+      },
+    },
+  });
+}
+
+function Gate() {
+  const { state } = useAuth();
+  if (state.status === 'loading') return <Spinner label="Starting" />;
+  if (state.status === 'signed-out') return <AuthPage expired={state.expired} />;
+  return (
+    <Layout>
+      <Suspense fallback={<Spinner />}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/chats" replace />} />
+          <Route path="/login" element={<Navigate to="/chats" replace />} />
+          <Route path="/register" element={<Navigate to="/chats" replace />} />
+          <Route path="/chats" element={<ChatsPage />} />
+          <Route path="/chats/:chatId" element={<ChatsPage />} />
+          <Route path="/pinned" element={<PinnedPage />} />
+          <Route path="/images" element={<ImagesPage />} />
+          <Route path="/settings/*" element={<SettingsPage />} />
+          <Route path="/admin/*" element={<AdminPage />} />
+          <Route
+            path="*"
+            element={
+              <div className="p-8 text-center">
+                <h1 className="text-xl font-semibold">Page not found</h1>
+                <Link to="/chats" className="text-indigo-600 underline">
+                  Back to chats
+                </Link>
+              </div>
+            }
+          />
+        </Routes>
+      </Suspense>
+    </Layout>
+  );
+}
+
+export function App({ client }: { client?: QueryClient }) {
+  const [queryClient] = useState(() => client ?? makeQueryClient());
+  return (
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <AuthProvider>
+          <Gate />
+        </AuthProvider>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

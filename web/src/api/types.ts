@@ -1,0 +1,54 @@
+// The portal's view of the API: every type comes from the zod contracts the server validates with.
+// Type-only imports, so none of zod ends up in the bundle.
+import type { z } from 'zod';
+import type {
+  adminUser,
+  chatList,
+  chatSummary,
+  chatWithMessages,
+  invite,
+  message,
+  sendMessageResult,
+  userProfile,
+  waitlistEntry,
+} from '../../../contracts/src/index.js';
+import type { job } from '../../../contracts/src/jobs.js';
+import type { localModel, localModelUsage } from '../../../contracts/src/local-models.js';
+import type { modelConfig } from '../../../contracts/src/model-configs.js';
+import type { catalogModel, modelsResponse, providerStatus } from '../../../contracts/src/providers.js';
+import type { globalSearchHit, searchHit } from '../../../contracts/src/search.js';
+import type { metricsReport } from '../../../contracts/src/telemetry.js';
+import type { template } from '../../../contracts/src/templates.js';
+
+export type UserProfile = z.infer<typeof userProfile>;
+export type AuthTokens = {
+  user: UserProfile;
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+};
+export type Message = z.infer<typeof message>;
+export type ChatSummary = z.infer<typeof chatSummary>;
+export type ChatList = z.infer<typeof chatList>;
+export type ChatWithMessages = z.infer<typeof chatWithMessages>;
+export type SendResult = z.infer<typeof sendMessageResult>;
+export type ProviderStatus = z.infer<typeof providerStatus>;
+export type CatalogModel = z.infer<typeof catalogModel>;
+export type ModelsResponse = z.infer<typeof modelsResponse>;
+export type ModelConfig = z.infer<typeof modelConfig>;
+export type Template = z.infer<typeof template>;
+export type SearchHit = z.infer<typeof searchHit> & { chat_id?: string; chat_title?: string | null };
+export type GlobalSearchHit = z.infer<typeof globalSearchHit>;
+export type Job = z.infer<typeof job>;
+export type AdminUser = z.infer<typeof adminUser>;
+export type Invite = z.infer<typeof invite>;
+export type WaitlistEntry = z.infer<typeof waitlistEntry>;
+export type MetricsReport = z.infer<typeof metricsReport>;
+
+/** What the chat window sends with a message to pick the model. */
+export type ModelChoice =
+  | { kind: 'config'; model_config_id: string }
+  | { kind: 'provider'; provider: string; model: string }
+  | { kind: 'local'; local_model_id: string; model: string };
+export type LocalModel = z.infer<typeof localModel>;
+export type LocalModelUsage = z.infer<typeof localModelUsage>;

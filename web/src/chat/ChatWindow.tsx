@@ -1,0 +1,156 @@
+/** A chat: its messages (older ones on demand), the live answer, the composer and the pickers. */
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { errorMessage } from '../api/client';
+import type { SendBody } from '../api/stream';
+import type { ModelChoice } from '../api/types';
+import { Button, ErrorNote, Spinner } from '../ui/ui';
+import { Composer } from './Composer';
+import { MessageBubble } from './MessageBubble';
+import { loadChoice, ModelPicker, saveChoice } from './ModelPicker';
+import { SearchBar } from './SearchBar';
+import { TemplatePicker } from './TemplatePicker';
+import { useChat } from './useChat';
+
+export function toSendBody(content: string, choice: ModelChoice | null): SendBody {
+  if (!choice) return { content };
+  if (choice.kind === 'config') return { content, model_config_id: choice.model_config_id };
+  if (choice.kind === 'provider') return { content, provider: choice.provider, model: choice.model };
+  return { content, local_model_id: choice.local_model_id, model: choice.model };
+}
+
+export function ChatWindow({ chatId }: { chatId: string }) {
+  const { query, streamingId, send, stop, loadOlder, loadingOlder, patchMessage } = useChat(chatId);
+  const [choice, setChoiceState] = useState<ModelChoice | null>(loadChoice);
+  const [sendError, setSendError] = useState<unknown>(null);
+  const [insert, setInsert] = useState<{ text: string; n: number } | null>(null);
+  const [params, setParams] = useSearchParams();
+  const jumpTo = params.get('m');
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+
+  const setChoice = useCallback((c: ModelChoice | null) => {
+    setChoiceState(c);
+    saveChoice(c);
+  }, []);
+
+  const messages = query.data?.messages ?? [];
+  const last = messages[messages.length - 1];
+
+  // Auto-scroll while the user stays at the bottom; scrolling up stops it until they come back down.
+  const onScroll = () => {
+    const el = scroller.current;
+    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-run when the last message grows
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current && !jumpTo) el.scrollTop = el.scrollHeight;
+  }, [messages.length, last?.content, jumpTo]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when another chat opens
+  useEffect(() => {
+    stick.current = true;
+    setSendError(null);
+  }, [chatId]);
+
+  // A search hit: scroll to it (loading older windows until it is there).
+  useEffect(() => {
+    if (!jumpTo || !query.data) return;
+    const el = document.getElementById(`msg-${jumpTo}`);
+    if (el) {
+      stick.current = false;
+      el.scrollIntoView({ block: 'center' });
+      const t = setTimeout(() => setParams({}, { replace: true }), 2500);
+      return () => clearTimeout(t);
+    }
+    if (query.data.has_more && !loadingOlder) void loadOlder();
+  }, [jumpTo, query.data, loadingOlder, loadOlder, setParams]);
+
+  const doSend = useCallback(
+    async (content: string) => {
+      setSendError(null);
+      stick.current = true;
+      try {
+        await send(toSendBody(content, choice));
+      } catch (err) {
+        setSendError(err);
+        throw err;
+      }
+    },
+    [send, choice],
+  );
+
+  const retryOf = (i: number) => {
+    const prev = messages.slice(0, i).findLast((x) => x.role === 'user');
+    if (!prev || streamingId) return undefined;
+    return () => void doSend(prev.content).catch(() => undefined);
+  };
+
+  return (
+    <div className="flex h-full min-h-0 flex-col">
+      <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
+        <h1 className="min-w-0 flex-1 truncate font-medium">{query.data?.title || 'New chat'}</h1>
+        <SearchBar chatId={chatId} />
+      </div>
+      <div
+        ref={scroller}
+        onScroll={onScroll}
+        className="min-h-0 flex-1 overflow-y-auto"
+        aria-live="polite"
+        aria-busy={Boolean(streamingId)}
+      >
+        <div className="mx-auto flex max-w-3xl flex-col gap-3 px-3 py-4">
+          {query.isPending && <Spinner label="Loading messages" />}
+          {query.isError && <ErrorNote error={query.error} onRetry={() => void query.refetch()} />}
+          {query.data?.has_more && (
+            <Button
+              variant="ghost"
+              className="self-center"
+              disabled={loadingOlder}
+              onClick={() => void loadOlder()}
+            >
+              {loadingOlder ? 'Loading…' : 'Load older messages'}
+            </Button>
+          )}
+          {query.data && messages.length === 0 && (
+            <div className="py-16 text-center text-zinc-500">
+              <p className="text-lg">What can I help with?</p>
+              <p className="text-sm">Type a message below. Enter sends, Shift+Enter adds a line.</p>
+            </div>
+          )}
+          {messages.map((m, i) => (
+            <MessageBubble
+              key={m.id}
+              message={m}
+              streaming={m.id === streamingId || (m.status === 'streaming' && m.role === 'assistant')}
+              highlighted={m.id === jumpTo}
+              onChange={patchMessage}
+              onRetry={m.role === 'assistant' ? retryOf(i) : undefined}
+            />
+          ))}
+        </div>
+      </div>
+      <div className="border-t border-zinc-200 bg-white px-3 pt-2 pb-[max(0.5rem,env(safe-area-inset-bottom))] dark:border-zinc-800 dark:bg-zinc-950">
+        <div className="mx-auto max-w-3xl space-y-2">
+          {sendError !== null && (
+            <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+              {errorMessage(sendError)}
+            </p>
+          )}
+          <div className="flex min-w-0 flex-wrap items-center gap-2">
+            <ModelPicker value={choice} onChange={setChoice} />
+            <TemplatePicker onInsert={(text) => setInsert((p) => ({ text, n: (p?.n ?? 0) + 1 }))} />
+          </div>
+          <Composer
+            chatId={chatId}
+            streaming={Boolean(streamingId)}
+            disabled={!query.data}
+            onSend={doSend}
+            onStop={() => void stop().catch((err: unknown) => setSendError(err))}
+            insert={insert}
+          />
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * Chooses the model a message is sent with: the user's model configurations, the catalogue of the
+ * configured providers, and local endpoints (with a health dot). The choice is remembered per browser.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useId } from 'react';
+import { Link } from 'react-router';
+import { api, isRecord } from '../api/client';
+import type { ModelChoice, ModelConfig, ModelsResponse } from '../api/types';
+
+const STORE = 'pocketllm.model_choice';
+
+export function parseChoice(raw: string | null): ModelChoice | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw ?? 'null');
+  } catch {
+    return null;
+  }
+  if (!isRecord(v)) return null;
+  if (v.kind === 'config' && typeof v.model_config_id === 'string')
+    return { kind: 'config', model_config_id: v.model_config_id };
+  if (v.kind === 'provider' && typeof v.provider === 'string' && typeof v.model === 'string')
+    return { kind: 'provider', provider: v.provider, model: v.model };
+  if (v.kind === 'local' && typeof v.local_model_id === 'string' && typeof v.model === 'string')
+    return { kind: 'local', local_model_id: v.local_model_id, model: v.model };
+  return null;
+}
+
+export function loadChoice(): ModelChoice | null {
+  try {
+    return parseChoice(localStorage.getItem(STORE));
+  } catch {
+    return null;
+  }
+}
+
+export function saveChoice(c: ModelChoice | null): void {
+  try {
+    localStorage.setItem(STORE, JSON.stringify(c));
+  } catch {
+    // not remembered
+  }
+}
+
+export type LocalEndpoint = {
+  id: string;
+  name: string;
+  status: string;
+  models: string[];
+};
+
+/** Local endpoints as the picker needs them; tolerant of fields the endpoint list may add. */
+export function toLocalEndpoints(body: unknown): LocalEndpoint[] {
+  const list =
+    isRecord(body) && Array.isArray(body.local_models) ? body.local_models : Array.isArray(body) ? body : [];
+  return list.filter(isRecord).map((e) => ({
+    id: String(e.id),
+    name: String(e.name ?? e.base_url ?? 'Local endpoint'),
+    status:
+      typeof e.status === 'string'
+        ? e.status
+        : typeof e.health_status === 'string'
+          ? e.health_status
+          : 'unknown',
+    models: Array.isArray(e.available_models) ? e.available_models.map(String) : [],
+  }));
+}
+
+export function useModelSources() {
+  const models = useQuery({
+    queryKey: ['models'],
+    queryFn: () => api<ModelsResponse>('/models'),
+    staleTime: 60_000,
+  });
+  const configs = useQuery({
+    queryKey: ['model-configs'],
+    queryFn: () => api<{ model_configs: ModelConfig[] }>('/model-configs'),
+    staleTime: 60_000,
+  });
+  const locals = useQuery({
+    queryKey: ['local-models'],
+    queryFn: async () => toLocalEndpoints(await api<unknown>('/local-models')),
+    staleTime: 60_000,
+    retry: false,
+  });
+  return { models, configs, locals };
+}
+
+export const choiceValue = (c: ModelChoice | null) => (c ? JSON.stringify(c) : '');
+
+const dot = (status: string) => (status === 'healthy' ? '🟢' : status === 'unhealthy' ? '🔴' : '⚪');
+
+export function ModelPicker({
+  value,
+  onChange,
+}: {
+  value: ModelChoice | null;
+  onChange: (c: ModelChoice | null) => void;
+}) {
+  const id = useId();
+  const { models, configs, locals } = useModelSources();
+  const cfgs = configs.data?.model_configs ?? [];
+  const chat = (models.data?.models ?? []).filter((m) => m.kind === 'chat');
+  const endpoints = (locals.data ?? []).filter((e) => e.models.length > 0);
+  const empty =
+    !models.isPending &&
+    !configs.isPending &&
+    cfgs.length === 0 &&
+    chat.length === 0 &&
+    endpoints.length === 0;
+
+  // Nothing chosen yet: take the default configuration, else the first model offered.
+  useEffect(() => {
+    if (value) return;
+    const def = cfgs.find((c) => c.is_default) ?? cfgs[0];
+    if (def) onChange({ kind: 'config', model_config_id: def.id });
+    else if (chat[0]) onChange({ kind: 'provider', provider: chat[0].provider, model: chat[0].id });
+  }, [value, cfgs, chat, onChange]);
+
+  if (models.isPending && configs.isPending)
+    return <span className="text-xs text-zinc-500">Loading models…</span>;
+  if (empty)
+    return (
+      <Link
+        to="/settings/providers"
+        className="text-sm font-medium text-indigo-600 underline dark:text-indigo-400"
+      >
+        No models yet — add a provider key in Settings
+      </Link>
+    );
+  return (
+    <span className="flex min-w-0 items-center gap-1">
+      <label htmlFor={id} className="sr-only">
+        Model
+      </label>
+      <select
+        id={id}
+        value={choiceValue(value)}
+        onChange={(e) => onChange(parseChoice(e.target.value || null))}
+        className="max-w-[60vw] min-w-0 truncate rounded-lg border border-zinc-300 bg-white px-2 py-1.5 text-sm sm:max-w-xs dark:border-zinc-700 dark:bg-zinc-900"
+      >
+        {!value && <option value="">Choose a model</option>}
+        {cfgs.length > 0 && (
+          <optgroup label="My configurations">
+            {cfgs.map((c) => (
+              <option key={c.id} value={choiceValue({ kind: 'config', model_config_id: c.id })}>
+                {c.name} ({c.model})
+              </option>
+            ))}
+          </optgroup>
+        )}
+        {[...new Set(chat.map((m) => m.provider))].map((p) => (
+          <optgroup key={p} label={p}>
+            {chat
+              .filter((m) => m.provider === p)
+              .map((m) => (
+                <option
+                  key={`${p}/${m.id}`}
+                  value={choiceValue({ kind: 'provider', provider: m.provider, model: m.id })}
+                >
+                  {m.name || m.id}
+                </option>
+              ))}
+          </optgroup>
+        ))}
+        {endpoints.map((e) => (
+          <optgroup key={e.id} label={`${dot(e.status)} ${e.name}`}>
+            {e.models.map((m) => (
+              <option
+                key={`${e.id}/${m}`}
+                value={choiceValue({ kind: 'local', local_model_id: e.id, model: m })}
+              >
+                {m}
+              </option>
+            ))}
+          </optgroup>
+        ))}
+      </select>
+      {(models.data?.errors.length ?? 0) > 0 && (
+        <span
+          className="text-xs text-amber-600"
+          title={models.data?.errors.map((e) => `${e.provider}: ${e.message}`).join('\n')}
+        >
+          ⚠ <span className="sr-only">Some providers failed</span>
+        </span>
+      )}
+    </span>
+  );
+}

@@ -1,0 +1,189 @@
+/** The chats, newest activity first: new, rename inline, delete with confirmation, more on scroll. */
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, useNavigate, useParams } from 'react-router';
+import { api } from '../api/client';
+import type { ChatList, ChatSummary } from '../api/types';
+import { Button, ConfirmDialog, ErrorNote, Spinner } from '../ui/ui';
+
+export function useChatList() {
+  return useInfiniteQuery({
+    queryKey: ['chats'],
+    queryFn: ({ pageParam }) =>
+      api<ChatList>(`/chats?limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
+export function useNewChat() {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return useMutation({
+    mutationFn: () => api<ChatSummary>('/chats', { method: 'POST', body: {} }),
+    onSuccess: (chat) => {
+      void qc.invalidateQueries({ queryKey: ['chats'] });
+      navigate(`/chats/${chat.id}`);
+    },
+  });
+}
+
+function SessionItem({
+  chat,
+  active,
+  onNavigate,
+}: {
+  chat: ChatSummary;
+  active: boolean;
+  onNavigate?: () => void;
+}) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(chat.title ?? '');
+  const [confirm, setConfirm] = useState(false);
+  const titleInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (editing) titleInput.current?.select();
+  }, [editing]);
+  const rename = useMutation({
+    mutationFn: (t: string) => api(`/chats/${chat.id}`, { method: 'PATCH', body: { title: t } }),
+    onSuccess: () => {
+      setEditing(false);
+      void qc.invalidateQueries({ queryKey: ['chats'] });
+      void qc.invalidateQueries({ queryKey: ['chat', chat.id] });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => api(`/chats/${chat.id}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      setConfirm(false);
+      qc.removeQueries({ queryKey: ['chat', chat.id] });
+      void qc.invalidateQueries({ queryKey: ['chats'] });
+      if (active) navigate('/chats');
+    },
+  });
+  const name = chat.title || 'New chat';
+
+  if (editing)
+    return (
+      <li className="px-1 py-1">
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (title.trim()) rename.mutate(title.trim());
+          }}
+          className="flex gap-1"
+        >
+          <input
+            ref={titleInput}
+            aria-label="Chat title"
+            value={title}
+            maxLength={200}
+            onChange={(e) => setTitle(e.target.value)}
+            onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
+            className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          />
+          <Button type="submit" className="px-2 py-1" disabled={rename.isPending}>
+            Save
+          </Button>
+        </form>
+        {rename.isError && <ErrorNote error={rename.error} />}
+      </li>
+    );
+  return (
+    <li className="group relative">
+      <NavLink
+        to={`/chats/${chat.id}`}
+        onClick={onNavigate}
+        className={({ isActive }) =>
+          `block truncate rounded-lg py-2 pr-16 pl-3 text-sm ${isActive ? 'bg-zinc-200 font-medium dark:bg-zinc-800' : 'hover:bg-zinc-100 dark:hover:bg-zinc-900'}`
+        }
+      >
+        {name}
+      </NavLink>
+      <span className="absolute top-1/2 right-1 flex -translate-y-1/2 opacity-100 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
+        <button
+          type="button"
+          aria-label={`Rename ${name}`}
+          onClick={() => {
+            setTitle(chat.title ?? '');
+            setEditing(true);
+          }}
+          className="rounded p-1 text-xs text-zinc-500 hover:bg-zinc-200 dark:hover:bg-zinc-700"
+        >
+          ✎
+        </button>
+        <button
+          type="button"
+          aria-label={`Delete ${name}`}
+          onClick={() => setConfirm(true)}
+          className="rounded p-1 text-xs text-zinc-500 hover:bg-zinc-200 hover:text-red-600 dark:hover:bg-zinc-700"
+        >
+          🗑
+        </button>
+      </span>
+      {confirm && (
+        <ConfirmDialog
+          title="Delete this chat?"
+          body={
+            <>
+              “{name}” and its {chat.message_count} messages will be deleted for good.
+              {remove.isError && <ErrorNote error={remove.error} />}
+            </>
+          }
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate()}
+          onCancel={() => setConfirm(false)}
+        />
+      )}
+    </li>
+  );
+}
+
+export function SessionList({ onNavigate }: { onNavigate?: () => void }) {
+  const list = useChatList();
+  const { chatId } = useParams();
+  const sentinel = useRef<HTMLDivElement>(null);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+
+  // Infinite scroll: the next page loads when the end of the list comes into view.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !hasNextPage || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  if (list.isPending) return <Spinner label="Loading chats" />;
+  if (list.isError) return <ErrorNote error={list.error} onRetry={() => void list.refetch()} />;
+  const chats = list.data.pages.flatMap((p) => p.chats);
+  return (
+    <nav aria-label="Chats" className="min-h-0">
+      {chats.length === 0 ? (
+        <p className="px-3 py-4 text-sm text-zinc-500">No chats yet. Start one with “New chat”.</p>
+      ) : (
+        <ul className="space-y-0.5">
+          {chats.map((c) => (
+            <SessionItem key={c.id} chat={c} active={c.id === chatId} onNavigate={onNavigate} />
+          ))}
+        </ul>
+      )}
+      <div ref={sentinel} />
+      {hasNextPage && (
+        <Button
+          variant="ghost"
+          className="mt-1 w-full"
+          disabled={isFetchingNextPage}
+          onClick={() => void fetchNextPage()}
+        >
+          {isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </Button>
+      )}
+    </nav>
+  );
+}

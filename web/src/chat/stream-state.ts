@@ -1,0 +1,76 @@
+/**
+ * How one stream event changes the list of messages shown. Pure, so it is tested on its own. Offsets make
+ * it idempotent: a delta whose offset says it was already applied (a resume that overlaps) replaces the
+ * overlapping tail instead of doubling it.
+ */
+
+import type { StreamEvent } from '../api/stream';
+import type { Message } from '../api/types';
+
+export const LOCAL_PREFIX = 'local-';
+
+export function localUserMessage(chatId: string, content: string): Message {
+  const now = new Date().toISOString();
+  return {
+    id: `${LOCAL_PREFIX}${now}-${Math.random().toString(36).slice(2)}`,
+    chat_id: chatId,
+    role: 'user',
+    content,
+    status: 'completed',
+    metadata: {},
+    rating: null,
+    pinned: false,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function replace(messages: Message[], msg: Message): Message[] {
+  const i = messages.findIndex((m) => m.id === msg.id);
+  if (i === -1) return [...messages, msg];
+  const next = messages.slice();
+  next[i] = msg;
+  return next;
+}
+
+/** `streamingId` is the assistant message the deltas belong to. */
+export function applyEvent(messages: Message[], event: StreamEvent, streamingId: string | null): Message[] {
+  switch (event.type) {
+    case 'message.created': {
+      let next = messages;
+      if (event.user_message) {
+        const user = event.user_message;
+        const local = next.findIndex((m) => m.id.startsWith(LOCAL_PREFIX) && m.role === 'user');
+        next = local === -1 ? replace(next, user) : next.map((m, i) => (i === local ? user : m));
+      }
+      return replace(next, event.assistant_message);
+    }
+    case 'delta': {
+      if (!streamingId) return messages;
+      return messages.map((m) => {
+        if (m.id !== streamingId) return m;
+        const start = event.offset >= 0 ? event.offset - event.content.length : m.content.length;
+        const content =
+          start >= 0 && start <= m.content.length
+            ? m.content.slice(0, start) + event.content
+            : m.content + event.content;
+        return { ...m, content };
+      });
+    }
+    case 'message.completed':
+      return replace(messages, event.message);
+    case 'error': {
+      if (event.assistant) return replace(messages, event.assistant);
+      if (!streamingId) return messages;
+      return messages.map((m) =>
+        m.id === streamingId
+          ? {
+              ...m,
+              status: 'failed',
+              metadata: { ...m.metadata, error: { code: event.code, message: event.message } },
+            }
+          : m,
+      );
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/** Image generation: prompt → a job → progress → the images; past image jobs below as a gallery. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, isRecord } from '../api/client';
+import type { Job } from '../api/types';
+import { Button, Empty, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
+
+export function imagesOf(job: Job): string[] {
+  const images = job.output_data && Array.isArray(job.output_data.images) ? job.output_data.images : [];
+  return images.flatMap((i) => (isRecord(i) && typeof i.url === 'string' ? [i.url] : []));
+}
+
+const done = (j: Job | undefined) => j && ['completed', 'failed', 'cancelled'].includes(j.status);
+
+function JobView({ id }: { id: string }) {
+  const job = useQuery({
+    queryKey: ['job', id],
+    queryFn: () => api<Job>(`/jobs/${id}`),
+    refetchInterval: (q) => (done(q.state.data) ? false : 1000),
+  });
+  if (job.isPending) return <Spinner label="Starting" />;
+  if (job.isError) return <ErrorNote error={job.error} />;
+  const j = job.data;
+  if (j.status === 'failed')
+    return <ErrorNote error={new Error(j.error_log ?? 'The image could not be generated')} />;
+  if (!done(j)) return <Spinner label={j.status === 'pending' ? 'Queued' : 'Generating'} />;
+  return (
+    <div className="grid gap-2 sm:grid-cols-2">
+      {imagesOf(j).map((u) => (
+        <a key={u} href={u} target="_blank" rel="noreferrer">
+          <img src={u} alt={String(j.input_data.prompt ?? 'Generated image')} className="w-full rounded-lg" />
+        </a>
+      ))}
+    </div>
+  );
+}
+
+export default function ImagesPage() {
+  const qc = useQueryClient();
+  const [prompt, setPrompt] = useState('');
+  const [model, setModel] = useState('openai/gpt-image-1');
+  const [size, setSize] = useState('1024x1024');
+  const [jobId, setJobId] = useState<string | null>(null);
+  const gallery = useQuery({
+    queryKey: ['jobs', 'images'],
+    queryFn: () => api<{ jobs: Job[] }>('/jobs?limit=24&status=completed'),
+  });
+  const start = useMutation({
+    mutationFn: () =>
+      api<{ job_id: string }>('/images/generations', { method: 'POST', body: { prompt, model, size, n: 1 } }),
+    onSuccess: (r) => {
+      setJobId(r.job_id);
+      void qc.invalidateQueries({ queryKey: ['jobs', 'images'] });
+    },
+  });
+  const past = (gallery.data?.jobs ?? []).filter((j) => imagesOf(j).length > 0);
+  return (
+    <div className="h-full overflow-y-auto">
+      <div className="mx-auto max-w-3xl space-y-4 p-4">
+        <PageTitle>Images</PageTitle>
+        <form
+          className="space-y-3"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            start.mutate();
+          }}
+        >
+          <Field label="Prompt">
+            {(id) => (
+              <textarea
+                id={id}
+                required
+                rows={3}
+                value={prompt}
+                onChange={(e) => setPrompt(e.target.value)}
+                className={inputClass}
+              />
+            )}
+          </Field>
+          <div className="grid gap-3 sm:grid-cols-2">
+            <Field label="Model">
+              {(id) => (
+                <input
+                  id={id}
+                  required
+                  value={model}
+                  onChange={(e) => setModel(e.target.value)}
+                  className={inputClass}
+                />
+              )}
+            </Field>
+            <Field label="Size">
+              {(id) => (
+                <select id={id} value={size} onChange={(e) => setSize(e.target.value)} className={inputClass}>
+                  {['1024x1024', '512x512', '1024x1792', '1792x1024', 'auto'].map((s) => (
+                    <option key={s}>{s}</option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+          {start.isError && <ErrorNote error={start.error} />}
+          <Button type="submit" disabled={start.isPending || !prompt.trim()}>
+            Generate
+          </Button>
+        </form>
+        {jobId && <JobView key={jobId} id={jobId} />}
+        <h2 className="pt-4 font-medium">Gallery</h2>
+        {gallery.isPending && <Spinner />}
+        {gallery.isError && <ErrorNote error={gallery.error} />}
+        {gallery.data && past.length === 0 && <Empty>No images yet.</Empty>}
+        <div className="grid grid-cols-2 gap-2 sm:grid-cols-3">
+          {past.flatMap((j) =>
+            imagesOf(j).map((u) => (
+              <img
+                key={u}
+                src={u}
+                alt={String(j.input_data.prompt ?? 'Generated image')}
+                loading="lazy"
+                className="aspect-square w-full rounded-lg object-cover"
+              />
+            )),
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

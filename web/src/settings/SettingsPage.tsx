@@ -1,0 +1,45 @@
+/** Settings: profile, providers, model configurations, local endpoints — one tab each. */
+import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { LocalModelsPage } from './LocalModelsPage';
+import { ModelConfigsPage } from './ModelConfigsPage';
+import { ProfilePage } from './ProfilePage';
+import { ProvidersPage } from './ProvidersPage';
+
+const tabs = [
+  ['providers', 'Providers'],
+  ['models', 'Model configs'],
+  ['local', 'Local endpoints'],
+  ['profile', 'Profile'],
+] as const;
+
+export default function SettingsPage() {
+  return (
+    <div className="h-full overflow-y-auto">
+      <div className="mx-auto max-w-3xl p-4">
+        <nav
+          aria-label="Settings"
+          className="mb-4 flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800"
+        >
+          {tabs.map(([path, label]) => (
+            <NavLink
+              key={path}
+              to={`/settings/${path}`}
+              className={({ isActive }) =>
+                `whitespace-nowrap border-b-2 px-3 py-2 text-sm ${isActive ? 'border-indigo-600 font-medium text-indigo-700 dark:text-indigo-300' : 'border-transparent text-zinc-500 hover:text-zinc-800 dark:hover:text-zinc-200'}`
+              }
+            >
+              {label}
+            </NavLink>
+          ))}
+        </nav>
+        <Routes>
+          <Route index element={<Navigate to="providers" replace />} />
+          <Route path="providers" element={<ProvidersPage />} />
+          <Route path="models" element={<ModelConfigsPage />} />
+          <Route path="local" element={<LocalModelsPage />} />
+          <Route path="profile" element={<ProfilePage />} />
+        </Routes>
+      </div>
+    </div>
+  );
+}

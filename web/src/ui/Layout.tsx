@@ -1,0 +1,97 @@
+/** The frame around every signed-in page: a sidebar (chats + navigation), a drawer on phones. */
+import { type ReactNode, useState } from 'react';
+import { NavLink } from 'react-router';
+import { useAuth, useUser } from '../auth/auth';
+import { SessionList, useNewChat } from '../chat/SessionList';
+import { Button, ErrorNote } from './ui';
+
+const link = ({ isActive }: { isActive: boolean }) =>
+  `block rounded-lg px-3 py-2 text-sm ${isActive ? 'bg-zinc-200 font-medium dark:bg-zinc-800' : 'hover:bg-zinc-100 dark:hover:bg-zinc-900'}`;
+
+function Sidebar({ onNavigate }: { onNavigate: () => void }) {
+  const user = useUser();
+  const { state, signOut } = useAuth();
+  const newChat = useNewChat();
+  return (
+    <div className="flex h-full flex-col gap-2 p-2">
+      <Button
+        className="w-full"
+        disabled={newChat.isPending}
+        onClick={() => {
+          newChat.mutate();
+          onNavigate();
+        }}
+      >
+        + New chat
+      </Button>
+      {newChat.isError && <ErrorNote error={newChat.error} />}
+      <div className="min-h-0 flex-1 overflow-y-auto">
+        <SessionList onNavigate={onNavigate} />
+      </div>
+      <nav aria-label="Main" className="space-y-0.5 border-t border-zinc-200 pt-2 dark:border-zinc-800">
+        <NavLink to="/pinned" className={link} onClick={onNavigate}>
+          📌 Pinned
+        </NavLink>
+        <NavLink to="/images" className={link} onClick={onNavigate}>
+          🖼 Images
+        </NavLink>
+        <NavLink to="/settings" className={link} onClick={onNavigate}>
+          ⚙ Settings
+        </NavLink>
+        {user.role === 'admin' && (
+          <NavLink to="/admin" className={link} onClick={onNavigate}>
+            🛡 Admin
+          </NavLink>
+        )}
+      </nav>
+      <div className="flex items-center gap-2 border-t border-zinc-200 px-1 pt-2 dark:border-zinc-800">
+        {user.avatar_url ? (
+          <img src={user.avatar_url} alt="" className="size-7 rounded-full object-cover" />
+        ) : (
+          <span className="flex size-7 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
+            {(user.full_name || user.email).slice(0, 1).toUpperCase()}
+          </span>
+        )}
+        <span className="min-w-0 flex-1 truncate text-sm">{user.full_name || user.email}</span>
+        {state.status === 'signed-in' && !state.singleUser && (
+          <Button variant="ghost" className="px-2 py-1 text-xs" onClick={() => void signOut()}>
+            Sign out
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="flex h-dvh">
+      <aside className="hidden w-72 shrink-0 border-r border-zinc-200 bg-zinc-50 md:block dark:border-zinc-800 dark:bg-zinc-950">
+        <Sidebar onNavigate={() => undefined} />
+      </aside>
+      {open && (
+        <div className="fixed inset-0 z-40 md:hidden">
+          <button
+            type="button"
+            aria-label="Close menu"
+            className="absolute inset-0 bg-black/40"
+            onClick={() => setOpen(false)}
+          />
+          <aside className="absolute inset-y-0 left-0 w-[85%] max-w-xs bg-zinc-50 shadow-xl dark:bg-zinc-950">
+            <Sidebar onNavigate={() => setOpen(false)} />
+          </aside>
+        </div>
+      )}
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-1.5 md:hidden dark:border-zinc-800">
+          <Button variant="ghost" aria-label="Open menu" aria-expanded={open} onClick={() => setOpen(true)}>
+            ☰
+          </Button>
+          <span className="font-semibold">PocketLLM</span>
+        </header>
+        <main className="min-h-0 flex-1">{children}</main>
+      </div>
+    </div>
+  );
+}
