@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic } from '../../test/fakes/anthropic.js';
 import { collectChat } from '../../test/fakes/collect.js';
-import { runProviderConformance, TEST_TIMEOUTS } from '../../test/fakes/conformance.js';
+import { RELAXED_TIMEOUTS, runProviderConformance } from '../../test/fakes/conformance.js';
 import { AnthropicProvider, toAnthropicMessages } from './anthropic.js';
 import { createLlmProvider } from './factory.js';
 
@@ -19,7 +19,7 @@ runProviderConformance({
 describe('anthropic specifics', async () => {
   const fake = await startFakeAnthropic({ reply: 'ok' });
   afterAll(() => fake.close());
-  const provider = new AnthropicProvider({ baseUrl: fake.url, apiKey: 'k', timeouts: TEST_TIMEOUTS });
+  const provider = new AnthropicProvider({ baseUrl: fake.url, apiKey: 'k', timeouts: RELAXED_TIMEOUTS });
 
   it('sends the system prompt as `system`, the version header, max_tokens and clamped temperature', async () => {
     const r = await collectChat(

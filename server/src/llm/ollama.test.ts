@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectChat } from '../../test/fakes/collect.js';
-import { runProviderConformance, TEST_TIMEOUTS } from '../../test/fakes/conformance.js';
+import { RELAXED_TIMEOUTS, runProviderConformance } from '../../test/fakes/conformance.js';
 import { startFakeOllama } from '../../test/fakes/ollama.js';
 import { createLlmProvider } from './factory.js';
 import { OllamaProvider } from './ollama.js';
@@ -20,7 +20,7 @@ runProviderConformance({
 describe('ollama specifics', async () => {
   const fake = await startFakeOllama({ reply: 'ok' });
   afterAll(() => fake.close());
-  const provider = new OllamaProvider({ baseUrl: fake.url, apiKey: null, timeouts: TEST_TIMEOUTS });
+  const provider = new OllamaProvider({ baseUrl: fake.url, apiKey: null, timeouts: RELAXED_TIMEOUTS });
 
   it('maps params to Ollama options (max_tokens → num_predict)', async () => {
     const r = await collectChat(
@@ -48,8 +48,8 @@ describe('ollama specifics', async () => {
   });
 
   it('waits for headers up to the first-token timeout (Ollama answers once the model is loaded)', async () => {
-    fake.configure({ headersDelayMs: 120 });
-    const slowLoad = { ...TEST_TIMEOUTS, connectTimeoutMs: 50 };
+    fake.configure({ headersDelayMs: 300 });
+    const slowLoad = { ...RELAXED_TIMEOUTS, connectTimeoutMs: 50 };
     const r = await collectChat(
       new OllamaProvider({ baseUrl: fake.url, apiKey: null, timeouts: slowLoad }).streamChat({
         model: 'm',
@@ -59,7 +59,7 @@ describe('ollama specifics', async () => {
     expect(r.error).toBeUndefined();
     expect(r.text).toBe('ok');
     // …but no longer than that.
-    const short = { ...slowLoad, firstTokenTimeoutMs: 60 };
+    const short = { ...slowLoad, firstTokenTimeoutMs: 100 };
     const strict = await collectChat(
       new OllamaProvider({ baseUrl: fake.url, apiKey: null, timeouts: short }).streamChat({
         model: 'm',

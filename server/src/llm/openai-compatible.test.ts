@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectChat } from '../../test/fakes/collect.js';
-import { runProviderConformance, TEST_TIMEOUTS } from '../../test/fakes/conformance.js';
+import { RELAXED_TIMEOUTS, runProviderConformance } from '../../test/fakes/conformance.js';
 import { startFakeOpenAI } from '../../test/fakes/openai.js';
 import { createGuardedDispatcher } from '../lib/url-policy.js';
 import { createLlmProvider } from './factory.js';
@@ -27,7 +27,7 @@ describe('openai-compatible specifics', async () => {
   afterAll(() => fake.close());
 
   it('asks for a stream with usage and passes only the params that are set', async () => {
-    const p = new OpenAICompatibleProvider({ baseUrl: fake.url, apiKey: null, timeouts: TEST_TIMEOUTS });
+    const p = new OpenAICompatibleProvider({ baseUrl: fake.url, apiKey: null, timeouts: RELAXED_TIMEOUTS });
     await collectChat(
       p.streamChat({
         model: 'm',
@@ -48,7 +48,7 @@ describe('openai-compatible specifics', async () => {
   it('uses max_completion_tokens for OpenAI itself', async () => {
     const p = createLlmProvider(
       { provider: 'openai', adapter: 'openai-compatible', baseUrl: fake.url, apiKey: 'k' },
-      TEST_TIMEOUTS,
+      RELAXED_TIMEOUTS,
     );
     await collectChat(
       p.streamChat({ model: 'm', messages: [{ role: 'user', content: 'hi' }], params: { max_tokens: 9 } }),
@@ -65,7 +65,7 @@ describe('openai-compatible specifics', async () => {
         { id: 'meta/llama', name: 'Llama', context_length: 8192 },
       ],
     });
-    const p = new OpenAICompatibleProvider({ baseUrl: fake.url, apiKey: null, timeouts: TEST_TIMEOUTS });
+    const p = new OpenAICompatibleProvider({ baseUrl: fake.url, apiKey: null, timeouts: RELAXED_TIMEOUTS });
     const models = await p.listModels();
     expect(models.map((m) => [m.id, m.kind])).toEqual([
       ['gpt-4o', 'chat'],
@@ -87,7 +87,7 @@ describe('openai-compatible specifics', async () => {
     const p = new OpenAICompatibleProvider({
       baseUrl: `http://127.0.0.1:${port}/v1`,
       apiKey: 'k',
-      timeouts: TEST_TIMEOUTS,
+      timeouts: RELAXED_TIMEOUTS,
     });
     await expect(p.listModels()).rejects.toMatchObject({ kind: 'bad_request', status: 302 });
     expect(fake.requests).toEqual([]);
@@ -102,13 +102,13 @@ describe('openai-compatible specifics', async () => {
       baseUrl: fake.url,
       apiKey: 'k',
     };
-    const refused = createLlmProvider(target, TEST_TIMEOUTS, {
+    const refused = createLlmProvider(target, RELAXED_TIMEOUTS, {
       dispatcher: createGuardedDispatcher({ allowPrivate: false }),
     });
     const err = await refused.listModels().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'unreachable' });
     expect(fake.requests).toEqual([]);
-    const allowed = createLlmProvider(target, TEST_TIMEOUTS, {
+    const allowed = createLlmProvider(target, RELAXED_TIMEOUTS, {
       dispatcher: createGuardedDispatcher({ allowPrivate: true }),
     });
     expect((await allowed.listModels()).length).toBeGreaterThan(0);

@@ -20,10 +20,17 @@ export interface ConformanceSubject {
   embeddingModel?: string;
 }
 
+/** Small timeouts for the fault tests. */
 export const TEST_TIMEOUTS: ProviderTimeouts = {
   connectTimeoutMs: 300,
   firstTokenTimeoutMs: 300,
   idleTimeoutMs: 200,
+};
+/** Roomy timeouts for everything else, so a loaded CI machine does not turn a happy path into a timeout. */
+export const RELAXED_TIMEOUTS: ProviderTimeouts = {
+  connectTimeoutMs: 5000,
+  firstTokenTimeoutMs: 5000,
+  idleTimeoutMs: 5000,
 };
 const KEY = 'sk-test-SECRET-key-0123456789';
 const messages = [
@@ -53,8 +60,11 @@ export function runProviderConformance(s: ConformanceSubject) {
     beforeEach(async () => {
       fake = await ready;
       fake.reset();
-      provider = s.make(fake.url, KEY, TEST_TIMEOUTS);
+      provider = s.make(fake.url, KEY, RELAXED_TIMEOUTS);
     });
+    const strict = () => {
+      provider = s.make(fake.url, KEY, TEST_TIMEOUTS);
+    };
     afterAll(async () => (await ready).close());
 
     const chat = (signal?: AbortSignal) =>
@@ -85,7 +95,7 @@ export function runProviderConformance(s: ConformanceSubject) {
     });
 
     it('sends no key header when there is no key', async () => {
-      provider = s.make(fake.url, null, TEST_TIMEOUTS);
+      provider = s.make(fake.url, null, RELAXED_TIMEOUTS);
       await chat();
       expect(fake.requestsTo('chat')[0]?.headers[s.keyHeader]).toBeUndefined();
     });
@@ -127,12 +137,13 @@ export function runProviderConformance(s: ConformanceSubject) {
       ['hang', 0],
       ['hang_after_first_chunk', 1],
     ] as const)('%s ends in a timeout, not a hang', async (behavior, deltas) => {
+      strict();
       fake.setBehavior(behavior);
       const t0 = performance.now();
       const r = await chat();
       expect(r.error).toMatchObject({ kind: 'timeout' });
       expect(r.deltas).toHaveLength(deltas);
-      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(performance.now() - t0).toBeLessThan(3000);
     });
 
     it('a connection dropped mid-stream is an upstream error after the first delta', async () => {
@@ -167,6 +178,7 @@ export function runProviderConformance(s: ConformanceSubject) {
     });
 
     it('chunks slower than the idle timeout end in a timeout', async () => {
+      strict();
       fake.setBehavior({ kind: 'slow', delayMs: 350 });
       expect((await chat()).error).toMatchObject({ kind: 'timeout' });
     });
@@ -184,8 +196,8 @@ export function runProviderConformance(s: ConformanceSubject) {
         }
       }
       expect(events).toEqual(['delta', 'done:aborted']);
-      // Well under the idle timeout: the abort ended it, not a timer.
-      expect(performance.now() - abortedAt).toBeLessThan(TEST_TIMEOUTS.idleTimeoutMs);
+      // Far under the idle timeout (5 s): the abort ended it, not a timer.
+      expect(performance.now() - abortedAt).toBeLessThan(1000);
       await expect.poll(() => fake.requestsTo('chat')[0]?.closedByClient).toBe(true);
     });
 
@@ -203,7 +215,7 @@ export function runProviderConformance(s: ConformanceSubject) {
     });
 
     it('a closed port is unreachable', async () => {
-      provider = s.make('http://127.0.0.1:1', KEY, TEST_TIMEOUTS);
+      provider = s.make('http://127.0.0.1:1', KEY, RELAXED_TIMEOUTS);
       expect((await chat()).error).toMatchObject({ kind: 'unreachable' });
       expect(String((await chat()).error)).not.toContain(KEY);
     });
@@ -216,6 +228,7 @@ export function runProviderConformance(s: ConformanceSubject) {
     });
 
     it('listing models fails with the right kind and honours the timeouts', async () => {
+      strict();
       fake.setBehavior({ kind: 'http_error', status: 503 });
       expect((await providerError(provider.listModels())).kind).toBe('upstream');
       fake.setBehavior('hang');
