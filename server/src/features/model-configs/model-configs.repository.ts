@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, ne } from 'drizzle-orm';
+import { and, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { localEndpoints, modelConfigs } from '../../db/schema/index.js';
 
@@ -47,6 +47,14 @@ export const updateConfig = async (db: Db, userId: string, id: string, set: Mode
 
 export const deleteConfig = async (db: Db, userId: string, id: string) =>
   (await db.delete(modelConfigs).where(mine(userId, id)).returning({ id: modelConfigs.id }))[0];
+
+/**
+ * Serialises default changes of one user until the transaction ends (concurrent "make default" requests
+ * would otherwise both clear, then both set, and one would hit the partial unique index).
+ */
+export async function lockDefaults(db: Db, userId: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`model-config-default:${userId}`}))`);
+}
 
 /** Clears the user's default except `keepId`; run in the same transaction that sets the new one. */
 export const clearDefaults = (db: Db, userId: string, keepId?: string) =>

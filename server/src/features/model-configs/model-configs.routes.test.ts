@@ -153,6 +153,17 @@ describe('model configurations CRUD', () => {
     await patch(u, first.id, { is_default: false });
     expect(await svc.getDefault(u.id)).toBeNull();
   });
+
+  it('ends with exactly one default when several are set at once', async () => {
+    const u = await registerUser(t.app);
+    const results = await Promise.all(
+      ['A', 'B', 'C', 'D'].map((name) => create(u, { ...base, name, is_default: true })),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);
+    const rows = await t.database.db.select().from(modelConfigs).where(eq(modelConfigs.userId, u.id));
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((r) => r.isDefault)).toHaveLength(1);
+  });
 });
 
 describe('keys and targets', () => {

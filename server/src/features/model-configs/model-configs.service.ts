@@ -47,14 +47,6 @@ function toDto(row: repo.ModelConfigRow): ModelConfigDto {
   };
 }
 
-/** Postgres unique violation, wherever the driver or Drizzle put it in the cause chain. */
-function isUniqueViolation(err: unknown): boolean {
-  for (let e = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
-    if ('code' in e && e.code === '23505') return true;
-  }
-  return false;
-}
-
 /** The resulting provider/base/key of a create or update, checked as a whole. */
 interface Shape {
   provider: string;
@@ -110,20 +102,15 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
     return { apiKeyEnc: sealed.ciphertext, keyId: sealed.keyId, apiKeyPreview: keyPreview(apiKey) };
   };
 
-  /** Writes, clearing the other defaults in the same transaction; retried once if a concurrent default won. */
-  async function writeWithDefault<T>(userId: string, makeDefault: boolean, write: (tx: Db) => Promise<T>) {
-    const attempt = () =>
-      db.transaction(async (tx) => {
-        if (makeDefault) await repo.clearDefaults(tx, userId);
-        return write(tx);
-      });
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!makeDefault || !isUniqueViolation(err)) throw err;
-      return attempt();
-    }
-  }
+  /** Writes, clearing the user's other defaults first in the same transaction, under the user's default lock. */
+  const writeWithDefault = <T>(userId: string, makeDefault: boolean, write: (tx: Db) => Promise<T>) =>
+    db.transaction(async (tx) => {
+      if (makeDefault) {
+        await repo.lockDefaults(tx, userId);
+        await repo.clearDefaults(tx, userId);
+      }
+      return write(tx);
+    });
 
   async function get(userId: string, id: string): Promise<ModelConfigDto> {
     const row = await repo.findConfig(db, userId, id);
