@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Db } from '../../db/client.js';
 import type { Managed } from '../../lib/lifecycle.js';
+import type { ProbeResult } from './endpoint-client.js';
 import { claimDueEndpoints, type EndpointRow } from './local-models.repository.js';
 
 /** Checks in flight at once; each one is a single small GET. */
@@ -17,14 +18,20 @@ export interface RoundResult {
   checked: number;
   healthy: number;
   unhealthy: number;
+  /** The whole round: claims, probes and writes. */
   durationMs: number;
+  /** The probes alone: about one timeout when some hosts never answer. */
+  probeMs: number;
 }
 
 export interface HealthSchedulerDeps {
   db: Db;
   logger: Logger;
   intervalS: number;
-  check: (row: EndpointRow) => Promise<EndpointRow>;
+  /** Calls one endpoint (never throws; bounded by its own timeout). */
+  probe: (row: EndpointRow) => Promise<ProbeResult>;
+  /** Logs and applies a batch of results; returns the updated rows. */
+  record: (checked: { row: EndpointRow; result: ProbeResult }[]) => Promise<EndpointRow[]>;
   concurrency?: number;
 }
 
@@ -45,7 +52,7 @@ export async function forEachBounded<T>(
 }
 
 export function createHealthScheduler(deps: HealthSchedulerDeps) {
-  const { db, logger, intervalS, check } = deps;
+  const { db, logger, intervalS, probe, record } = deps;
   const concurrency = deps.concurrency ?? CONCURRENCY;
   const intervalMs = intervalS * 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -55,23 +62,29 @@ export function createHealthScheduler(deps: HealthSchedulerDeps) {
   /**
    * One round: claims and checks every due endpoint. `dueBefore` defaults to one interval ago (with a little
    * slack for timer drift): the claim stamps the time, so the next round, one interval later, finds it due again.
+   * It must not lie in the future: a claim's own stamp would then still be due and another claim could take it.
    */
   async function runRound(dueBefore = new Date(Date.now() - intervalMs + Math.min(1000, intervalMs / 10))) {
     const started = performance.now();
-    const result: RoundResult = { checked: 0, healthy: 0, unhealthy: 0, durationMs: 0 };
+    const result: RoundResult = { checked: 0, healthy: 0, unhealthy: 0, durationMs: 0, probeMs: 0 };
     for (;;) {
       const claimed = await claimDueEndpoints(db, dueBefore, CLAIM_BATCH);
+      const checked: { row: EndpointRow; result: ProbeResult }[] = [];
+      const probing = performance.now();
       await forEachBounded(claimed, concurrency, async (row) => {
-        try {
-          const after = await check(row);
+        checked.push({ row, result: await probe(row) });
+      });
+      result.probeMs += Math.round(performance.now() - probing);
+      try {
+        for (const after of await record(checked)) {
           result.checked++;
           if (after.healthStatus === 'healthy') result.healthy++;
           else result.unhealthy++;
-        } catch (err) {
-          // A database error on one endpoint must not end the round for the rest.
-          logger.error({ err, endpointId: row.id }, 'local endpoint health check failed to record');
         }
-      });
+      } catch (err) {
+        // Claimed rows stay stamped: they are checked again next round, not in a tight loop now.
+        logger.error({ err, endpoints: checked.length }, 'local endpoint health round failed to record');
+      }
       if (claimed.length < CLAIM_BATCH) break;
     }
     result.durationMs = Math.round(performance.now() - started);

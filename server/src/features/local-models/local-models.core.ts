@@ -66,6 +66,14 @@ export function toHealth(r: repo.EndpointRow): LocalModelHealth {
   };
 }
 
+const outcomeOf = (result: ProbeResult, stampTime: boolean): repo.CheckOutcome => ({
+  ok: result.ok,
+  responseTimeMs: result.responseTimeMs,
+  error: result.ok ? null : result.error,
+  stampTime,
+  ...(result.ok ? { models: result.models } : {}),
+});
+
 /** A change the catalogue shows: health, breaker state or the model list. */
 const visibleChange = (a: repo.EndpointRow, b: repo.EndpointRow) =>
   a.healthStatus !== b.healthStatus ||
@@ -122,18 +130,33 @@ export function createCore(deps: LocalModelsDeps) {
     probe,
 
     /** Probes `r`, logs the check, updates the endpoint and tells the catalogue if what it shows changed. */
-    async check(r: repo.EndpointRow, opts: { scheduled?: boolean } = {}): Promise<repo.EndpointRow> {
-      const result = await probe(r);
-      const after = await repo.recordCheck(db, r.id, {
-        ok: result.ok,
-        responseTimeMs: result.responseTimeMs,
-        error: result.ok ? null : result.error,
-        stampTime: !opts.scheduled,
-        ...(result.ok ? { models: result.models } : {}),
-      });
+    async check(r: repo.EndpointRow): Promise<repo.EndpointRow> {
+      const after = await repo.recordCheck(db, r.id, outcomeOf(await probe(r), true));
       if (!after) return r;
       if (visibleChange(r, after)) await notify(after.userId);
       return after;
+    },
+
+    /**
+     * Writes a scheduled round's results in one transaction, after every probe has finished: a slow database
+     * then never eats into the probes' timeouts, and N checks cost one commit. Claims already stamped the time.
+     */
+    async recordRound(
+      checked: { row: repo.EndpointRow; result: ProbeResult }[],
+    ): Promise<repo.EndpointRow[]> {
+      const pairs = await db.transaction(async (tx) => {
+        const out: { before: repo.EndpointRow; after: repo.EndpointRow }[] = [];
+        for (const { row, result } of checked) {
+          const after = await repo.applyCheck(tx, row.id, outcomeOf(result, false));
+          if (after) out.push({ before: row, after });
+        }
+        return out;
+      });
+      const changed = new Set(
+        pairs.filter((p) => visibleChange(p.before, p.after)).map((p) => p.after.userId),
+      );
+      for (const userId of changed) await notify(userId);
+      return pairs.map((p) => p.after);
     },
   };
 }

@@ -110,37 +110,39 @@ export interface CheckOutcome {
 /**
  * Logs one check and applies it to the endpoint: a pass closes the breaker (failures back to 0), a failure
  * marks it unhealthy and counts toward the breaker. Returns the updated row (undefined if it was deleted).
+ * Run it in a transaction (recordCheck, or a round's batch).
  */
-export async function recordCheck(
-  db: Db,
+export async function applyCheck(
+  tx: Db,
   id: string,
   outcome: CheckOutcome,
 ): Promise<EndpointRow | undefined> {
-  return db.transaction(async (tx) => {
-    const now = new Date();
-    const [row] = await tx
-      .update(localEndpoints)
-      .set({
-        healthStatus: outcome.ok ? 'healthy' : 'unhealthy',
-        ...(outcome.stampTime ? { lastHealthCheck: now } : {}),
-        responseTimeMs: outcome.responseTimeMs,
-        errorMessage: outcome.error,
-        consecutiveFailures: outcome.ok ? 0 : sql`${localEndpoints.consecutiveFailures} + 1`,
-        ...(outcome.models ? { availableModels: outcome.models, lastModelDiscovery: now } : {}),
-      })
-      .where(eq(localEndpoints.id, id))
-      .returning();
-    if (!row) return undefined;
-    await tx.insert(healthChecks).values({
-      endpointId: id,
-      status: outcome.ok ? 'healthy' : 'unhealthy',
+  const now = new Date();
+  const [row] = await tx
+    .update(localEndpoints)
+    .set({
+      healthStatus: outcome.ok ? 'healthy' : 'unhealthy',
+      ...(outcome.stampTime ? { lastHealthCheck: now } : {}),
       responseTimeMs: outcome.responseTimeMs,
       errorMessage: outcome.error,
-      checkedAt: now,
-    });
-    return row;
+      consecutiveFailures: outcome.ok ? 0 : sql`${localEndpoints.consecutiveFailures} + 1`,
+      ...(outcome.models ? { availableModels: outcome.models, lastModelDiscovery: now } : {}),
+    })
+    .where(eq(localEndpoints.id, id))
+    .returning();
+  if (!row) return undefined;
+  await tx.insert(healthChecks).values({
+    endpointId: id,
+    status: outcome.ok ? 'healthy' : 'unhealthy',
+    responseTimeMs: outcome.responseTimeMs,
+    errorMessage: outcome.error,
+    checkedAt: now,
   });
+  return row;
 }
+
+export const recordCheck = (db: Db, id: string, outcome: CheckOutcome) =>
+  db.transaction((tx) => applyCheck(tx, id, outcome));
 
 /**
  * A chat's outcome: success closes the breaker; a failure counts, and reaching `threshold` consecutive

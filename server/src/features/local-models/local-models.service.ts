@@ -60,7 +60,8 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
     db,
     logger: core.logger,
     intervalS: core.config.localModels.healthCheckIntervalS,
-    check: (row) => core.check(row, { scheduled: true }),
+    probe: (row) => core.probe(row),
+    record: (checked) => core.recordRound(checked),
   });
   deps.lifecycle?.add(scheduler.managed);
 
