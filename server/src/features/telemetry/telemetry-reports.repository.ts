@@ -3,12 +3,11 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { requestLogHourly, usageDaily } from '../../db/schema/index.js';
 import { sqlRows } from '../../lib/sql-rows.js';
+import { SLOT_COUNT } from './latency-histogram.js';
 
 // Reads only the rollups: their size grows with hours × providers × models, not with requests.
 
 const num = (v: unknown) => Number(v ?? 0);
-const numeric = z.union([z.string(), z.number()]);
-const histRow = z.object({ k: z.union([z.string(), z.date()]), i: numeric, n: numeric });
 
 export async function providerTotals(db: Db) {
   const rows = await db
@@ -37,21 +36,25 @@ export async function providerTotals(db: Db) {
   }));
 }
 
+// sum(latency_hist[1]) … sum(latency_hist[N]): one aggregate pass, cheaper than unnesting every array.
+const slotSums = sql.raw(
+  Array.from({ length: SLOT_COUNT }, (_, i) => `sum(h.latency_hist[${i + 1}]) as s${i}`).join(', '),
+);
+const histRow = z.object({ k: z.union([z.string(), z.date()]) }).catchall(z.unknown());
+
 /** Histogram slot counts summed per `key` (provider or hour bucket). */
 async function histogramsBy(db: Db, key: 'provider' | 'bucket', since?: Date) {
   const keyCol = key === 'provider' ? sql`h.provider` : sql`h.bucket`;
   const where = since ? sql`where h.bucket >= ${since.toISOString()}` : sql``;
   const result = await db.execute(sql`
-    select ${keyCol} as k, u.i, sum(u.v) as n
-    from request_log_hourly h cross join unnest(h.latency_hist) with ordinality as u(v, i)
-    ${where}
-    group by 1, 2`);
+    select ${keyCol} as k, ${slotSums} from request_log_hourly h ${where} group by 1`);
   const out = new Map<string, number[]>();
   for (const r of sqlRows(result, histRow)) {
     const k = r.k instanceof Date ? r.k.toISOString() : key === 'bucket' ? new Date(r.k).toISOString() : r.k;
-    const hist = out.get(k) ?? [];
-    hist[num(r.i) - 1] = num(r.n);
-    out.set(k, hist);
+    out.set(
+      k,
+      Array.from({ length: SLOT_COUNT }, (_, i) => num(r[`s${i}`])),
+    );
   }
   return out;
 }

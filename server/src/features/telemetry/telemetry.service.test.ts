@@ -85,6 +85,16 @@ describe('telemetry.record', () => {
     expect(daily.reduce((n, d) => n + d.requests, 0)).toBe(3);
   });
 
+  it('stores fractional or invalid numbers as whole non-negative ones instead of losing the batch', async () => {
+    await clear();
+    const { service, lines } = makeService();
+    service.record(entry({ latencyMs: 12.6, ttftMs: 3.2, tokensIn: Number.NaN, tokensOut: -4 }));
+    await service.flush();
+    expect(lines.filter((l) => l.includes('dropped'))).toHaveLength(0);
+    const [row] = await t.database.db.select().from(requestLog);
+    expect(row).toMatchObject({ latencyMs: 13, ttftMs: 3, tokensIn: 0, tokensOut: 0 });
+  });
+
   it('flushes by itself when the batch is full and when the interval passes', async () => {
     await clear();
     const bySize = makeService({ batchSize: 2, flushIntervalMs: 60_000 });

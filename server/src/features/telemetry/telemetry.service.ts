@@ -20,6 +20,17 @@ export interface TelemetryOptions {
   maxBuffered?: number;
 }
 
+/** Whole, non-negative numbers: the columns are integers, and one bad value would cost the whole batch. */
+const count = (n: number | null | undefined) => (Number.isFinite(n) ? Math.max(0, Math.round(n ?? 0)) : 0);
+const normalize = (e: RequestLogEntry): RequestLogEntry & { at: Date } => ({
+  ...e,
+  tokensIn: count(e.tokensIn),
+  tokensOut: count(e.tokensOut),
+  latencyMs: count(e.latencyMs),
+  ttftMs: e.ttftMs == null ? null : count(e.ttftMs),
+  at: e.at ?? new Date(),
+});
+
 /**
  * Request telemetry off the hot path: record() only appends to a buffer; batches are written with one
  * multi-row insert (plus rollup upserts) when full or after flushIntervalMs, and once more at shutdown.
@@ -62,14 +73,15 @@ export function createTelemetryService(opts: TelemetryOptions) {
   return {
     /** Never blocks and never throws: the entry is written in the next batch. */
     record(entry: RequestLogEntry): void {
-      prom.observeChat(entry);
+      const clean = normalize(entry);
+      prom.observeChat(clean);
       if (buffer.length >= maxBuffered) {
         if (droppedSinceWarning++ === 0)
           logger.warn({ max_buffered: maxBuffered }, 'telemetry buffer full; dropping entries');
         return;
       }
       droppedSinceWarning = 0;
-      buffer.push({ ...entry, at: entry.at ?? new Date() });
+      buffer.push(clean);
       if (buffer.length >= batchSize) void flush();
       else if (!timer) {
         timer = setTimeout(() => void flush(), flushIntervalMs);
