@@ -4,8 +4,8 @@
  * template is applied by LlamaChatSession; generation waits its turn on the model (see GgufModelManager).
  */
 import path from 'node:path';
-import type { ChatHistoryItem, LlamaContext } from 'node-llama-cpp';
-import { type GgufModelManager, ggufModels } from './gguf/model-manager.js';
+import type { ChatHistoryItem } from 'node-llama-cpp';
+import { type GgufModelManager, ggufModels, type ModelLease } from './gguf/model-manager.js';
 import { loadNodeLlamaCpp, readGgufHeader } from './gguf/validate.js';
 import { ABORTED } from './http.js';
 import {
@@ -143,7 +143,7 @@ export class LlamaCppProvider implements LlmProvider {
   }
 
   private async generate(
-    lease: { context: LlamaContext },
+    lease: ModelLease,
     req: ChatRequest,
     signal: AbortSignal,
     onText: (text: string) => void,
@@ -151,7 +151,11 @@ export class LlamaCppProvider implements LlmProvider {
     const { LlamaChatSession } = await loadNodeLlamaCpp();
     const sequence = lease.context.getSequence();
     try {
-      const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+      const session = new LlamaChatSession({
+        contextSequence: sequence,
+        chatWrapper: lease.chatWrapper,
+        autoDisposeSequence: false,
+      });
       const { history, prompt } = toSession(req.messages);
       if (history.length) session.setChatHistory([...history]);
       const before = sequence.tokenMeter.getState();

@@ -5,7 +5,7 @@
  * first load only, so a server that never sees a GGUF file never pays for it.
  */
 import path from 'node:path';
-import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../types.js';
 import { loadNodeLlamaCpp, readGgufHeader } from './validate.js';
 
@@ -23,12 +23,12 @@ export interface ModelManagerOptions {
 export interface ModelLease {
   model: LlamaModel;
   context: LlamaContext;
+  /** Resolved once per load: resolving it from the model's template costs ~1 s, too much for every chat. */
+  chatWrapper: ChatWrapper;
 }
 
-interface Resident {
+interface Resident extends ModelLease {
   file: string;
-  model: LlamaModel;
-  context: LlamaContext;
   lastUsed: number;
   users: number;
   /** Tail of this model's queue: each generation waits for the one before it. */
@@ -116,7 +116,7 @@ export class GgufModelManager {
     try {
       await waitOrAbort(before, signal);
       r.lastUsed = Date.now();
-      return await fn({ model: r.model, context: r.context });
+      return await fn({ model: r.model, context: r.context, chatWrapper: r.chatWrapper });
     } finally {
       // An aborted waiter must not let the next one start before the current generation ends.
       void before.then(done);
@@ -146,6 +146,7 @@ export class GgufModelManager {
     let model: LlamaModel | undefined;
     try {
       const llama = await this.runtime();
+      const { resolveChatWrapper } = await loadNodeLlamaCpp();
       this.recentErrors.length = 0;
       model = await llama.loadModel({ modelPath: file });
       const context = await model.createContext({
@@ -153,7 +154,16 @@ export class GgufModelManager {
         threads: this.opts.threads,
         sequences: 1,
       });
-      const r: Resident = { file, model, context, lastUsed: Date.now(), users: 0, turn: Promise.resolve() };
+      const chatWrapper = resolveChatWrapper(model);
+      const r: Resident = {
+        file,
+        model,
+        context,
+        chatWrapper,
+        lastUsed: Date.now(),
+        users: 0,
+        turn: Promise.resolve(),
+      };
       this.resident.set(file, r);
       this.startSweeper();
       return r;
