@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
-import { assertAllowedUrl, classifyAddress, type LookupFn, safeFetch } from './url-policy.js';
+import {
+  assertAllowedUrl,
+  classifyAddress,
+  createGuardedDispatcher,
+  type LookupFn,
+  safeFetch,
+} from './url-policy.js';
 
 const fixed =
   (map: Record<string, string[]>): LookupFn =>
@@ -77,6 +83,22 @@ describe('assertAllowedUrl', () => {
     expect(err.message).toMatch(/private network address.*ALLOW_PRIVATE_ENDPOINTS/);
     await refusal(assertAllowedUrl('http://[::1]:8080', { allowPrivate: false }));
     await refusal(assertAllowedUrl('http://10.0.0.8', { allowPrivate: false }));
+  });
+
+  it('accepts a name that does not resolve only when asked to (the connector checks it later)', async () => {
+    const lookup: LookupFn = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND nas.lan'), { code: 'ENOTFOUND' });
+    };
+    expect(
+      (await refusal(assertAllowedUrl('http://nas.lan:11434', { allowPrivate: true, lookup }))).message,
+    ).toMatch(/cannot resolve nas.lan/);
+    await expect(
+      assertAllowedUrl('http://nas.lan:11434', { allowPrivate: true, lookup, allowUnresolved: true }),
+    ).resolves.toBeInstanceOf(URL);
+    const metadata = fixed({ 'nas.lan': ['169.254.169.254'] });
+    await refusal(
+      assertAllowedUrl('http://nas.lan', { allowPrivate: true, lookup: metadata, allowUnresolved: true }),
+    );
   });
 
   it('allows public addresses and refuses other schemes, credentials and custom field names', async () => {
@@ -161,5 +183,23 @@ describe('safeFetch', () => {
     const res = await safeFetch(`http://my-ollama.lan:${port}/named`, {}, { allowPrivate: true, lookup });
     expect(await res.json()).toEqual({ ok: '/named' });
     await refusal(safeFetch(`http://my-ollama.lan:${port}/named`, {}, { allowPrivate: false, lookup }));
+  });
+
+  it('works as the dispatcher of the global fetch (what the LLM adapters use)', async () => {
+    const metadata = fixed({ 'meta.example': ['169.254.169.254'] });
+    const port = new URL(base).port;
+    const open = { method: 'GET', dispatcher: createGuardedDispatcher({ allowPrivate: true }) };
+    expect(await (await fetch(`${base}/global`, open)).json()).toEqual({ ok: '/global' });
+    const strict = { method: 'GET', dispatcher: createGuardedDispatcher({ allowPrivate: false }) };
+    await expect(fetch(`${base}/global`, strict)).rejects.toMatchObject({
+      cause: { name: 'UrlPolicyError' },
+    });
+    const named = {
+      method: 'GET',
+      dispatcher: createGuardedDispatcher({ allowPrivate: true, lookup: metadata }),
+    };
+    await expect(fetch(`http://meta.example:${port}/`, named)).rejects.toMatchObject({
+      cause: { name: 'UrlPolicyError' },
+    });
   });
 });

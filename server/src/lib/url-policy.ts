@@ -24,6 +24,11 @@ export interface UrlPolicyOptions {
   lookup?: LookupFn;
   /** The request field named in the 400 (default `base_url`). */
   field?: string;
+  /**
+   * Accept a name that does not resolve now (a home server that is off, a VPN that is down). Safe because the
+   * guarded connector checks the address again on every connection; refused addresses are still refused.
+   */
+  allowUnresolved?: boolean;
 }
 
 const systemLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
@@ -147,7 +152,7 @@ export async function assertAllowedUrl(url: string, opts: UrlPolicyOptions): Pro
     await resolveAllowed(parsed.hostname, opts.allowPrivate, opts.lookup ?? systemLookup);
   } catch (err) {
     if (err instanceof UrlPolicyError) throw refused(field, err.message, err);
-    throw refused(field, `cannot resolve ${parsed.hostname}`, err);
+    if (!opts.allowUnresolved) throw refused(field, `cannot resolve ${parsed.hostname}`, err);
   }
   return parsed;
 }

@@ -52,7 +52,7 @@ export function parseModelList(body: unknown): string[] | null {
 }
 
 function describe(err: unknown, timeoutMs: number, secret: string | null): string {
-  if (err instanceof AppError) return err.message.replace(/^base_url: /, 'address refused: ');
+  if (err instanceof AppError) return err.message.replace(/^base_url: /, '');
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return `no answer within ${timeoutMs} ms`;
   }

@@ -39,7 +39,11 @@ export async function importLegacy(
     const it = parsed.data;
     let baseUrl: string;
     try {
-      const url = await assertAllowedUrl(it.baseUrl, { ...core.policy, field: 'baseUrl' });
+      const url = await assertAllowedUrl(it.baseUrl, {
+        ...core.policy,
+        field: 'baseUrl',
+        allowUnresolved: true,
+      });
       baseUrl = url.toString().replace(/\/+$/, '');
     } catch (err) {
       refuse(err instanceof AppError ? err.message : 'baseUrl: not allowed');

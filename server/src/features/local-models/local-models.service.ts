@@ -34,7 +34,12 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
 
   /** Trailing slashes dropped so `${base}/models` is one URL however it was typed. @throws url_not_allowed */
   async function checkedBaseUrl(raw: string): Promise<string> {
-    const url = await assertAllowedUrl(raw.trim(), { ...core.policy, field: 'base_url' });
+    // An unresolvable name is kept (created `unhealthy`, like an unreachable host): connections are checked anyway.
+    const url = await assertAllowedUrl(raw.trim(), {
+      ...core.policy,
+      field: 'base_url',
+      allowUnresolved: true,
+    });
     return url.toString().replace(/\/+$/, '');
   }
 
