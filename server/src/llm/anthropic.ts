@@ -9,6 +9,7 @@ import {
   type CallOptions,
   isObject,
   type JsonObject,
+  midStreamError,
   parseJson,
   requestJson,
   UpstreamCall,
@@ -145,7 +146,7 @@ export class AnthropicProvider implements LlmProvider {
               stopped = true;
               break;
             case 'error':
-              throw eventError(ev.error);
+              throw eventError(ev.error, this.o.apiKey);
           }
           if (stopped) break;
         }
@@ -181,11 +182,8 @@ export class AnthropicProvider implements LlmProvider {
   }
 }
 
-function eventError(e: unknown): ProviderError {
+function eventError(e: unknown, secret: string | null): ProviderError {
   const type = isObject(e) ? asString(e.type) : undefined;
   const msg = (isObject(e) ? asString(e.message) : undefined) ?? type ?? 'error';
-  return new ProviderError(
-    ERROR_KINDS[type ?? ''] ?? 'upstream',
-    `provider error mid-stream: ${msg.slice(0, 200)}`,
-  );
+  return midStreamError(ERROR_KINDS[type ?? ''] ?? 'upstream', msg, secret);
 }

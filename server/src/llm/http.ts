@@ -25,7 +25,7 @@ export function kindForStatus(status: number): ProviderErrorKind {
 }
 
 // Provider key shapes, masked in case an upstream echoes a key other than the one we sent.
-const KEY_LIKE = /\b(?:sk|gsk|xai|pk|key)[-_][A-Za-z0-9_-]{8,}/g;
+const KEY_LIKE = /\b(?:sk|gsk|xai)[-_][A-Za-z0-9_-]{8,}/g;
 
 /** A short, single-line upstream message with any key masked. */
 export function sanitizeMessage(text: string, secret: string | null): string {
@@ -48,6 +48,16 @@ export function upstreamMessage(body: string): string {
     // not JSON: the text itself is the message
   }
   return body;
+}
+
+/** An error the provider reported inside a stream (`{"error": …}` or an `error` event). */
+export function midStreamError(
+  kind: ProviderErrorKind,
+  message: string,
+  secret: string | null,
+  status?: number,
+) {
+  return new ProviderError(kind, `provider error mid-stream: ${sanitizeMessage(message, secret)}`, status);
 }
 
 /** Parses one chunk of upstream JSON; a broken chunk is a 'malformed' failure, not a crash. */
@@ -98,7 +108,8 @@ export class UpstreamCall {
     url: string,
     private readonly opts: CallOptions,
   ) {
-    this.host = new URL(url).host;
+    // An unparsable base URL fails in fetch below (as 'unreachable'), not here with a bare TypeError.
+    this.host = URL.canParse(url) ? new URL(url).host : 'an invalid base URL';
     opts.signal?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
 

@@ -7,6 +7,7 @@ import {
   type CallOptions,
   isObject,
   type JsonObject,
+  midStreamError,
   parseJson,
   requestJson,
   UpstreamCall,
@@ -88,10 +89,8 @@ export class OllamaProvider implements LlmProvider {
           const msg = parseJson(line);
           if (!isObject(msg)) throw new ProviderError('malformed', 'provider sent a non-object line');
           if (msg.error !== undefined) {
-            throw new ProviderError(
-              'upstream',
-              `provider error mid-stream: ${String(msg.error).slice(0, 200)}`,
-            );
+            const text = asString(msg.error) ?? JSON.stringify(msg.error);
+            throw midStreamError('upstream', text, this.o.apiKey);
           }
           const content = isObject(msg.message) ? msg.message.content : undefined;
           if (typeof content === 'string' && content !== '') {

@@ -12,6 +12,7 @@ import {
   type CallOptions,
   isObject,
   type JsonObject,
+  midStreamError,
   parseJson,
   requestJson,
   UpstreamCall,
@@ -111,7 +112,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
           }
           const chunk = parseJson(data);
           if (!isObject(chunk)) throw new ProviderError('malformed', 'provider sent a non-object chunk');
-          if (chunk.error !== undefined) throw streamError(chunk.error);
+          if (chunk.error !== undefined) throw streamError(chunk.error, this.o.apiKey);
           const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
           if (isObject(choice)) {
             const content = isObject(choice.delta) ? choice.delta.content : undefined;
@@ -181,11 +182,11 @@ export class OpenAICompatibleProvider implements LlmProvider {
 }
 
 /** An in-stream `{"error": …}` (OpenRouter, vLLM) ends the stream as an upstream failure. */
-function streamError(e: unknown): ProviderError {
+function streamError(e: unknown, secret: string | null): ProviderError {
   const msg = isObject(e) ? (asString(e.message) ?? 'error') : (asString(e) ?? 'error');
   const code = isObject(e) ? asNumber(e.code) : undefined;
   const kind = code === 429 ? 'rate_limited' : code === 401 || code === 403 ? 'auth' : 'upstream';
-  return new ProviderError(kind, `provider error mid-stream: ${msg.slice(0, 200)}`, code);
+  return midStreamError(kind, msg, secret, code);
 }
 
 function* completionEvents(j: unknown, call: UpstreamCall): Generator<ChatEvent> {
