@@ -20,6 +20,8 @@ export type FakeBehavior = (
   | { kind: 'drop_mid_stream' }
   /** Sends the first content chunk, then a chunk that is not valid JSON. */
   | { kind: 'malformed' }
+  /** Sends the first content chunk, then ends the response cleanly: no finish, no [DONE] (a cut-off proxy). */
+  | { kind: 'end_early' }
   /** Sends the first content chunk, then the provider's in-stream error (OpenAI `{error}`, Anthropic `error` event…). */
   | { kind: 'error_event' }
   /** Waits `delayMs` before every chunk (and before a non-streamed answer). */
@@ -33,7 +35,8 @@ export type FakeBehaviorInput =
   | 'hang_after_first_chunk'
   | 'drop_mid_stream'
   | 'malformed'
-  | 'error_event';
+  | 'error_event'
+  | 'end_early';
 
 export interface RecordedRequest {
   method: string;
@@ -233,6 +236,10 @@ export async function startFake(protocol: Protocol, start: FakeOptions = {}): Pr
       return;
     }
     if (b.kind === 'error_event') return send(res, 500, protocol.errorBody(500, 'fake error'));
+    if (b.kind === 'end_early') {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(text.subarray(0, text.length >> 1));
+      return;
+    }
     if (b.kind === 'hang_after_first_chunk' || b.kind === 'drop_mid_stream') {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': text.length });
       res.write(text.subarray(0, text.length >> 1), () => {

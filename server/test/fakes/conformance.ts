@@ -155,6 +155,14 @@ export function runProviderConformance(s: ConformanceSubject) {
       expect(['upstream', 'unreachable']).toContain(r.error instanceof ProviderError ? r.error.kind : '');
     });
 
+    it('a stream that ends cleanly but early is an upstream error, never a silent stop', async () => {
+      fake.setBehavior('end_early');
+      const r = await chat();
+      expect(r.deltas).toHaveLength(1);
+      expect(r.done).toBeUndefined();
+      expect(r.error).toMatchObject({ kind: 'upstream' });
+    });
+
     it('a malformed chunk is a malformed error', async () => {
       fake.setBehavior('malformed');
       const r = await chat();
