@@ -6,6 +6,7 @@
  * is shown to the user, so it must never come from a host the policy forbids.
  */
 
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../../errors.js';
 import { type LookupFn, safeFetch } from '../../lib/url-policy.js';
 import { sanitizeMessage } from '../../llm/http.js';
@@ -65,6 +66,25 @@ function describe(err: unknown, timeoutMs: number, secret: string | null): strin
   return sanitizeMessage(err instanceof Error ? err.message : 'cannot connect', secret);
 }
 
+/** A model list is a few KB; a host streaming megabytes at us is cut off, not buffered. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+async function readCapped(body: WebReadableStream | null, max: number): Promise<string> {
+  if (!body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const part of body) {
+    const chunk = part instanceof Uint8Array ? part : Buffer.from(String(part));
+    size += chunk.byteLength;
+    if (size > max) {
+      await body.cancel().catch(() => undefined);
+      throw new Error(`the answer is larger than ${max / 1024 / 1024} MB`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Rejects after `ms` even when the work ignores its signal (a DNS lookup cannot be aborted). */
 async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ctl = new AbortController();
@@ -103,8 +123,10 @@ export async function probeEndpoint(ep: EndpointAddress, opts: ProbeOptions): Pr
           `HTTP ${res.status}${res.status === 401 || res.status === 403 ? ' (check the API key)' : ''}`,
         );
       }
+      const text = await readCapped(res.body, MAX_BODY_BYTES);
       try {
-        return await res.json();
+        const parsed: unknown = JSON.parse(text);
+        return parsed;
       } catch {
         throw new Error('the answer is not JSON: is this the right base URL and endpoint type?');
       }

@@ -299,6 +299,31 @@ describe('models and health', () => {
     }
   });
 
+  it('cuts off an endpoint that answers with megabytes instead of a model list', async () => {
+    const big = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"data":[${'"x",'.repeat(800_000)}"x"]}`);
+    });
+    await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+    const addr = big.address();
+    if (!addr || typeof addr === 'string') throw new Error('no port');
+    try {
+      const res = await create(alice, {
+        name: 'Big',
+        base_url: `http://127.0.0.1:${addr.port}/v1`,
+        endpoint_type: 'openai-compatible',
+      });
+      expect(json<LocalModel>(res)).toMatchObject({
+        health_status: 'unhealthy',
+        error_message: 'the answer is larger than 2 MB',
+        available_models: [],
+      });
+    } finally {
+      big.closeAllConnections();
+      await new Promise<void>((resolve) => big.close(() => resolve()));
+    }
+  });
+
   it('lists active endpoint models in GET /models with the endpoint and its health', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/models', headers: alice.headers });
     expect(res.statusCode).toBe(200);

@@ -1,6 +1,7 @@
 /** How chats and the catalogue use local endpoints: target resolution with failover, the breaker, the catalogue source. */
 import type { CatalogModel } from '@pocketllm/contracts';
 import { AppError, notFound } from '../../errors.js';
+import { assertAllowedUrl } from '../../lib/url-policy.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import type { SourceResult } from '../models/models.cache.js';
 import { BREAKER_THRESHOLD, type Core, isCircuitOpen, isUsable } from './local-models.core.js';
@@ -30,23 +31,42 @@ export function createRouting(core: Core) {
     localEndpointId: r.id,
   });
 
+  /**
+   * The policy again, at send time: ALLOW_PRIVATE_ENDPOINTS may have been turned off since the URL was saved,
+   * and a name may now resolve elsewhere (the adapters' global fetch does not re-check what it connects to).
+   */
+  async function checkedTarget(r: repo.EndpointRow): Promise<ProviderTarget> {
+    try {
+      await assertAllowedUrl(r.baseUrl, { ...core.policy, allowUnresolved: true });
+    } catch (err) {
+      const why = err instanceof AppError ? err.message.replace(/^base_url: /, '') : 'is not allowed';
+      throw new AppError('url_not_allowed', `local_model_id: the base URL of endpoint "${r.name}" ${why}`, {
+        details: { field: 'local_model_id', local_model_id: r.id },
+        cause: err,
+      });
+    }
+    return targetOf(r);
+  }
+
   return {
     /**
      * Where a chat with `model` on the user's endpoint `localModelId` goes. A usable endpoint is used as is.
      * An unavailable one (disabled, unhealthy, circuit open) fails over to the fastest healthy active endpoint
      * of the same user listing `model`. With none: an open circuit or a disabled endpoint fails fast; an
      * endpoint that only failed its last check (breaker still closed) is tried anyway, since it may be back.
-     * @throws not_found (another user's endpoint too), endpoint_unavailable (503)
+     * @throws not_found (another user's endpoint too), endpoint_unavailable (503), url_not_allowed (400: the
+     * base URL is refused by the current policy)
      */
     async resolveTarget(userId: string, localModelId: string, model: string): Promise<ResolvedLocalTarget> {
       const chosen = await repo.findEndpoint(db, userId, localModelId);
       if (!chosen) throw notFound('Local model endpoint');
       const reason = unavailableReason(chosen);
-      if (!reason) return { target: targetOf(chosen) };
+      if (!reason) return { target: await checkedTarget(chosen) };
       const candidates = await repo.endpointsServing(db, userId, model, chosen.id);
       const backup = candidates.find((c) => c.healthStatus === 'healthy' && isUsable(c));
-      if (backup) return { target: targetOf(backup), failover: { from: chosen.id, to: backup.id, reason } };
-      if (chosen.isActive && !isCircuitOpen(chosen)) return { target: targetOf(chosen) };
+      if (backup)
+        return { target: await checkedTarget(backup), failover: { from: chosen.id, to: backup.id, reason } };
+      if (chosen.isActive && !isCircuitOpen(chosen)) return { target: await checkedTarget(chosen) };
       throw new AppError(
         'endpoint_unavailable',
         `local_model_id: endpoint "${chosen.name}" is unavailable (${reason}) and no other healthy endpoint serves ${model}`,
