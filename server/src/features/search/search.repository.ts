@@ -39,28 +39,26 @@ export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Pro
   ).length > 0;
 
 /**
- * Full-text search over the user's messages. The match expression is written exactly as the GIN index
- * messages_fts_idx is defined (to_tsvector('english', content)), so the planner can use it; the query is
- * repeated inline rather than joined from a CTE so it stays a constant the index scan can take.
- * Ranked by ts_rank, then recency; ts_headline runs only on the page of rows returned.
+ * Full-text search over the user's messages through the stored vector messages.content_tsv (GIN index
+ * messages_search_idx, migration 0002): ranking and phrase rechecks read the stored vector instead of
+ * re-parsing every match's text. Ranked by ts_rank, then recency. The matches are kept narrow (no content)
+ * and only the page's rows are joined back for content and ts_headline.
  */
 export async function searchMessages(db: Db, a: SearchArgs): Promise<SearchRow[]> {
   const query = sql`websearch_to_tsquery('english', ${a.q})`;
   const chatFilter = a.chatId ? sql`and m.chat_id = ${a.chatId}` : sql``;
   const result = await db.execute(sql`
     with hits as (
-      select m.id, m.chat_id, m.role, m.content, m.created_at,
-             ts_rank(to_tsvector('english', m.content), ${query}) as rank
+      select m.id, m.created_at, ts_rank(m.content_tsv, ${query}) as rank
       from messages m
-      where m.user_id = ${a.userId} ${chatFilter}
-        and to_tsvector('english', m.content) @@ ${query}
+      where m.user_id = ${a.userId} ${chatFilter} and m.content_tsv @@ ${query}
     ), page as (
       select * from hits order by rank desc, created_at desc, id desc limit ${a.limit} offset ${a.offset}
     )
-    select p.id, p.chat_id, c.title as chat_title, p.role, p.content, p.created_at,
-           ts_headline('english', p.content, ${query}, ${HEADLINE_OPTIONS}) as snippet,
+    select m.id, m.chat_id, c.title as chat_title, m.role, m.content, m.created_at,
+           ts_headline('english', m.content, ${query}, ${HEADLINE_OPTIONS}) as snippet,
            (select count(*) from hits) as total
-    from page p join chats c on c.id = p.chat_id
+    from page p join messages m on m.id = p.id join chats c on c.id = m.chat_id
     order by p.rank desc, p.created_at desc, p.id desc`);
   return sqlRows(result, searchRow);
 }
@@ -71,6 +69,6 @@ export async function countMatches(db: Db, a: Omit<SearchArgs, 'limit' | 'offset
   const chatFilter = a.chatId ? sql`and m.chat_id = ${a.chatId}` : sql``;
   const result = await db.execute(sql`
     select count(*) as n from messages m
-    where m.user_id = ${a.userId} ${chatFilter} and to_tsvector('english', m.content) @@ ${query}`);
+    where m.user_id = ${a.userId} ${chatFilter} and m.content_tsv @@ ${query}`);
   return Number(sqlRows(result, z.object({ n: z.union([z.string(), z.number()]) }))[0]?.n ?? 0);
 }
