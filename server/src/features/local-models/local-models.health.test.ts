@@ -141,7 +141,9 @@ describe('circuit breaker and failover', () => {
     const strict = createLocalModelsService({ db: t.database.db, config: strictConfig, logger: t.app.log });
     const err = await appError(strict.resolveTarget(alice.id, epA.id, 'm:1'));
     expect(err.code).toBe('url_not_allowed');
-    expect(err.message).toMatch(/^local_model_id: the base URL of endpoint "A" 127.0.0.1 points to a loopback/);
+    expect(err.message).toMatch(
+      /^local_model_id: the base URL of endpoint "A" 127.0.0.1 points to a loopback/,
+    );
   });
 
   it('does not fail over to a disabled endpoint', async () => {

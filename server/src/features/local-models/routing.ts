@@ -79,17 +79,22 @@ export function createRouting(core: Core) {
      * timeout, 5xx), not for a bad request: BREAKER_THRESHOLD of them in a row open the circuit; ok=true closes it.
      */
     async recordResult(endpointId: string, ok: boolean, error?: string): Promise<void> {
-      const { before, after } = await repo.recordChatResult(
-        db,
-        endpointId,
-        ok,
-        error ?? null,
-        BREAKER_THRESHOLD,
-      );
-      if (!before || !after) return;
-      if (isCircuitOpen(before) !== isCircuitOpen(after) || before.healthStatus !== after.healthStatus) {
-        if (isCircuitOpen(after)) core.logger.warn({ endpointId }, 'local endpoint circuit opened');
-        await core.notify(after.userId);
+      // Callers fire and forget (`void`): a database hiccup here must be logged, never an unhandled rejection.
+      try {
+        const { before, after } = await repo.recordChatResult(
+          db,
+          endpointId,
+          ok,
+          error ?? null,
+          BREAKER_THRESHOLD,
+        );
+        if (!before || !after) return;
+        if (isCircuitOpen(before) !== isCircuitOpen(after) || before.healthStatus !== after.healthStatus) {
+          if (isCircuitOpen(after)) core.logger.warn({ endpointId }, 'local endpoint circuit opened');
+          await core.notify(after.userId);
+        }
+      } catch (err) {
+        core.logger.error({ err, endpointId }, 'local endpoint: could not record a chat result');
       }
     },
 
