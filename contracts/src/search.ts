@@ -14,7 +14,7 @@ export const searchHit = z.object({
   message_id: z.uuid(),
   role: messageRole,
   content: z.string(),
-  /** The matching passage with the matched words wrapped in <b>…</b> (the rest of the text is as stored). */
+  /** The matching passage as safe HTML: the text HTML-escaped, the matched words wrapped in <b>…</b>. */
   snippet: z.string(),
   created_at: timestamp,
 });

@@ -26,8 +26,11 @@ export interface SearchArgs {
   offset: number;
 }
 
-const HEADLINE_OPTIONS =
-  'StartSel=<b>, StopSel=</b>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "';
+// Control characters mark the matches so the service can HTML-escape the text and only then add <b>…</b>.
+export const MATCH_START = '\u0002';
+export const MATCH_END = '\u0003';
+const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`;
+('StartSel=<b>, StopSel=</b>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "');
 
 export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Promise<boolean> =>
   (

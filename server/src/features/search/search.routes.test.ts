@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { MATCH_END, MATCH_START } from './search.repository.js';
+import { toSnippet } from './snippet.js';
 
 interface Hit {
   message_id: string;
@@ -79,6 +81,20 @@ describe('GET /chats/{id}/search', () => {
     ]);
     expect(body.results[0]?.snippet).toContain('<b>Volcanoes</b>');
     expect(body.results[1]).toMatchObject({ role: 'user', snippet: 'Tell me about <b>volcanoes</b>' });
+  });
+
+  it('escapes HTML in the snippet and marks only the matches', async () => {
+    const { chat } = await insertChat(t.database.db, alice.id, [
+      { role: 'assistant', content: 'Use <script>alert("lava")</script> & a lava lamp' },
+    ]);
+    const [hit] = json<Result>(await get(`/v1/chats/${chat.id}/search?q=lava`)).results;
+    expect(hit?.snippet).toContain('<b>lava</b>');
+    // Apart from the <b> marks, no markup survives: the text is escaped (or dropped by ts_headline's parser).
+    expect(hit?.snippet.replace(/<\/?b>/g, '')).not.toMatch(/[<>]/);
+    expect(toSnippet(`Tom & "Jerry" <i>${MATCH_START}lava${MATCH_END}</i>`)).toBe(
+      'Tom &amp; &quot;Jerry&quot; &lt;i&gt;<b>lava</b>&lt;/i&gt;',
+    );
+    expect(hit?.content).toBe('Use <script>alert("lava")</script> & a lava lamp');
   });
 
   it('pages by cursor and keeps the total', async () => {

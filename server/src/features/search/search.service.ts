@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.js';
 import { notFound } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { chatBelongsTo, countMatches, type SearchRow, searchMessages } from './search.repository.js';
+import { toSnippet } from './snippet.js';
 
 export interface SearchInput {
   q: string;
@@ -15,7 +16,7 @@ const toHit = (r: SearchRow) => ({
   message_id: r.id,
   role: r.role,
   content: r.content,
-  snippet: r.snippet,
+  snippet: toSnippet(r.snippet),
   created_at: iso(r.created_at),
 });
 
