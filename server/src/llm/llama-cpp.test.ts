@@ -105,6 +105,28 @@ describe('LlamaCppProvider on the tiny model', { timeout: 60_000 }, () => {
     expect(done.usage?.tokensOut).toBeLessThanOrEqual(24);
   });
 
+  it('takes earlier turns as history through the model chat template', async () => {
+    const single = await collect(provider('tiny').streamChat(hello()));
+    const multi = await collect(
+      provider('tiny').streamChat(
+        hello({
+          messages: [
+            { role: 'system', content: 'You are tiny.' },
+            { role: 'user', content: 'hello world' },
+            { role: 'assistant', content: 'the model says yes' },
+            { role: 'user', content: 'and then?' },
+          ],
+        }),
+      ),
+    );
+    const tokensIn = (r: typeof single) => {
+      const done = r.events.at(-1);
+      return done?.type === 'done' ? (done.usage?.tokensIn ?? 0) : 0;
+    };
+    expect(tokensIn(multi)).toBeGreaterThan(tokensIn(single) + 5);
+    expect(multi.text.length).toBeGreaterThan(0);
+  });
+
   it('gives the same text for the same model file and temperature 0', async () => {
     const a = await collect(provider('tiny').streamChat(hello()));
     const b = await collect(provider('tiny').streamChat(hello()));
