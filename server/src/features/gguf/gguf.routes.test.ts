@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyGguf } from '../../../test/fixtures/make-tiny-gguf.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
-import { parseSse } from '../../../test/helpers/sse.js';
+import { parseSse, readSse } from '../../../test/helpers/sse.js';
 
 let t: TestApp;
 let alice: TestUser;
@@ -69,6 +69,58 @@ describe('GGUF models through the API', { timeout: 60_000 }, () => {
     expect(events[0]?.event).toBe('message.created');
     expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
     expect(events.at(-1)?.event).toBe('message.completed');
+  });
+
+  it('streams over real HTTP: the first delta arrives long before the answer ends (TTFT, tokens/s logged)', async () => {
+    const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const headers = { ...alice.headers, 'content-type': 'application/json' };
+    const ttft: number[] = [];
+    const rates: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = await newChat(alice);
+      const start = performance.now();
+      const res = await fetch(`${base}/v1/chats/${id}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          provider: 'local',
+          model: 'tiny',
+          content: `hello world ${i}`,
+          stream: true,
+          params: { temperature: 0, max_tokens: 256 },
+        }),
+      });
+      let first = 0;
+      let deltas = 0;
+      let completed = false;
+      let tokensOut = 0;
+      await readSse(res, (e) => {
+        if (e.event === 'delta') {
+          first ||= performance.now() - start;
+          deltas++;
+        }
+        if (e.event === 'message.completed') {
+          completed = true;
+          const message = e.data.message;
+          const meta =
+            message && typeof message === 'object' && 'metadata' in message ? message.metadata : null;
+          if (meta && typeof meta === 'object' && 'tokens_out' in meta) tokensOut = Number(meta.tokens_out);
+        }
+        return undefined;
+      });
+      const total = performance.now() - start;
+      expect(completed).toBe(true);
+      expect(deltas).toBeGreaterThan(10);
+      expect(first).toBeGreaterThan(0);
+      expect(first).toBeLessThan(total);
+      ttft.push(first);
+      expect(tokensOut).toBeGreaterThanOrEqual(deltas);
+      rates.push((tokensOut - 1) / ((total - first) / 1000));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[2] ?? 0;
+    console.log(
+      `GGUF via API (SSE, loopback): TTFT median ${median(ttft).toFixed(1)} ms, ${median(rates).toFixed(0)} tokens/s`,
+    );
   });
 
   it('completes two concurrent chats on the one model', async () => {
