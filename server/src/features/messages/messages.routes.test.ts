@@ -114,12 +114,27 @@ describe('POST /messages/{id}/pin and GET /messages/pinned', () => {
       pinned: true,
     });
     expect(json(await get(`/v1/messages/${answer}`, alice))).toMatchObject({ pinned: true });
+    // A client that sets a JSON content type but sends no body (fetch with headers only) also toggles.
+    const bare = await t.app.inject({
+      method: 'POST',
+      url: `/v1/messages/${answer}/pin`,
+      headers: { ...alice.headers, 'content-type': 'application/json' },
+    });
+    expect(bare.statusCode, bare.body).toBe(200);
+    expect(json(bare)).toEqual({ message_id: answer, pinned: false });
   });
 
   it('answers 400 naming pinned, 404 cross-user, 401 without a token', async () => {
     const bad = await post(`/v1/messages/${answer}/pin`, alice, { pinned: 'yes' });
     expect(bad.statusCode).toBe(400);
     expect(json(bad)).toMatchObject({ error: { details: { field: 'pinned' } } });
+    const malformed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/messages/${answer}/pin`,
+      headers: { ...alice.headers, 'content-type': 'application/json' },
+      payload: '{"pinned": tru',
+    });
+    expect(malformed.statusCode).toBe(400);
     expect((await post(`/v1/messages/${answer}/pin`, bob, { pinned: false })).statusCode).toBe(404);
     expect((await post(`/v1/messages/${answer}/pin`, null)).statusCode).toBe(401);
   });

@@ -51,17 +51,27 @@ export async function messagesRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req) => messages.rate(principalOf(req).userId, req.params.id, req.body.rating),
   );
 
-  r.post(
-    '/messages/:id/pin',
-    {
-      schema: {
-        tags,
-        summary: 'Pin or unpin a message (no body toggles)',
-        params: idParams,
-        body: pinMessageBody,
-        response: { 200: pinMessageResult },
+  // Pin toggles on an empty body, also when a client still labels it JSON (fetch with headers only), which
+  // Fastify's JSON parser refuses; this scope alone parses an empty JSON body as no body.
+  await app.register(async (scoped) => {
+    const parseJson = scoped.getDefaultJsonParser('error', 'ignore');
+    scoped.removeContentTypeParser('application/json');
+    scoped.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+      body === '' ? done(null, undefined) : parseJson(req, String(body), done),
+    );
+    const s = scoped.withTypeProvider<ZodTypeProvider>();
+    s.post(
+      '/messages/:id/pin',
+      {
+        schema: {
+          tags,
+          summary: 'Pin or unpin a message (no body toggles)',
+          params: idParams,
+          body: pinMessageBody,
+          response: { 200: pinMessageResult },
+        },
       },
-    },
-    async (req) => messages.pin(principalOf(req).userId, req.params.id, req.body?.pinned),
-  );
+      async (req) => messages.pin(principalOf(req).userId, req.params.id, req.body?.pinned),
+    );
+  });
 }
