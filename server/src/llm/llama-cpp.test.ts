@@ -185,6 +185,15 @@ describe('LlamaCppProvider on the tiny model', { timeout: 60_000 }, () => {
     expect(after.events.at(-1)).toMatchObject({ type: 'done' });
   });
 
+  it('reports why llama.cpp refused a file that passed the header check (tensor shapes)', async () => {
+    const file = path.join(modelsDir, 'no-gqa.gguf');
+    writeTinyGguf(file, { seed: 7, omitKeys: ['llama.attention.head_count_kv'] });
+    const run = collect(new LlamaCppProvider({ baseUrl: file }, manager).streamChat(hello()));
+    await expect(run).rejects.toThrow(/could not load no-gqa\.gguf: .*attn_k\.weight' has wrong shape/);
+    const after = await collect(provider('tiny').streamChat(hello()));
+    expect(after.events.at(-1)).toMatchObject({ type: 'done' });
+  });
+
   it('refuses a truncated GGUF with a clear error', async () => {
     const cut = new LlamaCppProvider({ baseUrl: path.join(modelsDir, 'cut.gguf') }, manager);
     await expect(collect(cut.streamChat(hello()))).rejects.toThrow(/cut\.gguf is not a usable GGUF model/);

@@ -169,6 +169,8 @@ export class GgufModelManager {
       return r;
     } catch (err) {
       await model?.dispose();
+      // llama.cpp's log lines reach JavaScript asynchronously, after the rejection: give them a moment.
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const detail =
         this.recentErrors.find((l) => /error/i.test(l)) ?? (err instanceof Error ? err.message : '');
       throw new ProviderError('upstream', `could not load ${path.basename(file)}: ${detail}`, 502, {
