@@ -172,6 +172,23 @@ describe('LlamaCppProvider on the tiny model', { timeout: 60_000 }, () => {
     expect(events.filter((e) => e.type === 'delta').length).toBeLessThan(200);
   });
 
+  it('lets a chat waiting its turn be cancelled without disturbing the one running', async () => {
+    const a = collect(provider('tiny').streamChat(hello({ params: { temperature: 0, max_tokens: 400 } })));
+    const ctl = new AbortController();
+    const b = collect(provider('tiny').streamChat(hello({ signal: ctl.signal })));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    ctl.abort();
+    const cancelled = await b;
+    expect(cancelled.text).toBe('');
+    expect(cancelled.events.at(-1)).toMatchObject({ type: 'done', finishReason: 'aborted' });
+    const first = await a;
+    expect(first.events.at(-1)).toMatchObject({
+      type: 'done',
+      finishReason: 'length',
+      usage: { tokensOut: 400 },
+    });
+  });
+
   it('refuses a GGUF missing a required key with a clear error, and the process lives on', async () => {
     const run = collect(
       new LlamaCppProvider({ baseUrl: path.join(modelsDir, 'no-ffn.gguf') }, manager).streamChat(hello()),
