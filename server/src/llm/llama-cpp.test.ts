@@ -55,6 +55,7 @@ beforeAll(() => {
     Math.floor(statSync(path.join(modelsDir, 'cut.gguf')).size / 2),
   );
   writeFileSync(path.join(modelsDir, 'notes.txt'), 'not a model');
+  writeFileSync(path.join(modelsDir, 'text.gguf'), 'a text file with a model extension');
   writeFileSync(path.join(dir, 'outside.gguf'), 'outside the models folder');
 });
 
@@ -73,6 +74,10 @@ describe('GGUF catalogue', () => {
       'no-ffn.gguf is not a usable GGUF model: missing or invalid llama.feed_forward_length',
     );
     expect(messages).toContain('cut.gguf is not a usable GGUF model');
+    expect(messages).toContain(
+      'text.gguf is not a usable GGUF model: unreadable header (not a GGUF file (bad magic))',
+    );
+    expect(errors).toHaveLength(3);
   });
 
   it('resolves a model id to a llama-cpp target inside MODELS_DIR, and nothing else', () => {

@@ -1,11 +1,12 @@
 /**
- * Reads and checks a GGUF file's header before llama.cpp is handed it: a file missing a hyperparameter
+ * Checks a GGUF file's header before llama.cpp is handed it: a file missing a hyperparameter
  * llama.cpp asserts on (e.g. `llama.feed_forward_length`, `llama.attention.head_count`) aborts the whole
  * process inside the native loader, so such a file must be refused here, in JavaScript, with a clear error.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ProviderError } from '../types.js';
+import { type GgufArray, GgufFormatError, type GgufValue, readGgufFileHeader } from './header.js';
 
 export interface GgufHeader {
   architecture: string;
@@ -14,7 +15,7 @@ export interface GgufHeader {
   sizeBytes: number;
 }
 
-/** node-llama-cpp's module, imported only when a GGUF file is actually touched (it is large). */
+/** node-llama-cpp's module, imported only when a model is first loaded (it is large: ~55 MB of RSS). */
 export type NodeLlamaCpp = typeof import('node-llama-cpp');
 let modulePromise: Promise<NodeLlamaCpp> | null = null;
 export function loadNodeLlamaCpp(): Promise<NodeLlamaCpp> {
@@ -27,16 +28,8 @@ const NO_ATTENTION = /^(mamba|rwkv)/;
 // Element sizes of the unquantised types, the ones whose extent we can check without block tables.
 const ELEMENT_BYTES: Record<number, number> = { 0: 4, 1: 2, 30: 2 }; // F32, F16, BF16
 
-function lookup(tree: unknown, key: string): unknown {
-  let node: unknown = tree;
-  for (const part of key.split('.')) {
-    if (typeof node !== 'object' || node === null || !(part in node)) return undefined;
-    node = Reflect.get(node, part);
-  }
-  return node;
-}
-
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const isArray = (v: GgufValue | undefined): v is GgufArray => typeof v === 'object' && v !== null;
 
 function refuse(file: string, why: string, cause?: unknown): ProviderError {
   return new ProviderError(
@@ -54,47 +47,41 @@ function refuse(file: string, why: string, cause?: unknown): ProviderError {
  * @throws ProviderError('bad_request') naming what is wrong
  */
 export async function readGgufHeader(file: string): Promise<GgufHeader> {
-  const { readGgufFileInfo } = await loadNodeLlamaCpp();
-  const size = (await stat(file)).size;
-  let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
+  let header: Awaited<ReturnType<typeof readGgufFileHeader>>;
   try {
-    info = await readGgufFileInfo(file, {
-      sourceType: 'filesystem',
-      logWarnings: false,
-      spliceSplitFiles: false,
-    });
+    header = await readGgufFileHeader(file);
   } catch (err) {
-    throw refuse(file, `unreadable header (${err instanceof Error ? err.message : String(err)})`, err);
+    if (!(err instanceof GgufFormatError)) throw err;
+    throw refuse(file, `unreadable header (${err.message})`, err);
   }
-  const meta: unknown = info.metadata;
-  const arch = lookup(meta, 'general.architecture');
+  const size = (await stat(file)).size;
+  const meta = header.metadata;
+  const arch = meta.get('general.architecture');
   if (typeof arch !== 'string' || !arch) throw refuse(file, 'general.architecture is missing');
   const required = [`${arch}.context_length`, `${arch}.embedding_length`, `${arch}.block_count`];
   if (!NO_ATTENTION.test(arch)) required.push(`${arch}.feed_forward_length`, `${arch}.attention.head_count`);
   const missing = required.filter((k) => {
-    const v = lookup(meta, k);
-    // feed_forward_length may be a per-layer array in newer files.
-    return !(isCount(v) || (Array.isArray(v) && v.length > 0 && v.every(isCount)));
+    const v = meta.get(k);
+    // feed_forward_length and head_count may be per-layer arrays in newer files.
+    return !(isCount(v) || (isArray(v) && v.length > 0 && (v.values ?? []).every(isCount)));
   });
   if (missing.length) throw refuse(file, `missing or invalid ${missing.join(', ')}`);
-  const tokens = lookup(meta, 'tokenizer.ggml.tokens');
-  if (typeof lookup(meta, 'tokenizer.ggml.model') !== 'string' || !Array.isArray(tokens) || !tokens.length) {
+  const tokens = meta.get('tokenizer.ggml.tokens');
+  if (typeof meta.get('tokenizer.ggml.model') !== 'string' || !isArray(tokens) || !tokens.length) {
     throw refuse(file, 'it has no tokenizer (tokenizer.ggml.model / tokenizer.ggml.tokens)');
   }
-  const tensors = info.tensorInfo ?? [];
-  if (!tensors.length) throw refuse(file, 'it has no tensors');
-  for (const t of tensors) {
-    const start = Number(t.fileOffset);
-    const elementBytes = ELEMENT_BYTES[t.ggmlType];
-    const bytes = elementBytes ? t.dimensions.reduce<number>((a, d) => a * Number(d), elementBytes) : 1;
-    if (start + bytes > size)
+  if (!header.tensors.length) throw refuse(file, 'it has no tensors');
+  for (const t of header.tensors) {
+    const elementBytes = ELEMENT_BYTES[t.type];
+    const bytes = elementBytes ? t.dims.reduce((a, d) => a * d, elementBytes) : 1;
+    if (t.fileOffset + bytes > size)
       throw refuse(file, `tensor ${t.name} lies beyond the end of the file (truncated?)`);
   }
-  const name = lookup(meta, 'general.name');
+  const name = meta.get('general.name');
   return {
     architecture: arch,
     name: typeof name === 'string' ? name : null,
-    contextLength: Number(lookup(meta, `${arch}.context_length`)),
+    contextLength: Number(meta.get(`${arch}.context_length`)),
     sizeBytes: size,
   };
 }
