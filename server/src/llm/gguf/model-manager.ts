@@ -218,7 +218,7 @@ export class GgufModelManager {
     this.sweeper.unref(); // never the reason the process stays up
   }
 
-  /** Unloads models idle longer than `idleMs`; exported for tests through `unloadIdle`. */
+  /** Unloads models idle longer than `idleMs` (run by the sweeper timer; `now` lets tests jump ahead). */
   async sweep(now = Date.now()): Promise<number> {
     const stale = [...this.resident.values()].filter(
       (r) => r.users === 0 && now - r.lastUsed >= this.opts.idleMs,
