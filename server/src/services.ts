@@ -1,11 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { createAnswerCache } from './cache/answer-cache.js';
+import { createEmbedder } from './cache/embedder.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
+import { createFilesService } from './features/files/files.service.js';
+import { createImagesService } from './features/images/images.service.js';
+import { createJobsService } from './features/jobs/jobs.service.js';
+import { createChatsService } from './features/chats/chats.service.js';
+import { createGenerationRegistry } from './features/chats/generation.js';
+import { createSendService } from './features/chats/send.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
 import { createInvitesService } from './features/invites/invites.service.js';
+import { createMessagesService } from './features/messages/messages.service.js';
+import { createSearchService } from './features/search/search.service.js';
+import { createTelemetryService } from './features/telemetry/telemetry.service.js';
+import { createTemplatesService } from './features/templates/templates.service.js';
 import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
 import { createModelsCache } from './features/models/models.cache.js';
 import { createLocalModelsService } from './features/local-models/local-models.service.js';
@@ -13,12 +25,12 @@ import { createModelsService } from './features/models/models.service.js';
 import { createProvidersService } from './features/providers/providers.service.js';
 import { createUsersService } from './features/users/users.service.js';
 import { createWaitlistService } from './features/waitlist/waitlist.service.js';
-import { createMessagesService } from './features/messages/messages.service.js';
-import { createSearchService } from './features/search/search.service.js';
-import { createTelemetryService } from './features/telemetry/telemetry.service.js';
-import { createTemplatesService } from './features/templates/templates.service.js';
+import { JobQueue } from './jobs/queue.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
+import { createLlmProvider } from './llm/factory.js';
+import { LocalFileStore } from './storage/file-store.js';
+import { UrlSigner } from './storage/signed-url.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -67,7 +79,88 @@ export function createServices(deps: ServiceDeps) {
   const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
   models.addSource(gguf.catalogSource());
   const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers, gguf });
-  return { telemetry, messages, search, templates, invites, auth, users, admin, waitlist, providers, models, localModels, gguf, modelConfigs };
+  const answerCache = createAnswerCache({
+    config: deps.config,
+    redis: deps.redis,
+    logger: deps.logger,
+    embed: createEmbedder({
+      spec: deps.config.cache.embeddingModel,
+      timeouts: deps.config.providers,
+      resolveTarget: (userId, provider) => providers.resolveTarget(userId, provider),
+      createProvider: createLlmProvider,
+    }),
+  });
+  const generations = createGenerationRegistry({ db: deps.db, bus: deps.bus, logger: deps.logger });
+  const chats = createChatsService({
+    db: deps.db,
+    registry: generations,
+    assertModelConfig: async (userId, id) => {
+      await modelConfigs.get(userId, id);
+    },
+  });
+  const chatSend = createSendService({
+    db: deps.db,
+    config: deps.config,
+    logger: deps.logger,
+    chats,
+    registry: generations,
+    sources: { providers, modelConfigs, localModels, gguf },
+    createProvider: createLlmProvider,
+    cache: answerCache,
+    telemetry,
+    endpointHealth: localModels,
+  });
+  deps.lifecycle.add({
+    name: 'generations',
+    start: () => chatSend.failStale(),
+    stop: () => generations.drain(deps.config.shutdownGraceMs),
+  });
+  // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
+  const jobQueue = new JobQueue({
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger,
+    ...deps.config.jobs,
+    shutdownGraceMs: deps.config.shutdownGraceMs,
+  });
+  const jobs = createJobsService({ db: deps.db, bus: deps.bus, queue: jobQueue });
+  const files = createFilesService({
+    db: deps.db,
+    config: deps.config,
+    store: new LocalFileStore(deps.config.filesDir),
+    signer: new UrlSigner(deps.config.jwtSecret),
+  });
+  const images = createImagesService({
+    config: deps.config,
+    queue: jobQueue,
+    files,
+    resolveTarget: (userId, provider) => providers.resolveTarget(userId, provider),
+  });
+  deps.lifecycle.add({ name: 'jobs', start: () => jobQueue.start(), stop: () => jobQueue.stop() });
+  return {
+    telemetry,
+    messages,
+    search,
+    templates,
+    invites,
+    auth,
+    users,
+    admin,
+    waitlist,
+    providers,
+    models,
+    localModels,
+    gguf,
+    modelConfigs,
+    generations,
+    chats,
+    chatSend,
+    answerCache,
+    jobQueue,
+    jobs,
+    files,
+    images,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;
