@@ -5,7 +5,7 @@
  * peak shows whether memory grows with the file size.
  *
  *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres \
- *     node --conditions=source --import tsx bench/src/jobs-files.bench.ts
+ *     node --conditions=pocketllm-source --import tsx bench/src/jobs-files.bench.ts
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +29,8 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_JOB_CONCURRENCY ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_091);
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const log = (title: string, value: unknown) => process.stdout.write(`${title.padEnd(48)} ${JSON.stringify(value)}\n`);
+const log = (title: string, value: unknown) =>
+  process.stdout.write(`${title.padEnd(48)} ${JSON.stringify(value)}\n`);
 
 async function queueBench() {
   const name = `pocketllm_jobs_bench_${randomBytes(4).toString('hex')}`;
@@ -69,7 +70,15 @@ async function queueBench() {
     const logger = pino({ level: 'silent' });
     const workers = [0, 1].map(
       () =>
-        new JobQueue({ db, bus, logger, concurrency: CONCURRENCY, pollIntervalMs: 100, maxAttempts: 3, shutdownGraceMs: 1000 }),
+        new JobQueue({
+          db,
+          bus,
+          logger,
+          concurrency: CONCURRENCY,
+          pollIntervalMs: 100,
+          maxAttempts: 3,
+          shutdownGraceMs: 1000,
+        }),
     );
     let done = 0;
     for (const w of workers) {
@@ -97,23 +106,28 @@ async function queueBench() {
 }
 
 function startServer(dataDir: string): Promise<{ pid: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'server/src/main.ts'], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(PORT),
-      LOG_LEVEL: 'warn',
-      INVITE_REQUIRED: 'false',
-      MAX_UPLOAD_MB: '200',
-      RATE_LIMIT_AUTH_PER_MIN: '1000',
+  const child = spawn(
+    process.execPath,
+    ['--conditions=pocketllm-source', '--import', 'tsx', 'server/src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: String(PORT),
+        LOG_LEVEL: 'warn',
+        INVITE_REQUIRED: 'false',
+        MAX_UPLOAD_MB: '200',
+        RATE_LIMIT_AUTH_PER_MIN: '1000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   return new Promise((resolve, reject) => {
     const poll = async () => {
       if (child.exitCode !== null) return reject(new Error('server exited'));
       try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).status === 200) return resolve({ pid: child.pid ?? 0, child });
+        if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).status === 200)
+          return resolve({ pid: child.pid ?? 0, child });
       } catch {
         // not up yet
       }
