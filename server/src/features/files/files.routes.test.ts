@@ -279,3 +279,24 @@ describe('deleteAllForUser', () => {
     expect(res.statusCode).toBe(200);
   }
 });
+
+describe('/docs/json', () => {
+  it('documents the files, jobs and images routes', async () => {
+    const res = await t.app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const paths = json<{ paths: Record<string, Record<string, unknown>> }>(res).paths;
+    for (const [p, method] of [
+      ['/v1/files', 'post'],
+      ['/v1/files', 'get'],
+      ['/v1/files/{id}', 'get'],
+      ['/v1/files/{id}', 'delete'],
+      ['/v1/users/me/avatar', 'put'],
+      ['/v1/jobs', 'get'],
+      ['/v1/jobs/{id}', 'get'],
+      ['/v1/jobs/{id}', 'delete'],
+      ['/v1/images/generations', 'post'],
+    ] as const) {
+      expect(paths[p]?.[method], `${method} ${p}`).toBeDefined();
+    }
+  });
+});
