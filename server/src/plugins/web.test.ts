@@ -14,13 +14,16 @@ describe('portal served from a build', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'pocketllm-web-'));
     mkdirSync(path.join(dir, 'assets'));
-    writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>portal</title>');
+    writeFileSync(
+      path.join(dir, 'index.html'),
+      '<!doctype html><html><head><title>portal</title></head><body></body></html>',
+    );
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
     writeFileSync(path.join(dir, 'favicon.svg'), '<svg/>');
     app = Fastify();
     app.get('/v1/ping', () => ({ ok: true }));
     app.get('/healthz', () => ({ status: 'ok' }));
-    await registerWeb(app, { root: dir });
+    await registerWeb(app, { root: dir, authMode: 'single-user' });
   });
   afterAll(async () => {
     await app.close();
@@ -32,6 +35,7 @@ describe('portal served from a build', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<title>portal</title>');
     expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.body).toContain('<meta name="pocketllm-auth-mode" content="single-user">');
   });
 
   it('serves hashed assets as immutable and other files for an hour', async () => {
@@ -93,5 +97,6 @@ describe('inside the real app', () => {
     const root = await t.app.inject({ url: '/', headers: html });
     expect(root.statusCode).toBe(200);
     expect(root.headers['content-type']).toMatch(/text\/html/);
+    if (root.body.includes('<div id="root"')) expect(root.body).toContain('content="multi-user"');
   });
 });

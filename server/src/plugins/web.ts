@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -36,8 +36,12 @@ function cacheControlFor(filePath: string): string {
  * (a GET that accepts HTML and is not an API path). Anything else still gets the API's JSON 404.
  * Registered after the routes so every API route wins.
  */
-export async function registerWeb(app: FastifyInstance, opts: { root?: string } = {}): Promise<void> {
+export async function registerWeb(
+  app: FastifyInstance,
+  opts: { root?: string; authMode?: 'multi-user' | 'single-user' } = {},
+): Promise<void> {
   const root = opts.root ?? DEFAULT_WEB_ROOT;
+  const authMode = opts.authMode ?? (app.hasDecorator('ctx') ? app.ctx.config.authMode : undefined);
   if (!existsSync(path.join(root, 'index.html'))) {
     app.get('/', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT),
@@ -54,7 +58,12 @@ export async function registerWeb(app: FastifyInstance, opts: { root?: string } 
     setHeaders: (reply, filePath) => reply.header('cache-control', cacheControlFor(filePath)),
   });
 
-  const sendIndex = (_req: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
+  // The auth mode rides along in the page, so the portal knows whether to show sign-in without probing
+  // the API anonymously (a 401 the browser would log as an error).
+  const meta = authMode ? `<meta name="pocketllm-auth-mode" content="${authMode}">` : '';
+  const indexHtml = readFileSync(path.join(root, 'index.html'), 'utf8').replace('</head>', `${meta}</head>`);
+  const sendIndex = (_req: FastifyRequest, reply: FastifyReply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', { schema: { hide: true } }, sendIndex);
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     const acceptsHtml = (req.headers.accept ?? '').includes('text/html');

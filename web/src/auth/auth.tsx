@@ -42,6 +42,9 @@ async function restore(): Promise<AuthState> {
       // fall through to the anonymous probe
     }
   }
+  // The server says its mode in the page; without it (vite dev) ask the API.
+  const mode = document.querySelector('meta[name="pocketllm-auth-mode"]')?.getAttribute('content');
+  if (mode === 'multi-user') return { status: 'signed-out', expired: false };
   try {
     const user = await api<UserProfile>('/auth/me');
     return { status: 'signed-in', user, singleUser: true };

@@ -2,6 +2,7 @@
 import { lazy, memo, Suspense, useState } from 'react';
 import { api, errorMessage } from '../api/client';
 import type { Message } from '../api/types';
+import { Icon } from '../ui/icons';
 import { formatTime } from '../ui/ui';
 
 const Markdown = lazy(() => import('./Markdown'));
@@ -112,7 +113,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
                 aria-pressed={m.rating === 'up'}
                 onClick={() => rate('up')}
               >
-                👍
+                <Icon name="thumbUp" />
               </button>
               <button
                 type="button"
@@ -121,7 +122,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
                 aria-pressed={m.rating === 'down'}
                 onClick={() => rate('down')}
               >
-                👎
+                <Icon name="thumbDown" />
               </button>
               <button
                 type="button"
@@ -130,7 +131,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
                 aria-pressed={m.pinned}
                 onClick={pin}
               >
-                {m.pinned ? '📌' : '📍'}
+                <Icon name="pin" className={m.pinned ? 'size-4 fill-current' : 'size-4'} />
               </button>
               <button
                 type="button"
@@ -138,7 +139,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
                 aria-label="Copy answer"
                 onClick={() => void navigator.clipboard?.writeText(m.content)}
               >
-                ⧉
+                <Icon name="copy" />
               </button>
             </span>
           )}

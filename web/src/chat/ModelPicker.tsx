@@ -7,6 +7,7 @@ import { useEffect, useId } from 'react';
 import { Link } from 'react-router';
 import { api, isRecord } from '../api/client';
 import type { ModelChoice, ModelConfig, ModelsResponse } from '../api/types';
+import { Icon } from '../ui/icons';
 
 const STORE = 'pocketllm.model_choice';
 
@@ -89,7 +90,8 @@ export function useModelSources() {
 
 export const choiceValue = (c: ModelChoice | null) => (c ? JSON.stringify(c) : '');
 
-const dot = (status: string) => (status === 'healthy' ? '🟢' : status === 'unhealthy' ? '🔴' : '⚪');
+const dot = (status: string) =>
+  status === 'healthy' ? '● healthy' : status === 'unhealthy' ? '○ unhealthy' : '◌ unchecked';
 
 export function ModelPicker({
   value,
@@ -165,7 +167,7 @@ export function ModelPicker({
           </optgroup>
         ))}
         {endpoints.map((e) => (
-          <optgroup key={e.id} label={`${dot(e.status)} ${e.name}`}>
+          <optgroup key={e.id} label={`${e.name} (${dot(e.status)})`}>
             {e.models.map((m) => (
               <option
                 key={`${e.id}/${m}`}
@@ -182,7 +184,8 @@ export function ModelPicker({
           className="text-xs text-amber-600"
           title={models.data?.errors.map((e) => `${e.provider}: ${e.message}`).join('\n')}
         >
-          ⚠ <span className="sr-only">Some providers failed</span>
+          <Icon name="warning" />
+          <span className="sr-only">Some providers failed</span>
         </span>
       )}
     </span>

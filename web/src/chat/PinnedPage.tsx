@@ -17,7 +17,7 @@ export function PinnedPage() {
         {pinned.isPending && <Spinner />}
         {pinned.isError && <ErrorNote error={pinned.error} onRetry={() => void pinned.refetch()} />}
         {pinned.data?.messages.length === 0 && (
-          <Empty>Nothing pinned yet. Pin an answer with 📍 to find it here.</Empty>
+          <Empty>Nothing pinned yet. Pin an answer with its pin button to find it here.</Empty>
         )}
         <ul className="space-y-2">
           {pinned.data?.messages.map((m) => (

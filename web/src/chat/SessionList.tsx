@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { NavLink, useNavigate, useParams } from 'react-router';
 import { api } from '../api/client';
 import type { ChatList, ChatSummary } from '../api/types';
+import { Icon } from '../ui/icons';
 import { Button, ConfirmDialog, ErrorNote, Spinner } from '../ui/ui';
 
 export function useChatList() {
@@ -112,7 +113,7 @@ function SessionItem({
           }}
           className="rounded p-1 text-xs text-zinc-500 hover:bg-zinc-200 dark:hover:bg-zinc-700"
         >
-          ✎
+          <Icon name="pencil" />
         </button>
         <button
           type="button"
@@ -120,7 +121,7 @@ function SessionItem({
           onClick={() => setConfirm(true)}
           className="rounded p-1 text-xs text-zinc-500 hover:bg-zinc-200 hover:text-red-600 dark:hover:bg-zinc-700"
         >
-          🗑
+          <Icon name="trash" />
         </button>
       </span>
       {confirm && (

@@ -37,10 +37,12 @@ export function useChat(chatId: string) {
       if (e.type === 'message.created') {
         streamingRef.current = e.assistant_message.id;
         setStreamingId(e.assistant_message.id);
+        // The first message names the chat: let the list show it at once.
+        void qc.invalidateQueries({ queryKey: ['chats'] });
       }
       update((ms) => applyEvent(ms, e, streamingRef.current));
     },
-    [update],
+    [update, qc],
   );
 
   const finish = useCallback(() => {
@@ -48,37 +50,47 @@ export function useChat(chatId: string) {
     abortRef.current = null;
     setStreamingId(null);
     void qc.invalidateQueries({ queryKey: ['chats'] });
-  }, [qc]);
+    // The header shows the chat's title, given by the server with the first message.
+    const chat = qc.getQueryData<ChatWithMessages>(chatKey(chatId));
+    if (chat && !chat.title) void qc.invalidateQueries({ queryKey: chatKey(chatId) });
+  }, [qc, chatId]);
 
-  /** Sends and streams. Rejects (after removing the optimistic bubble) when the API refuses the message. */
+  /**
+   * Sends and streams. Resolves as soon as the server has stored the message (the answer keeps streaming
+   * into the cache); rejects, after removing the optimistic bubble, when the API refuses the message.
+   */
   const send = useCallback(
-    async (body: SendBody) => {
-      const local = localUserMessage(chatId, body.content);
-      update((ms) => [...ms, local]);
-      const abort = new AbortController();
-      abortRef.current = abort;
-      let started = false;
-      try {
-        await sendMessageStream(
+    (body: SendBody) =>
+      new Promise<void>((resolve, reject) => {
+        const local = localUserMessage(chatId, body.content);
+        update((ms) => [...ms, local]);
+        const abort = new AbortController();
+        abortRef.current = abort;
+        let started = false;
+        sendMessageStream(
           chatId,
           body,
           (e) => {
-            started = true;
+            if (!started) {
+              started = true;
+              resolve();
+            }
             onEvent(e);
           },
           abort.signal,
-        );
-      } catch (err) {
-        if (!started) {
-          update((ms) => ms.filter((m) => m.id !== local.id));
-          throw err;
-        }
-        // The connection dropped mid-answer: the server keeps generating, so reload to resume it.
-        if (!abort.signal.aborted) await qc.invalidateQueries({ queryKey: chatKey(chatId) });
-      } finally {
-        finish();
-      }
-    },
+        )
+          .then(() => resolve())
+          .catch((err: unknown) => {
+            if (!started) {
+              update((ms) => ms.filter((m) => m.id !== local.id));
+              reject(err);
+            } else if (!abort.signal.aborted) {
+              // The connection dropped mid-answer: the server keeps generating, so reload to resume it.
+              void qc.invalidateQueries({ queryKey: chatKey(chatId) });
+            }
+          })
+          .finally(finish);
+      }),
     [chatId, update, onEvent, finish, qc],
   );
 

@@ -13,7 +13,11 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
   const [confirm, setConfirm] = useState(false);
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: ['providers'] });
-    void qc.invalidateQueries({ queryKey: ['models'] });
+    // The catalogue is cached per user on the server: ask it to look again after a key changed.
+    void api<ModelsResponse>('/models?refresh=true').then(
+      (m) => qc.setQueryData(['models'], m),
+      () => qc.invalidateQueries({ queryKey: ['models'] }),
+    );
   };
   const save = useMutation({
     mutationFn: () =>

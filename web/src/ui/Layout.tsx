@@ -3,6 +3,7 @@ import { type ReactNode, useState } from 'react';
 import { NavLink } from 'react-router';
 import { useAuth, useUser } from '../auth/auth';
 import { SessionList, useNewChat } from '../chat/SessionList';
+import { Icon } from './icons';
 import { Button, ErrorNote } from './ui';
 
 const link = ({ isActive }: { isActive: boolean }) =>
@@ -22,7 +23,7 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
           onNavigate();
         }}
       >
-        + New chat
+        <Icon name="plus" /> New chat
       </Button>
       {newChat.isError && <ErrorNote error={newChat.error} />}
       <div className="min-h-0 flex-1 overflow-y-auto">
@@ -30,17 +31,21 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
       </div>
       <nav aria-label="Main" className="space-y-0.5 border-t border-zinc-200 pt-2 dark:border-zinc-800">
         <NavLink to="/pinned" className={link} onClick={onNavigate}>
-          📌 Pinned
+          <Icon name="pin" className="mr-2 inline size-4 align-[-3px]" />
+          Pinned
         </NavLink>
         <NavLink to="/images" className={link} onClick={onNavigate}>
-          🖼 Images
+          <Icon name="image" className="mr-2 inline size-4 align-[-3px]" />
+          Images
         </NavLink>
         <NavLink to="/settings" className={link} onClick={onNavigate}>
-          ⚙ Settings
+          <Icon name="gear" className="mr-2 inline size-4 align-[-3px]" />
+          Settings
         </NavLink>
         {user.role === 'admin' && (
           <NavLink to="/admin" className={link} onClick={onNavigate}>
-            🛡 Admin
+            <Icon name="shield" className="mr-2 inline size-4 align-[-3px]" />
+            Admin
           </NavLink>
         )}
       </nav>
@@ -86,7 +91,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-1.5 md:hidden dark:border-zinc-800">
           <Button variant="ghost" aria-label="Open menu" aria-expanded={open} onClick={() => setOpen(true)}>
-            ☰
+            <Icon name="menu" className="size-5" />
           </Button>
           <span className="font-semibold">PocketLLM</span>
         </header>

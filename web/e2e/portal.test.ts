@@ -1,0 +1,177 @@
+/**
+ * The portal in a real browser against the real server and a fake OpenAI on loopback: register, add a key,
+ * chat with a streamed answer, reload mid-answer and see it finish, rate, pin, search, rename, delete, and a
+ * phone-width pass. Screenshots go to web/e2e/artifacts/.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeServer } from '../../server/test/fakes/common.js';
+import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
+import { buildPortal, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
+
+if (!hasChromium)
+  console.warn(
+    `\n${'!'.repeat(78)}\n!! E2E BROWSER TESTS SKIPPED: /usr/bin/chromium is missing (apt-get install -y chromium)\n${'!'.repeat(78)}\n`,
+  );
+
+const STORY = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
+const EMAIL = 'ada@example.com';
+const PASSWORD = 'correct horse battery staple';
+
+describe.skipIf(!hasChromium)('portal in a browser', () => {
+  let fake: FakeServer;
+  let server: RunningServer;
+  let browser: Browser;
+  const errors: string[] = [];
+
+  const watch = (page: Page) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({
+      models: ['gpt-4o-mini'],
+      reply: STORY,
+      chunks: 40,
+      behavior: { kind: 'slow', delayMs: 100 },
+    });
+    buildPortal();
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await fake?.close();
+  });
+
+  it('registers, adds a key, streams an answer that survives a reload, rates, pins, searches, renames and deletes', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    watch(page);
+    await page.goto(`${server.url}/`);
+    await page.getByRole('tab', { name: 'Create account' }).click();
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Full name (optional)').fill('Ada Lovelace');
+    await page.screenshot({ path: shot('desktop-register') });
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+
+    // A provider key, pointed at the fake.
+    await page.getByRole('link', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Add OpenAI', exact: true }).click();
+    await page.getByLabel('OpenAI API key').fill('sk-e2e-test-key-123456');
+    await page.getByLabel('Base URL (optional)').fill(fake.url);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Change OpenAI', exact: true }).waitFor();
+    await expect(
+      page
+        .getByText(/Key sk-/)
+        .first()
+        .textContent(),
+    ).resolves.not.toContain('sk-e2e-test-key-123456');
+    await page.screenshot({ path: shot('desktop-providers') });
+
+    // A chat with a streamed answer.
+    await page.getByRole('button', { name: 'New chat', exact: true }).click();
+    await page.waitForURL(/\/chats\/[0-9a-f-]+$/);
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    await page.getByText('What can I help with?').waitFor();
+    await box.fill('Tell me a story');
+    await box.press('Enter');
+    await page
+      .getByText('word3', { exact: false })
+      .waitFor()
+      .catch(async (err: unknown) => {
+        await page.screenshot({ path: shot('failure-desktop-stream') });
+        throw err;
+      });
+    await page.getByRole('button', { name: 'Stop' }).waitFor();
+    await page.screenshot({ path: shot('desktop-chat-streaming') });
+    const partial = (await page.getByRole('article', { name: 'Answer' }).textContent()) ?? '';
+    expect(partial).not.toContain('word40');
+
+    // Reload mid-answer: the page resumes the running answer and sees it finish, once.
+    await page.reload();
+    await page.getByText('word40').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    // The message was accepted before the reload, so its draft is gone.
+    expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+    const answers = page.getByRole('article', { name: 'Answer' });
+    expect(await answers.count()).toBe(1);
+    expect(await answers.first().textContent()).toContain(STORY);
+    await page.screenshot({ path: shot('desktop-chat-done') });
+
+    // Rate and pin, then find it in the pinned view.
+    await page.getByRole('button', { name: 'Good answer' }).click();
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed'))
+      .toBe('true');
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await page.getByRole('button', { name: 'Unpin' }).waitFor();
+    await page.getByRole('link', { name: /Pinned/ }).click();
+    await page.getByText('word20').waitFor();
+
+    // Search across chats and jump back to the message.
+    await page.goBack();
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('word17');
+    await page.getByRole('list', { name: 'Search results' }).getByRole('button').first().click();
+    await page.waitForURL(/\?m=/);
+
+    // Rename, then delete with confirmation.
+    const item = page.getByRole('navigation', { name: 'Chats' });
+    await item
+      .getByRole('button', { name: /^Rename / })
+      .first()
+      .click();
+    await page.getByRole('textbox', { name: 'Chat title' }).fill('Story time');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await item.getByRole('link', { name: 'Story time' }).waitFor();
+    await item.getByRole('button', { name: 'Delete Story time' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this chat?' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.getByText('No chats yet').waitFor();
+    await ctx.close();
+  });
+
+  it('works at phone width', async () => {
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await ctx.newPage();
+    watch(page);
+    await page.goto(`${server.url}/chats`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.screenshot({ path: shot('phone-sign-in') });
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await page.screenshot({ path: shot('phone-menu') });
+    await page.getByRole('button', { name: 'New chat', exact: true }).click();
+    await page.waitForURL(/\/chats\/[0-9a-f-]+$/);
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await page.getByRole('combobox', { name: 'Model' }).waitFor();
+    await page.getByText('What can I help with?').waitFor();
+    await box.fill('Hello from a phone');
+    await box.press('Enter');
+    await page.getByText('word40').waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: shot('phone-chat') });
+    // Nothing may be wider than the screen.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await ctx.close();
+    expect(errors).toEqual([]);
+  });
+});
