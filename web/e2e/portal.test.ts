@@ -6,6 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
+import { startFakeOllama } from '../../server/test/fakes/ollama.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import { buildPortal, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
 
@@ -20,6 +21,7 @@ const PASSWORD = 'correct horse battery staple';
 
 describe.skipIf(!hasChromium)('portal in a browser', () => {
   let fake: FakeServer;
+  let ollama: FakeServer;
   let server: RunningServer;
   let browser: Browser;
   const errors: string[] = [];
@@ -41,6 +43,7 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
       chunks: 40,
       behavior: { kind: 'slow', delayMs: 100 },
     });
+    ollama = await startFakeOllama({ models: ['llama3.2:1b'] });
     buildPortal();
     server = await startServer();
     browser = await launchBrowser();
@@ -49,7 +52,16 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     await browser?.close();
     await server?.stop();
     await fake?.close();
+    await ollama?.close();
   });
+
+  const signIn = async (page: Page) => {
+    await page.goto(`${server.url}/chats`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+  };
 
   it('registers, adds a key, streams an answer that survives a reload, rates, pins, searches, renames and deletes', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -149,6 +161,7 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
       viewport: { width: 390, height: 844 },
       isMobile: true,
       hasTouch: true,
+      colorScheme: 'dark',
     });
     const page = await ctx.newPage();
     watch(page);
@@ -171,6 +184,52 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     // Nothing may be wider than the screen.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    await ctx.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('adds a local endpoint with its health, generates an image, and invites a second user', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    watch(page);
+    await signIn(page);
+
+    await page.getByRole('link', { name: /Settings/ }).click();
+    await page.getByRole('link', { name: 'Local endpoints' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('My Ollama');
+    await page.getByLabel('Base URL', { exact: true }).fill(ollama.origin);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('img', { name: 'Health: healthy' }).waitFor();
+    await page.getByText('llama3.2:1b').waitFor();
+    await page.screenshot({ path: shot('desktop-local-endpoints') });
+
+    await page.getByRole('link', { name: /Images/ }).click();
+    await page.getByLabel('Prompt').fill('a red square');
+    await page.getByLabel('Provider').selectOption('openai');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByRole('img', { name: 'a red square' }).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: shot('desktop-images') });
+
+    await page.getByRole('link', { name: /Admin/ }).click();
+    await page.getByRole('link', { name: 'Invites' }).click();
+    await page.getByRole('button', { name: 'Create invite' }).click();
+    const code = (await page.getByTestId('invite-code').first().textContent()) ?? '';
+    expect(code.length).toBeGreaterThan(4);
+    await page.screenshot({ path: shot('desktop-admin-invites') });
+
+    const ctx2 = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page2 = await ctx2.newPage();
+    watch(page2);
+    await page2.goto(`${server.url}/register?invite=${encodeURIComponent(code)}`);
+    await page2.getByLabel('Email').fill('bob@example.com');
+    await page2.getByLabel('Password').fill(PASSWORD);
+    await page2.getByRole('button', { name: 'Create account' }).click();
+    await page2.getByRole('button', { name: 'Open menu' }).waitFor();
+    await ctx2.close();
+
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByText('bob@example.com').first().waitFor();
+    await page.screenshot({ path: shot('desktop-admin-users') });
     await ctx.close();
     expect(errors).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /** Image generation: prompt → a job → progress → the images; past image jobs below as a gallery. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api, isRecord } from '../api/client';
 import type { Job } from '../api/types';
 import { Button, Empty, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
@@ -13,11 +13,17 @@ export function imagesOf(job: Job): string[] {
 const done = (j: Job | undefined) => j && ['completed', 'failed', 'cancelled'].includes(j.status);
 
 function JobView({ id }: { id: string }) {
+  const qc = useQueryClient();
   const job = useQuery({
     queryKey: ['job', id],
     queryFn: () => api<Job>(`/jobs/${id}`),
     refetchInterval: (q) => (done(q.state.data) ? false : 1000),
   });
+  const status = job.data?.status;
+  // A finished image joins the gallery.
+  useEffect(() => {
+    if (status === 'completed') void qc.invalidateQueries({ queryKey: ['jobs', 'images'] });
+  }, [status, qc]);
   if (job.isPending) return <Spinner label="Starting" />;
   if (job.isError) return <ErrorNote error={job.error} />;
   const j = job.data;
@@ -38,6 +44,7 @@ function JobView({ id }: { id: string }) {
 export default function ImagesPage() {
   const qc = useQueryClient();
   const [prompt, setPrompt] = useState('');
+  const [provider, setProvider] = useState<'imagerouter' | 'openai'>('imagerouter');
   const [model, setModel] = useState('openai/gpt-image-1');
   const [size, setSize] = useState('1024x1024');
   const [jobId, setJobId] = useState<string | null>(null);
@@ -47,7 +54,10 @@ export default function ImagesPage() {
   });
   const start = useMutation({
     mutationFn: () =>
-      api<{ job_id: string }>('/images/generations', { method: 'POST', body: { prompt, model, size, n: 1 } }),
+      api<{ job_id: string }>('/images/generations', {
+        method: 'POST',
+        body: { prompt, model, size, n: 1, provider },
+      }),
     onSuccess: (r) => {
       setJobId(r.job_id);
       void qc.invalidateQueries({ queryKey: ['jobs', 'images'] });
@@ -77,7 +87,24 @@ export default function ImagesPage() {
               />
             )}
           </Field>
-          <div className="grid gap-3 sm:grid-cols-2">
+          <div className="grid gap-3 sm:grid-cols-3">
+            <Field label="Provider">
+              {(id) => (
+                <select
+                  id={id}
+                  value={provider}
+                  onChange={(e) => {
+                    const p = e.target.value === 'openai' ? 'openai' : 'imagerouter';
+                    setProvider(p);
+                    setModel(p === 'openai' ? 'dall-e-3' : 'openai/gpt-image-1');
+                  }}
+                  className={inputClass}
+                >
+                  <option value="imagerouter">ImageRouter</option>
+                  <option value="openai">OpenAI</option>
+                </select>
+              )}
+            </Field>
             <Field label="Model">
               {(id) => (
                 <input
