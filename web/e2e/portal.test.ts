@@ -112,7 +112,10 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     expect(partial).not.toContain('word40');
 
     // Reload mid-answer: the page resumes the running answer and sees it finish, once.
+    const t0 = Date.now();
     await page.reload();
+    await page.getByRole('textbox', { name: 'Message' }).waitFor();
+    console.log(`e2e: chat page interactive ${Date.now() - t0} ms after a reload`);
     await page.getByText('word40').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Send' }).waitFor();
     // The message was accepted before the reload, so its draft is gone.

@@ -3,7 +3,7 @@
  * token tells whether the server runs in single-user mode (then there is no sign-in at all).
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, getRefreshToken, onAuthChange, refreshSession, setTokens } from '../api/client';
 import type { AuthTokens, UserProfile } from '../api/types';
 
@@ -73,10 +73,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const signIn = useCallback((tokens: AuthTokens) => {
-    setTokens(tokens);
-    setState({ status: 'signed-in', user: tokens.user, singleUser: false });
-  }, []);
+  const lastUserId = useRef<string | null>(null);
+  if (state.status === 'signed-in') lastUserId.current = state.user.id;
+  const signIn = useCallback(
+    (tokens: AuthTokens) => {
+      // Someone else signing in after an expired session must not see the previous user's cached data.
+      if (lastUserId.current && lastUserId.current !== tokens.user.id) queryClient.clear();
+      setTokens(tokens);
+      setState({ status: 'signed-in', user: tokens.user, singleUser: false });
+    },
+    [queryClient],
+  );
   const signOut = useCallback(async () => {
     try {
       await api('/auth/logout', { method: 'POST' });
