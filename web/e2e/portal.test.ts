@@ -233,6 +233,27 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     await page.getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByText('bob@example.com').first().waitFor();
     await page.screenshot({ path: shot('desktop-admin-users') });
+    await page.getByRole('link', { name: 'Metrics', exact: true }).click();
+    await page.getByText('Cache hit rate', { exact: true }).waitFor();
+    await page.getByRole('figure', { name: 'Requests per hour' }).waitFor();
+    await page.screenshot({ path: shot('desktop-admin-metrics') });
+
+    // A model configuration with the spec's ranges, and the profile.
+    await page.getByRole('link', { name: /Settings/ }).click();
+    await page.getByRole('link', { name: 'Model configs' }).click();
+    await page.getByRole('button', { name: 'New configuration' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Precise');
+    await page.getByLabel('Model', { exact: true }).fill('gpt-4o-mini');
+    await page.getByLabel(/^Temperature/).fill('0.2');
+    await page.getByLabel('Use as my default').check();
+    await page.screenshot({ path: shot('desktop-model-config-form') });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('(default)').waitFor();
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await page.getByLabel('Profession').fill('Mathematician');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await page.screenshot({ path: shot('desktop-profile') });
     await ctx.close();
     expect(errors).toEqual([]);
   });

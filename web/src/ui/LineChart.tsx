@@ -41,7 +41,8 @@ export default function LineChart({
               dataKey={s.key}
               name={s.label}
               stroke={colors[i % colors.length]}
-              dot={false}
+              dot={{ r: 2 }}
+              isAnimationActive={false}
               strokeWidth={2}
             />
           ))}
