@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOllama } from '../../server/test/fakes/ollama.js';
-import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
+import { startFakeOpenAI, tinyPng } from '../../server/test/fakes/openai.js';
 import { buildPortal, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
 
 if (!hasChromium)
@@ -253,6 +253,15 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     await page.getByLabel('Profession').fill('Mathematician');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await page
+      .getByLabel('Upload avatar')
+      .setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: tinyPng('ada') });
+    await page.getByRole('img', { name: 'Your avatar' }).waitFor();
+    expect(
+      await page
+        .getByRole('img', { name: 'Your avatar' })
+        .evaluate((img: HTMLImageElement) => img.naturalWidth),
+    ).toBeGreaterThan(0);
     await page.screenshot({ path: shot('desktop-profile') });
     await ctx.close();
     expect(errors).toEqual([]);
