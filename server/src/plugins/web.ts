@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -42,7 +42,14 @@ export async function registerWeb(
 ): Promise<void> {
   const root = opts.root ?? DEFAULT_WEB_ROOT;
   const authMode = opts.authMode ?? (app.hasDecorator('ctx') ? app.ctx.config.authMode : undefined);
-  if (!existsSync(path.join(root, 'index.html'))) {
+  // Read once at start; a missing (or half-rebuilt) build answers the how-to-build page instead.
+  let page: string | null = null;
+  try {
+    page = readFileSync(path.join(root, 'index.html'), 'utf8');
+  } catch {
+    page = null;
+  }
+  if (page === null) {
     app.get('/', { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT),
     );
@@ -61,7 +68,7 @@ export async function registerWeb(
   // The auth mode rides along in the page, so the portal knows whether to show sign-in without probing
   // the API anonymously (a 401 the browser would log as an error).
   const meta = authMode ? `<meta name="pocketllm-auth-mode" content="${authMode}">` : '';
-  const indexHtml = readFileSync(path.join(root, 'index.html'), 'utf8').replace('</head>', `${meta}</head>`);
+  const indexHtml = page.replace('</head>', `${meta}</head>`);
   const sendIndex = (_req: FastifyRequest, reply: FastifyReply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
   app.get('/', { schema: { hide: true } }, sendIndex);
