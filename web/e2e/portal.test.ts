@@ -266,4 +266,72 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     await ctx.close();
     expect(errors).toEqual([]);
   });
+
+  it('renders and scrolls a chat of 1,000 messages', async () => {
+    fake.setBehavior('normal');
+    const call = async (path: string, token: string | null, body?: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(res.status, path).toBeLessThan(300);
+      return res.json();
+    };
+    const { access_token: token } = await call('/auth/login', null, { email: EMAIL, password: PASSWORD });
+    const chat = await call('/chats', token, { title: 'Long chat' });
+    for (let i = 0; i < 500; i++)
+      await call(`/chats/${chat.id}/messages`, token, {
+        content: `question ${i}`,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        stream: false,
+      });
+
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    watch(page);
+    await signIn(page);
+    const t0 = Date.now();
+    await page.goto(`${server.url}/chats/${chat.id}`);
+    await page.getByText('question 499').waitFor();
+    const firstWindowMs = Date.now() - t0;
+    const older = page.getByRole('button', { name: 'Load older messages' });
+    while (await older.isVisible()) {
+      await older.click();
+      await page
+        .getByRole('button', { name: 'Load older messages' })
+        .or(page.getByText('question 0', { exact: true }))
+        .first()
+        .waitFor();
+    }
+    expect(await page.getByRole('article').count()).toBe(1000);
+    // Scroll from the top to the bottom in 60 steps, one per frame, and time the frames.
+    const frames = await page.evaluate(async () => {
+      const el = document.querySelector('[aria-live="polite"]');
+      if (!el) return [];
+      el.scrollTop = 0;
+      const times: number[] = [];
+      let last = performance.now();
+      for (let i = 1; i <= 60; i++) {
+        el.scrollTop = (el.scrollHeight * i) / 60;
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      return times;
+    });
+    const sorted = [...frames].sort((a, b) => a - b);
+    const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
+    console.log(
+      `e2e: 1,000 messages — first window ${firstWindowMs} ms, scroll frame p95 ${p95.toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms`,
+    );
+    expect(frames.length).toBe(60);
+    await ctx.close();
+    expect(errors).toEqual([]);
+  }, 300_000);
 });
