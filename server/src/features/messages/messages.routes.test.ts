@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
@@ -26,14 +27,18 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const post = (url: string, user: TestUser | null, payload?: unknown) =>
+const post = (
+  url: string,
+  user: TestUser | null,
+  payload?: InjectOptions['payload'],
+): Promise<LightMyRequestResponse> =>
   t.app.inject({
     method: 'POST',
     url,
     headers: user?.headers ?? {},
     ...(payload === undefined ? {} : { payload }),
   });
-const get = (url: string, user: TestUser | null) =>
+const get = (url: string, user: TestUser | null): Promise<LightMyRequestResponse> =>
   t.app.inject({ method: 'GET', url, headers: user?.headers ?? {} });
 
 describe('GET /messages/{id}', () => {

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
@@ -31,7 +32,7 @@ const create = (u: TestUser, payload: Record<string, unknown>) =>
   t.app.inject({ method: 'POST', url: '/v1/model-configs', headers: u.headers, payload });
 const patch = (u: TestUser, id: string, payload: Record<string, unknown>) =>
   t.app.inject({ method: 'PATCH', url: `/v1/model-configs/${id}`, headers: u.headers, payload });
-const fieldOf = (res: { body: string }) =>
+const fieldOf = (res: LightMyRequestResponse) =>
   json<{ error: { details?: { field?: string } } }>(res).error.details?.field;
 const base = { name: 'Fast', provider: 'openai', model: 'gpt-4o-mini' };
 

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
@@ -29,7 +30,7 @@ const activate = (u: TestUser, payload: unknown, contentType = 'application/json
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
 
-const fieldOf = (res: { body: string }) =>
+const fieldOf = (res: LightMyRequestResponse) =>
   json<{ error: { details?: { field?: string } } }>(res).error.details?.field;
 
 async function credential(userId: string, provider: string) {

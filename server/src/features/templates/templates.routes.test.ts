@@ -1,3 +1,4 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
@@ -25,8 +26,8 @@ const call = (
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   user: TestUser | null = alice,
-  payload?: unknown,
-) =>
+  payload?: InjectOptions['payload'],
+): Promise<LightMyRequestResponse> =>
   t.app.inject({ method, url, headers: user?.headers ?? {}, ...(payload === undefined ? {} : { payload }) });
 
 const create = async (user: TestUser, body: Record<string, unknown>) => {
