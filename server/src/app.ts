@@ -46,7 +46,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setSerializerCompiler(serializerCompiler);
 
   const lifecycle = new Lifecycle();
-  const services = createServices({ config, db: deps.database.db, redis, bus, logger: deps.logger, lifecycle });
+  const services = createServices({
+    config,
+    db: deps.database.db,
+    redis,
+    bus,
+    logger: deps.logger,
+    lifecycle,
+  });
   const ctx: AppContext = {
     config,
     db: deps.database.db,

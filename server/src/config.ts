@@ -178,7 +178,9 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   const stored = readOrCreateSecrets(config.dataDir);
   for (const [name, key] of missing) {
     config[key] = stored[key];
-    warnings.push(`${name} is not set; using the one generated in ${path.join(config.dataDir, 'secrets.json')}`);
+    warnings.push(
+      `${name} is not set; using the one generated in ${path.join(config.dataDir, 'secrets.json')}`,
+    );
   }
   return { config: Object.freeze(config), warnings };
 }
@@ -190,7 +192,9 @@ function readOrCreateSecrets(dataDir: string): { jwtSecret: string; encryptionKe
       .object({ jwtSecret: z.string().min(32), encryptionKey: z.string().min(32) })
       .safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (parsed.success) return parsed.data;
-    throw new ConfigError(`${file} is damaged: remove it to generate new secrets (stored provider keys will be lost)`);
+    throw new ConfigError(
+      `${file} is damaged: remove it to generate new secrets (stored provider keys will be lost)`,
+    );
   }
   mkdirSync(dataDir, { recursive: true });
   const secrets = {

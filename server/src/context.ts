@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
 import type { EventBus } from './lib/event-bus.js';

@@ -26,7 +26,9 @@ async function main() {
     dataDir: `${config.dataDir}/db`,
     poolSize: config.dbPoolSize,
   });
-  const redis = config.redisUrl ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger }) : null;
+  const redis = config.redisUrl
+    ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger })
+    : null;
   const app: FastifyInstance = await buildApp(config, { database, logger, redis });
 
   // Listen first so /healthz answers at once; /readyz turns 200 once migrations are applied.
@@ -64,6 +66,8 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`pocketllm failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `pocketllm failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

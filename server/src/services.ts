@@ -1,34 +1,36 @@
-import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Redis } from 'ioredis';
 import { createAnswerCache } from './cache/answer-cache.js';
 import { createEmbedder } from './cache/embedder.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
-import { createFilesService } from './features/files/files.service.js';
-import { createImagesService } from './features/images/images.service.js';
-import { createJobsService } from './features/jobs/jobs.service.js';
 import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createSendService } from './features/chats/send.service.js';
+import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
+import { createImagesService } from './features/images/images.service.js';
 import { createInvitesService } from './features/invites/invites.service.js';
+import { createJobsService } from './features/jobs/jobs.service.js';
+import { createLocalModelsService } from './features/local-models/local-models.service.js';
 import { createMessagesService } from './features/messages/messages.service.js';
+import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
+import { createModelsCache } from './features/models/models.cache.js';
+import { createModelsService } from './features/models/models.service.js';
+import { createProvidersService } from './features/providers/providers.service.js';
 import { createSearchService } from './features/search/search.service.js';
 import { createTelemetryService } from './features/telemetry/telemetry.service.js';
 import { createTemplatesService } from './features/templates/templates.service.js';
-import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
-import { createModelsCache } from './features/models/models.cache.js';
-import { createLocalModelsService } from './features/local-models/local-models.service.js';
-import { createModelsService } from './features/models/models.service.js';
-import { createProvidersService } from './features/providers/providers.service.js';
 import { createUsersService } from './features/users/users.service.js';
 import { createWaitlistService } from './features/waitlist/waitlist.service.js';
 import { JobQueue } from './jobs/queue.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
+import { guardedDispatcher } from './lib/url-policy.js';
 import { createLlmProvider } from './llm/factory.js';
+import type { ProviderTarget, ProviderTimeouts } from './llm/types.js';
 import { LocalFileStore } from './storage/file-store.js';
 import { UrlSigner } from './storage/signed-url.js';
 
@@ -44,6 +46,11 @@ export interface ServiceDeps {
 
 /** Builds every feature's service once; features reach each other only through these. */
 export function createServices(deps: ServiceDeps) {
+  // Every provider call connects through the URL policy: base URLs are user-supplied, and the check must hold
+  // for the address actually connected to (DNS rebinding), not only when the URL was saved.
+  const dispatcher = guardedDispatcher(deps.config.localModels.allowPrivateEndpoints);
+  const createProvider = (target: ProviderTarget, timeouts: ProviderTimeouts) =>
+    createLlmProvider(target, timeouts, { dispatcher });
   // First, so every feature that serves chat requests can record them (telemetry.record never blocks).
   const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger, lifecycle: deps.lifecycle });
   const messages = createMessagesService({ db: deps.db });
@@ -51,7 +58,12 @@ export function createServices(deps: ServiceDeps) {
   const templates = createTemplatesService({ db: deps.db });
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
-  const users = createUsersService({ db: deps.db, auth });
+  // Files are built further down; the hook only runs once an account is deleted.
+  const users = createUsersService({
+    db: deps.db,
+    auth,
+    onAccountDeleted: (userId) => files.deleteAllForUser(userId),
+  });
   const admin = createAdminService({ db: deps.db, auth, users });
   const waitlist = createWaitlistService(deps.db);
   // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
@@ -87,7 +99,7 @@ export function createServices(deps: ServiceDeps) {
       spec: deps.config.cache.embeddingModel,
       timeouts: deps.config.providers,
       resolveTarget: (userId, provider) => providers.resolveTarget(userId, provider),
-      createProvider: createLlmProvider,
+      createProvider,
     }),
   });
   const generations = createGenerationRegistry({ db: deps.db, bus: deps.bus, logger: deps.logger });
@@ -105,7 +117,7 @@ export function createServices(deps: ServiceDeps) {
     chats,
     registry: generations,
     sources: { providers, modelConfigs, localModels, gguf },
-    createProvider: createLlmProvider,
+    createProvider,
     cache: answerCache,
     telemetry,
     endpointHealth: localModels,

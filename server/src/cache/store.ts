@@ -67,8 +67,8 @@ export function createMemoryStore(opts: { maxEntries: number; ttlS: number }): C
     get: async (key) => entries.get(key)?.answer,
     async set(owner, key, answer, bucket, candidate) {
       entries.set(key, { owner, answer });
-      let keys = owners.get(owner);
-      if (!keys) owners.set(owner, (keys = new Set()));
+      const keys = owners.get(owner) ?? new Set<string>();
+      owners.set(owner, keys);
       keys.add(key);
       const list = (buckets.get(bucket) ?? []).filter((c) => c.key !== key);
       list.unshift(candidate);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Redis } from 'ioredis';
 
 export type BusHandler = (payload: Record<string, unknown>) => void;
 

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { Redis } from 'ioredis';
 
 export interface RedisOptions {
   url: string;
@@ -23,7 +23,8 @@ export function createRedis({ url, prefix, logger }: RedisOptions): Redis {
   });
   let down = false;
   client.on('error', (err) => {
-    if (!down) logger.warn({ err: { message: err.message } }, 'redis unavailable; degrading until it returns');
+    if (!down)
+      logger.warn({ err: { message: err.message } }, 'redis unavailable; degrading until it returns');
     down = true;
   });
   client.on('ready', () => {

@@ -21,7 +21,10 @@ function toPayload(err: FastifyError | AppError | Error): ErrorPayload {
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = (err as FastifyError).validationContext;
-    const issues = err.validation.map((v) => ({ field: fieldOf(context, v.instancePath), message: v.message }));
+    const issues = err.validation.map((v) => ({
+      field: fieldOf(context, v.instancePath),
+      message: v.message,
+    }));
     const first = issues[0];
     const message = first ? `${first.field}: ${first.message}` : 'invalid request';
     return { code: 'validation_error', message, details: { field: first?.field, location: context, issues } };
@@ -39,7 +42,12 @@ function toPayload(err: FastifyError | AppError | Error): ErrorPayload {
   return { code: 'internal_error', message: 'Something went wrong on our side' };
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, payload: ErrorPayload, status: number) {
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: ErrorPayload,
+  status: number,
+) {
   return reply.code(status).send({ error: { ...payload, request_id: String(request.id) } });
 }
 
@@ -57,6 +65,11 @@ export function registerErrorHandler(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }, 404),
+    sendError(
+      request,
+      reply,
+      { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      404,
+    ),
   );
 }

@@ -60,7 +60,9 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const database = opts.database ?? (await createTestDatabase());
   const redisUrl = process.env.TEST_REDIS_URL;
   const redis =
-    testEngine() === 'postgres' && redisUrl ? createRedis({ url: redisUrl, prefix: testRedisPrefix(), logger }) : null;
+    testEngine() === 'postgres' && redisUrl
+      ? createRedis({ url: redisUrl, prefix: testRedisPrefix(), logger })
+      : null;
   const app = await buildApp(config, { database, logger, redis });
   app.ctx.state.ready = true;
   if (opts.startLifecycle) await app.ctx.lifecycle.start();

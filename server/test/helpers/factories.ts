@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { AuthTokens } from '@pocketllm/contracts';
 import type { FastifyInstance } from 'fastify';
-import { randomBytes } from 'node:crypto';
 
 let counter = 0;
 
@@ -26,7 +26,12 @@ export async function registerUser(
   const res = await app.inject({
     method: 'POST',
     url: '/v1/auth/register',
-    payload: { email, password, ...(overrides.invite_code ? { invite_code: overrides.invite_code } : {}), ...(overrides.username ? { username: overrides.username } : {}) },
+    payload: {
+      email,
+      password,
+      ...(overrides.invite_code ? { invite_code: overrides.invite_code } : {}),
+      ...(overrides.username ? { username: overrides.username } : {}),
+    },
   });
   if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
   const body = JSON.parse(res.body) as AuthTokens;

@@ -6,7 +6,8 @@ import { inject } from 'vitest';
 import { type Database, fromPglite, fromPool } from '../../src/db/client.js';
 
 /** Which engine this test project runs on: PGlite by default, PostgreSQL in the "server-pg" project. */
-export const testEngine = (): 'pglite' | 'postgres' => (process.env.TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite');
+export const testEngine = (): 'pglite' | 'postgres' =>
+  process.env.TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
 
 /** A fresh, migrated database for one test file (a copy of the migrated snapshot or template). */
 export async function createTestDatabase(): Promise<Database> {

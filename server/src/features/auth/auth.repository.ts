@@ -95,7 +95,11 @@ export const findSessionPrincipal = async (db: Db, sessionId: string) =>
       .from(authSessions)
       .innerJoin(users, eq(users.id, authSessions.userId))
       .where(
-        and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt), gt(authSessions.expiresAt, new Date())),
+        and(
+          eq(authSessions.id, sessionId),
+          isNull(authSessions.revokedAt),
+          gt(authSessions.expiresAt, new Date()),
+        ),
       )
       .limit(1)
   )[0];

@@ -130,7 +130,9 @@ describe('tokens and sessions', () => {
 
   it('logout kills the access token at once', async () => {
     const u = await registerUser(t.app);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers })).statusCode).toBe(
+      200,
+    );
     const out = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: u.headers });
     expect(out.statusCode).toBe(204);
     const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers });
@@ -154,7 +156,11 @@ describe('tokens and sessions', () => {
   });
 
   it('echoes x-request-id and puts it in error bodies', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { 'x-request-id': 'abc-123' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/auth/me',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(res.headers['x-request-id']).toBe('abc-123');
     expect(json(res)).toMatchObject({ error: { request_id: 'abc-123' } });
   });
@@ -171,7 +177,9 @@ describe('invites', () => {
         payload: { email: 'x@example.com', password: 'long enough password' },
       });
       expect(none.statusCode).toBe(400);
-      expect(json(none)).toMatchObject({ error: { code: 'invite_required', details: { field: 'invite_code' } } });
+      expect(json(none)).toMatchObject({
+        error: { code: 'invite_required', details: { field: 'invite_code' } },
+      });
       const created = await t2.app.inject({
         method: 'POST',
         url: '/v1/admin/invites',

@@ -31,7 +31,10 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
     return body && typeof body === 'object' && 'email' in body ? String(body.email) : '';
   };
   // Per IP and per email: a botnet guessing one account and one host guessing many are both slowed.
-  const authLimits = [rateLimited((req) => `auth-ip:${req.ip}`), rateLimited((req) => `auth-email:${emailOf(req)}`)];
+  const authLimits = [
+    rateLimited((req) => `auth-ip:${req.ip}`),
+    rateLimited((req) => `auth-email:${emailOf(req)}`),
+  ];
   const tags = ['auth'];
 
   r.post(

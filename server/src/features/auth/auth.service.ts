@@ -112,7 +112,9 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
           })
           .catch((err: unknown) => {
             throw isUniqueViolation(err)
-              ? new AppError('username_taken', 'username: this username is taken', { details: { field: 'username' } })
+              ? new AppError('username_taken', 'username: this username is taken', {
+                  details: { field: 'username' },
+                })
               : err;
           });
         return startSession(user, client, tx);

@@ -1,5 +1,5 @@
-import type { ChatSummary, Message } from '@pocketllm/contracts';
-import type { ChatSummaryRow, MessageRow } from './chats.repository.js';
+import type { ChatSummary } from '@pocketllm/contracts';
+import type { ChatSummaryRow } from './chats.repository.js';
 
 export const toChatSummary = (c: ChatSummaryRow): ChatSummary => ({
   id: c.id,
@@ -10,15 +10,5 @@ export const toChatSummary = (c: ChatSummaryRow): ChatSummary => ({
   updated_at: c.updatedAt.toISOString(),
 });
 
-export const toMessage = (m: MessageRow): Message => ({
-  id: m.id,
-  chat_id: m.chatId,
-  role: m.role,
-  content: m.content,
-  status: m.status,
-  metadata: m.metadata,
-  rating: m.rating,
-  pinned: m.pinned,
-  created_at: m.createdAt.toISOString(),
-  updated_at: m.updatedAt.toISOString(),
-});
+/** Messages are shown through the messages feature's mapper, the one shape for every route. */
+export { toMessage } from '../messages/message.mapper.js';

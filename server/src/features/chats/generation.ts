@@ -20,6 +20,8 @@ export interface GenerationOutcome {
   tokensIn: number;
   tokensOut: number;
   error?: { code: string; message: string };
+  /** Why the provider failed (ProviderError kind), when it did. */
+  errorKind?: string;
 }
 
 export interface StartOptions {
@@ -99,6 +101,7 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
     let usage: { tokensIn?: number; tokensOut?: number } = {};
     let finishReason: string | null = null;
     let error: { code: string; message: string } | undefined;
+    let errorKind: string | undefined;
     let saved = 0;
     let saving: Promise<unknown> = Promise.resolve();
     const save = () => {
@@ -127,6 +130,7 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
     } catch (err) {
       if (!gen.controller.signal.aborted) {
         error = errorOf(err);
+        errorKind = err instanceof ProviderError ? err.kind : undefined;
         logger.warn(
           { message_id: gen.messageId, code: error.code, reason: error.message },
           'generation failed',
@@ -166,7 +170,16 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
           metadata,
           updated_at: new Date().toISOString(),
         };
-    const outcome: GenerationOutcome = { message, status, latencyMs, ttftMs, tokensIn, tokensOut, error };
+    const outcome: GenerationOutcome = {
+      message,
+      status,
+      latencyMs,
+      ttftMs,
+      tokensIn,
+      tokensOut,
+      ...(error ? { error } : {}),
+      ...(errorKind ? { errorKind } : {}),
+    };
     running.delete(gen.messageId);
     gen.finish(outcome);
     try {

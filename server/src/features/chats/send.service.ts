@@ -65,7 +65,7 @@ export function createSendService(deps: SendDeps) {
     model: string,
     outcome: Pick<
       GenerationOutcome,
-      'message' | 'status' | 'latencyMs' | 'ttftMs' | 'tokensIn' | 'tokensOut' | 'error'
+      'message' | 'status' | 'latencyMs' | 'ttftMs' | 'tokensIn' | 'tokensOut' | 'error' | 'errorKind'
     >,
     cacheHit = false,
   ) {
@@ -84,7 +84,9 @@ export function createSendService(deps: SendDeps) {
       status: outcome.status === 'completed' ? 'ok' : outcome.status === 'aborted' ? 'aborted' : 'error',
       ...(outcome.error ? { errorCode: outcome.error.code } : {}),
     });
-    if (target.localEndpointId && outcome.status !== 'aborted') {
+    // Only failures of the endpoint itself count toward its circuit breaker, not a bad request of the user's.
+    const endpointFault = ['unreachable', 'timeout', 'upstream'].includes(outcome.errorKind ?? '');
+    if (target.localEndpointId && (outcome.status === 'completed' || endpointFault)) {
       void deps.endpointHealth?.recordResult(
         target.localEndpointId,
         outcome.status === 'completed',
@@ -134,7 +136,10 @@ export function createSendService(deps: SendDeps) {
       const keyContext = firstAsked >= 0 ? contextFor(history.slice(0, firstAsked)) : messages;
       const prep = deps.cache.prepare({
         userId,
-        provider: resolved.target.provider,
+        // Two endpoints serving the same model name are still two different servers.
+        provider: resolved.target.localEndpointId
+          ? `${resolved.target.provider}:${resolved.target.localEndpointId}`
+          : resolved.target.provider,
         model: resolved.model,
         params: resolved.params,
         systemPrompt: resolved.systemPrompt,

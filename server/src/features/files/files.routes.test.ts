@@ -268,6 +268,16 @@ describe('deleteAllForUser', () => {
     );
   });
 
+  it('runs when an account deletes itself', async () => {
+    const leaving = await registerUser(t.app);
+    await upload(leaving, 'mine.txt', Buffer.from('bye'));
+    await putAvatar(leaving);
+    expect(filesOnDisk().some((f) => f.includes(leaving.id))).toBe(true);
+    const del = await t.app.inject({ method: 'DELETE', url: '/v1/users/me', headers: leaving.headers });
+    expect(del.statusCode).toBe(204);
+    expect(filesOnDisk().some((f) => f.includes(leaving.id))).toBe(false);
+  });
+
   async function putAvatar(user: TestUser) {
     const body = multipartBody([{ name: 'file', filename: 'a.png', content: PNG_BYTES }]);
     const res = await t.app.inject({

@@ -9,7 +9,12 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext) {
 
   app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
     if (!ctx.state.ready) {
-      return sendError(request, reply, { code: 'not_ready', message: 'migrations have not been applied yet' }, 503);
+      return sendError(
+        request,
+        reply,
+        { code: 'not_ready', message: 'migrations have not been applied yet' },
+        503,
+      );
     }
     try {
       await ctx.db.execute(sql`select 1`);

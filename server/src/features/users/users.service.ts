@@ -35,7 +35,12 @@ function toChanges(input: ProfileInput): repo.ProfileChanges {
   return changes;
 }
 
-export function createUsersService(deps: { db: Db; auth: AuthService }) {
+export function createUsersService(deps: {
+  db: Db;
+  auth: AuthService;
+  /** Removes what the account kept outside the database (its files on disk). */
+  onAccountDeleted?: (userId: string) => Promise<void>;
+}) {
   const { db, auth } = deps;
 
   async function mustFind(tx: Db, userId: string) {
@@ -98,8 +103,7 @@ export function createUsersService(deps: { db: Db; auth: AuthService }) {
 
     /**
      * Deletes the account and, through the schema's cascades, everything it owns (sessions, chats,
-     * messages, keys, endpoints, configs, templates, jobs, file rows). Files on disk are the files
-     * feature's to remove. The last admin cannot leave while other accounts remain.
+     * messages, keys, endpoints, configs, templates, jobs, file rows); then its files on disk. The last admin cannot leave while other accounts remain.
      * @throws conflict (built-in local user, last admin), not_found
      */
     async deleteAccount(userId: string) {
@@ -113,6 +117,7 @@ export function createUsersService(deps: { db: Db; auth: AuthService }) {
         await repo.deleteUser(tx, userId);
       });
       auth.forgetUser(userId);
+      await deps.onAccountDeleted?.(userId);
     },
 
     /**

@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+export interface Latency {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) : 0;
+
+export function summarize(samples: number[]): Latency {
+  const s = [...samples].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), mean: r(mean) };
+}
+
+/** Runs `fn` `total` times with `concurrency` in flight; returns per-call latencies in ms. */
+export async function timed(
+  total: number,
+  concurrency: number,
+  fn: (i: number) => Promise<void>,
+): Promise<number[]> {
+  const out: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        await fn(i);
+        out.push(performance.now() - t0);
+      }
+    }),
+  );
+  return out;
+}
+
+export interface LoadResult {
+  rps: number;
+  latency: Latency;
+  errors: number;
+  non2xx: number;
+  requests: number;
+}
+
+/** autocannon for `seconds` at `connections`; `bodies` rotate so each request can target another chat. */
+export async function load(opts: {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  bodies?: string[];
+  paths?: string[];
+  connections: number;
+  seconds: number;
+}): Promise<LoadResult> {
+  let i = 0;
+  const result = await autocannon({
+    url: opts.url,
+    method: opts.method ?? 'GET',
+    connections: opts.connections,
+    duration: opts.seconds,
+    headers: { 'content-type': 'application/json', ...opts.headers },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const n = i++;
+          const body = opts.bodies?.[n % opts.bodies.length];
+          const path = opts.paths?.[n % opts.paths.length];
+          return { ...req, ...(body ? { body } : {}), ...(path ? { path } : {}) };
+        },
+      },
+    ],
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    latency: {
+      p50: result.latency.p50,
+      p95: result.latency.p97_5,
+      p99: result.latency.p99,
+      mean: result.latency.average,
+    },
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
+}
+
+/** Starts the built server and resolves once /readyz answers 200, with the time that took. */
+export async function startServer(env: Record<string, string>, port: number) {
+  const t0 = performance.now();
+  const child: ChildProcess = spawn(process.execPath, ['server/dist/main.js'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const readyMs = Math.round(performance.now() - t0);
+  return {
+    base,
+    readyMs,
+    pid: child.pid ?? 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function api<T>(
+  base: string,
+  path: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+) {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? (init.body ? 'POST' : 'GET'),
+    headers: {
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+  });
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** Time to the first SSE `delta` (or the first data chunk for a plain provider stream). */
+export async function timeToFirstToken(url: string, init: RequestInit, marker: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url, init);
+  const reader = res.body?.getReader();
+  if (!reader) throw new Error('no body');
+  const decoder = new TextDecoder();
+  let seen = '';
+  let ttft = -1;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (ttft < 0) {
+      seen += decoder.decode(value, { stream: true });
+      if (seen.includes(marker)) ttft = performance.now() - t0;
+    }
+  }
+  return ttft;
+}

@@ -1,0 +1,64 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A zero-delay OpenAI-compatible provider for load tests: answers /v1/chat/completions at once, streamed
+ * (SSE, `chunks` deltas, usage, [DONE]) or not, and /v1/models. It records nothing, so it stays flat under load.
+ */
+export async function startMockProvider(opts: { reply?: string; chunks?: number } = {}) {
+  const reply = opts.reply ?? 'PocketLLM benchmark answer: the quick brown fox jumps over the lazy dog.';
+  const pieces: string[] = [];
+  const n = opts.chunks ?? 8;
+  const size = Math.ceil(reply.length / n);
+  for (let i = 0; i < reply.length; i += size) pieces.push(reply.slice(i, i + size));
+  const completion = JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created: 0,
+    model: 'bench-model',
+    choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n },
+  });
+  const frames =
+    pieces
+      .map(
+        (p) =>
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`,
+      )
+      .join('') +
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n` +
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 12, completion_tokens: n } })}\n\n` +
+    'data: [DONE]\n\n';
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.endsWith('/models')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            data: [{ id: 'bench-model', object: 'model', owned_by: 'bench' }],
+          }),
+        );
+        return;
+      }
+      const stream = Buffer.concat(chunks).includes('"stream":true');
+      if (stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.end(frames);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(completion);
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

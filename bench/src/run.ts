@@ -1,0 +1,214 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { api, cpuSeconds, load, rssMb, startServer, summarize, timed, timeToFirstToken } from './lib.js';
+import { startMockProvider } from './mock-provider.js';
+
+// `npm run bench`: PocketLLM against a zero-delay mock provider, side by side with calling the mock directly.
+// BENCH_SECONDS (default 8) sets each load phase; BENCH_DATABASE_URL / BENCH_REDIS_URL run it on PostgreSQL/Redis.
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const PORT = Number(process.env.BENCH_PORT ?? 18_080);
+const report: Record<string, unknown> = { date: new Date().toISOString(), seconds_per_phase: SECONDS };
+const log = (title: string, value: unknown) => {
+  report[title] = value;
+  process.stdout.write(`${title.padEnd(44)} ${JSON.stringify(value)}\n`);
+};
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-bench-'));
+const env: Record<string, string> = {
+  DATA_DIR: dataDir,
+  RATE_LIMIT_AUTH_PER_MIN: '1000000',
+  RATE_LIMIT_CHAT_PER_MIN: '1000000',
+  INVITE_REQUIRED: 'false',
+  ...(process.env.BENCH_DATABASE_URL
+    ? {
+        DATABASE_URL: process.env.BENCH_DATABASE_URL,
+        JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789',
+        ENCRYPTION_KEY: 'bench-encryption-key-0123456789-012345',
+        ALLOW_PRIVATE_ENDPOINTS: 'true',
+      }
+    : {}),
+  ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+};
+
+const mock = await startMockProvider();
+const first = await startServer(env, PORT);
+log('cold start, new data dir (ms)', first.readyMs);
+await first.stop();
+const server = await startServer(env, PORT);
+log('cold start, existing data (ms)', server.readyMs);
+await new Promise((r) => setTimeout(r, 1500));
+log('idle RSS (MB)', rssMb(server.pid));
+const base = server.base;
+
+try {
+  const email = `bench-${Date.now()}@example.com`;
+  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
+    body: { email, password: 'bench password 123' },
+  });
+  const token = auth.access_token;
+  const headers = { authorization: `Bearer ${token}` };
+  await api(base, '/v1/providers/activate', {
+    token,
+    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mock.url },
+  });
+  await api(base, '/v1/model-configs', {
+    token,
+    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
+  });
+  const chats: string[] = [];
+  await timed(256, 16, async () => {
+    chats.push((await api<{ id: string }>(base, '/v1/chats', { token, body: {} })).id);
+  });
+
+  // (a) the mock directly, (b) a non-streaming send through PocketLLM (two rows written, cache bypassed)
+  const directBody = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hello' }] });
+  const sendBodies = Array.from({ length: 64 }, (_, i) =>
+    JSON.stringify({ content: `hello bench ${i}`, cache: false }),
+  );
+  for (const c of [1, 32]) {
+    const direct = await load({
+      url: `${mock.url}/chat/completions`,
+      method: 'POST',
+      bodies: [directBody],
+      connections: c,
+      seconds: SECONDS,
+    });
+    const cpu0 = cpuSeconds(server.pid);
+    const send = await load({
+      url: base,
+      method: 'POST',
+      headers,
+      bodies: sendBodies,
+      paths: chats.map((id) => `/v1/chats/${id}/messages`),
+      connections: c,
+      seconds: SECONDS,
+    });
+    const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, send.requests);
+    log(`direct call to mock, ${c} client(s)`, direct);
+    log(`send (JSON) via PocketLLM, ${c} client(s)`, {
+      ...send,
+      cpu_ms_per_request: Math.round(cpuMs * 100) / 100,
+    });
+    log(
+      `added p50 latency, ${c} client(s) (ms)`,
+      Math.round((send.latency.p50 - direct.latency.p50) * 100) / 100,
+    );
+  }
+
+  // (c) time to first token, streamed, through PocketLLM vs the mock
+  for (const c of [1, 32]) {
+    const direct = await timed(400, c, async () => {
+      await timeToFirstToken(
+        `${mock.url}/chat/completions`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: directBody.replace('}', ',"stream":true}'),
+        },
+        'data:',
+      );
+    });
+    const viaApp = await timed(400, c, async (i) => {
+      await timeToFirstToken(
+        `${base}/v1/chats/${chats[i % chats.length]}/messages`,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: `stream ${i}`, stream: true, cache: false }),
+        },
+        'event: delta',
+      );
+    });
+    const d = summarize(direct);
+    const a = summarize(viaApp);
+    log(`TTFT direct, ${c} client(s) (ms)`, d);
+    log(`TTFT via PocketLLM, ${c} client(s) (ms)`, a);
+    log(`TTFT added p50, ${c} client(s) (ms)`, Math.round((a.p50 - d.p50) * 100) / 100);
+  }
+
+  // (d) cache hits end to end at 32 clients: the same prompt, asked again in chats that already answered it
+  const cacheChats = chats.slice(0, 32);
+  await timed(32, 8, async (i) => {
+    await api(base, `/v1/chats/${cacheChats[i]}/messages`, {
+      token,
+      body: { content: 'What is a benchmark?' },
+    });
+  });
+  log(
+    'cache hit via PocketLLM, 32 clients',
+    await load({
+      url: base,
+      method: 'POST',
+      headers,
+      bodies: [JSON.stringify({ content: 'What is a benchmark?' })],
+      paths: cacheChats.map((id) => `/v1/chats/${id}/messages`),
+      connections: 32,
+      seconds: SECONDS,
+    }),
+  );
+
+  // Login throughput at 16 clients
+  log(
+    'login, 16 clients',
+    await load({
+      url: `${base}/v1/auth/login`,
+      method: 'POST',
+      bodies: [JSON.stringify({ email, password: 'bench password 123' })],
+      connections: 16,
+      seconds: SECONDS,
+    }),
+  );
+
+  // Data at scale: 10,000 chats for one user; one chat of 1,000 messages
+  const t0 = performance.now();
+  await timed(10_000 - chats.length, 32, async () => {
+    await api(base, '/v1/chats', { token, body: {} });
+  });
+  log('seeding 10k chats (s)', Math.round((performance.now() - t0) / 100) / 10);
+  const firstPage = await load({
+    url: `${base}/v1/chats?limit=50`,
+    headers,
+    connections: 8,
+    seconds: SECONDS / 2,
+  });
+  log('GET /chats first page, 8 clients', firstPage);
+  let cursor: string | null = null;
+  for (let i = 0; i < 150; i++) {
+    const p: { next_cursor: string | null } = await api(
+      base,
+      `/v1/chats?limit=50${cursor ? `&cursor=${cursor}` : ''}`,
+      { token },
+    );
+    cursor = p.next_cursor;
+  }
+  log(
+    'GET /chats deep cursor (page 150), 8 clients',
+    await load({
+      url: `${base}/v1/chats?limit=50&cursor=${cursor}`,
+      headers,
+      connections: 8,
+      seconds: SECONDS / 2,
+    }),
+  );
+  const big = chats[chats.length - 1];
+  await timed(500, 8, async (i) => {
+    await api(base, `/v1/chats/${big}/messages`, { token, body: { content: `message ${i}`, cache: false } });
+  });
+  log(
+    'open a chat of 1,000 messages (last 100), 8 clients',
+    await load({ url: `${base}/v1/chats/${big}?limit=100`, headers, connections: 8, seconds: SECONDS / 2 }),
+  );
+  log('RSS after load (MB)', rssMb(server.pid));
+} finally {
+  await server.stop();
+  await mock.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const outDir = path.join(process.cwd(), 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const file = path.join(outDir, `bench-${Date.now()}.json`);
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`\nwritten to ${path.relative(process.cwd(), file)}\n`);
