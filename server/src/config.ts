@@ -52,7 +52,7 @@ const envSchema = z.object({
   CACHE_TTL_S: int(3600, 1),
   CACHE_SCOPE: z.enum(['user', 'global']).default('user'),
   CACHE_MAX_ENTRIES: int(10_000, 1),
-  CACHE_SIMILARITY_THRESHOLD: num(0.85, 0, 1),
+  CACHE_SIMILARITY_THRESHOLD: num(0.7, 0, 1),
   CACHE_EMBEDDING_MODEL: optionalString,
   // Local models
   ALLOW_PRIVATE_ENDPOINTS: bool(true).optional(),

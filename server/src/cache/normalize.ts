@@ -20,8 +20,12 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-/** A light stemmer: enough for "volcanoes"/"volcano", "running"/"run", not a linguistic tool. */
+/**
+ * A light stemmer: enough for "volcanoes"/"volcano", "running"/"run", not a linguistic tool. Short words are
+ * left alone, so acronyms keep their meaning ("https" is not "http").
+ */
 function stem(word: string): string {
+  if (word.length < 6) return word;
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && word.endsWith('es')) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
@@ -30,14 +34,35 @@ function stem(word: string): string {
   return word;
 }
 
-/** The words that carry a prompt's meaning: stop words dropped, stemmed, numbers kept whole. */
+// Words that give a prompt a direction: "miles to kilometers" is not "kilometers to miles".
+const DIRECTIONAL = new Set(['to', 'into', 'from', 'than', 'vs', 'versus']);
+
+/**
+ * The words that carry a prompt's meaning: stop words dropped, stemmed, numbers kept whole, plus one
+ * "a>b" token for each directional phrase so that swapping its ends changes the token set.
+ */
 export function contentTokens(prompt: string): string[] {
   const words = normalizePrompt(prompt)
     .replace(/['’]s\b/g, '')
     .split(/[^\p{L}\p{N}+\-*/^=.]+/u)
     .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
     .filter(Boolean);
-  return [...new Set(words.filter((w) => !STOPWORDS.has(w)).map(stem))];
+  const tokens: string[] = [];
+  let previous: string | null = null;
+  let from: string | null = null;
+  for (const w of words) {
+    if (DIRECTIONAL.has(w)) {
+      from = previous;
+      continue;
+    }
+    if (STOPWORDS.has(w)) continue;
+    const t = stem(w);
+    if (from) tokens.push(`${from}>${t}`);
+    from = null;
+    tokens.push(t);
+    previous = t;
+  }
+  return [...new Set(tokens)];
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
