@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { AppContext, AppDeps } from './context.js';
@@ -34,9 +34,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const bus = deps.bus ?? (redis ? createRedisBus(redis, deps.logger) : createMemoryBus());
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: genRequestId,
-    requestIdLogLabel: 'request_id',
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     rewriteUrl,
