@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { createRedis } from './lib/redis.js';
+import { createRedis, waitForRedis } from './lib/redis.js';
 import { createLogger } from './plugins/logger.js';
 
 async function main() {
@@ -29,6 +29,8 @@ async function main() {
   const redis = config.redisUrl
     ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : null;
+  if (redis && !(await waitForRedis(redis)))
+    logger.warn('redis did not answer at start; running degraded until it does');
   const app: FastifyInstance = await buildApp(config, { database, logger, redis });
 
   // Listen first so /healthz answers at once; /readyz turns 200 once migrations are applied.

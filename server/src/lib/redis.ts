@@ -33,3 +33,22 @@ export function createRedis({ url, prefix, logger }: RedisOptions): Redis {
   });
   return client;
 }
+
+/**
+ * Waits (bounded) for the first connection, so requests right after start are not all treated as "Redis
+ * down" (commands fail fast while it is connecting). Resolves false when Redis did not answer in time;
+ * the app then starts degraded and the client keeps reconnecting.
+ */
+export function waitForRedis(client: Redis, timeoutMs = 3000): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.once('ready', onReady);
+  });
+}

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.js';
 import { type Config, type Env, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import { createRedis } from '../../src/lib/redis.js';
+import { createRedis, waitForRedis } from '../../src/lib/redis.js';
 import { createLogger } from '../../src/plugins/logger.js';
 import { createTestDatabase, testEngine, testRedisPrefix } from './test-db.js';
 
@@ -63,6 +63,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     testEngine() === 'postgres' && redisUrl
       ? createRedis({ url: redisUrl, prefix: testRedisPrefix(), logger })
       : null;
+  if (redis) await waitForRedis(redis);
   const app = await buildApp(config, { database, logger, redis });
   app.ctx.state.ready = true;
   if (opts.startLifecycle) await app.ctx.lifecycle.start();
