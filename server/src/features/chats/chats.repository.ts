@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { chats, messages } from '../../db/schema/index.js';
 
@@ -98,13 +98,19 @@ export async function messageWindow(db: Db, chatId: string, limit: number, befor
   return { rows: (hasMore ? rows.slice(0, limit) : rows).reverse(), hasMore };
 }
 
-/** Every earlier message of a chat, oldest first (the context of the next answer). */
-export const chatHistory = (db: Db, chatId: string) =>
-  db
+// No model's context holds more than this many turns; reading further back costs every send for nothing.
+const HISTORY_WINDOW = 500;
+
+/** The newest earlier messages of a chat (at most HISTORY_WINDOW), oldest first: the next answer's context. */
+export async function chatHistory(db: Db, chatId: string) {
+  const rows = await db
     .select({ id: messages.id, role: messages.role, content: messages.content, status: messages.status })
     .from(messages)
     .where(eq(messages.chatId, chatId))
-    .orderBy(asc(messages.createdAt), asc(messages.id));
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(HISTORY_WINDOW);
+  return rows.reverse();
+}
 
 export const findMessage = async (db: Db, userId: string, messageId: string) =>
   (
