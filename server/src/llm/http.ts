@@ -81,7 +81,7 @@ export interface CallOptions {
 }
 
 // RequestInit plus undici's `dispatcher`, which Node's global fetch honours but its types omit.
-interface DispatchInit extends RequestInit {
+export interface DispatchInit extends RequestInit {
   dispatcher?: Dispatcher;
 }
 

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ImageGenerationBody } from '@pocketllm/contracts';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { PermanentJobError } from '../../jobs/queue.js';
+import type { DispatchInit } from '../../llm/http.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 /** One generated image as the provider gave it: inline base64 or a link to fetch. */
@@ -45,7 +47,7 @@ const isRetryableStatus = (status: number) => status === 408 || status === 429 |
 export async function requestImages(
   target: ProviderTarget,
   input: ImageGenerationBody,
-  opts: { signal: AbortSignal; timeoutMs: number },
+  opts: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher },
 ): Promise<ImageAnswer[]> {
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
   const body = {
@@ -55,17 +57,19 @@ export async function requestImages(
     ...(input.size ? { size: input.size } : {}),
     ...(input.quality ? { quality: input.quality } : {}),
   };
+  const init: DispatchInit = {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
+    },
+    body: JSON.stringify(body),
+    signal,
+    dispatcher: opts.dispatcher,
+  };
   let res: Response;
   try {
-    res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/images/generations`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
-      },
-      body: JSON.stringify(body),
-      signal,
-    });
+    res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/images/generations`, init);
   } catch (err) {
     if (opts.signal.aborted) throw err;
     const timedOut = signal.aborted;
@@ -96,7 +100,7 @@ export async function requestImages(
  */
 export async function openImage(
   answer: ImageAnswer,
-  opts: { signal: AbortSignal; timeoutMs: number; maxBytes: number },
+  opts: { signal: AbortSignal; timeoutMs: number; maxBytes: number; dispatcher: Dispatcher },
 ): Promise<Readable> {
   if ('b64' in answer) {
     const bytes = Buffer.from(answer.b64, 'base64');
@@ -117,7 +121,8 @@ export async function openImage(
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
   let res: Response;
   try {
-    res = await fetch(url, { signal, redirect: 'follow' });
+    const init: DispatchInit = { signal, redirect: 'follow', dispatcher: opts.dispatcher };
+    res = await fetch(url, init);
   } catch (err) {
     if (opts.signal.aborted) throw err;
     throw new Error(`downloading the generated image failed (${url.host})`, { cause: err });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { type JobQueue, type JobRun, PermanentJobError } from '../../jobs/queue.js';
+import { guardedDispatcher } from '../../lib/url-policy.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import { type FilesService, storageKeys } from '../files/files.service.js';
 import { openImage, requestImages } from './image-client.js';
@@ -44,10 +45,12 @@ export function createImagesService(deps: ImagesDeps) {
         throw new PermanentJobError(err.message, { cause: err });
       throw err;
     }
-    const answers = await requestImages(target, input.data, { signal, timeoutMs });
+    // The provider's base URL and the image URLs it answers with are both outside our control.
+    const dispatcher = guardedDispatcher(deps.config.localModels.allowPrivateEndpoints);
+    const answers = await requestImages(target, input.data, { signal, timeoutMs, dispatcher });
     const images = [];
     for (const [index, answer] of answers.entries()) {
-      const source = await openImage(answer, { signal, timeoutMs, maxBytes: MAX_IMAGE_BYTES });
+      const source = await openImage(answer, { signal, timeoutMs, maxBytes: MAX_IMAGE_BYTES, dispatcher });
       const key = storageKeys.generatedImage(job.userId, job.id, index, answers.length);
       try {
         const saved = await files.storeGeneratedImage(job.userId, key, source, MAX_IMAGE_BYTES);
