@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { AppError } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 import type { ClientInfo } from './auth.service.js';
 
 const clientOf = (req: FastifyRequest): ClientInfo => ({
@@ -17,15 +17,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const { auth, users } = ctx.services;
   const limit = ctx.config.rateLimits.authPerMin;
   const rateLimited = (key: (req: FastifyRequest) => string) =>
-    app.rateLimit({
-      max: limit,
-      timeWindow: 60_000,
-      keyGenerator: key,
-      errorResponseBuilder: (_req, c) =>
-        new AppError('rate_limited', `Too many attempts; try again in ${Math.ceil(c.ttl / 1000)} s`, {
-          headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
-        }),
-    });
+    perMinuteLimit(app, { max: limit, key, what: 'attempts' });
   const emailOf = (req: FastifyRequest) => {
     const body = req.body;
     return body && typeof body === 'object' && 'email' in body ? String(body.email) : '';

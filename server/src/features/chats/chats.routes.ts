@@ -15,9 +15,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { AppError } from '../../errors.js';
 import { openSse } from '../../lib/sse.js';
 import { principalOf } from '../../plugins/auth.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 import { addLogFields } from '../../plugins/request-logging.js';
 
 const sseResponse = z
@@ -28,14 +28,10 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { chats, chatSend } = ctx.services;
   const tags = ['chats'];
-  const sendLimit = app.rateLimit({
+  const sendLimit = perMinuteLimit(app, {
     max: ctx.config.rateLimits.chatPerMin,
-    timeWindow: 60_000,
-    keyGenerator: (req) => `chat-send:${req.principal?.userId ?? req.ip}`,
-    errorResponseBuilder: (_req, c) =>
-      new AppError('rate_limited', `Too many messages; try again in ${Math.ceil(c.ttl / 1000)} s`, {
-        headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
-      }),
+    key: (req) => `chat-send:${req.principal?.userId ?? req.ip}`,
+    what: 'messages',
   });
 
   r.post(

@@ -10,22 +10,18 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { AppError } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 
 export async function usersRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { users } = ctx.services;
   const tags = ['users'];
   // A stolen access token must not become a fast oracle for the account's password.
-  const passwordLimit = app.rateLimit({
+  const passwordLimit = perMinuteLimit(app, {
     max: ctx.config.rateLimits.authPerMin,
-    timeWindow: 60_000,
-    keyGenerator: (req) => `password-change:${req.principal?.userId ?? req.ip}`,
-    errorResponseBuilder: (_req, c) =>
-      new AppError('rate_limited', `Too many attempts; try again in ${Math.ceil(c.ttl / 1000)} s`, {
-        headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
-      }),
+    key: (req) => `password-change:${req.principal?.userId ?? req.ip}`,
+    what: 'attempts',
   });
 
   r.get(

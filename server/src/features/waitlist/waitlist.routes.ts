@@ -2,20 +2,15 @@ import { waitlistBody, waitlistEntry } from '@pocketllm/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
-import { AppError } from '../../errors.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 
 export async function waitlistRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { waitlist } = ctx.services;
   // Public and unauthenticated: per-IP limiting is what keeps it from being a free write endpoint.
-  const perIp = app.rateLimit({
+  const perIp = perMinuteLimit(app, {
     max: ctx.config.rateLimits.waitlistPerMin,
-    timeWindow: 60_000,
-    keyGenerator: (req) => `waitlist-ip:${req.ip}`,
-    errorResponseBuilder: (_req, c) =>
-      new AppError('rate_limited', `Too many requests; try again in ${Math.ceil(c.ttl / 1000)} s`, {
-        headers: { 'retry-after': String(Math.ceil(c.ttl / 1000)) },
-      }),
+    key: (req) => `waitlist-ip:${req.ip}`,
   });
 
   r.post(
