@@ -51,6 +51,8 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
       for (const [sid, p] of principals.entries()) if (p.userId === msg.userId) principals.delete(sid);
     }
   });
+  // Revocations published while the bus was away never arrived: nothing cached from before can be trusted.
+  bus.onResync(() => principals.clear());
 
   async function issueTokens(user: repo.UserRow, sessionId: string, tx: Db = db): Promise<AuthTokens> {
     const refresh = randomToken(32);
@@ -167,7 +169,9 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
     /** Resolves a bearer token to its principal. @throws unauthorized, account_disabled */
     async authenticate(accessToken: string): Promise<Principal> {
       const claims = await tokens.verify(accessToken);
-      let p = principals.get(claims.sessionId);
+      // Without the bus a logout on another instance would go unheard: ask the database every time then.
+      const trustCache = bus.status().subscribed;
+      let p = trustCache ? principals.get(claims.sessionId) : undefined;
       if (!p) {
         const row = await repo.findSessionPrincipal(db, claims.sessionId);
         if (!row || row.userId !== claims.userId) throw new AppError('unauthorized', 'Session has ended');
