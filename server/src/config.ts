@@ -42,6 +42,7 @@ const envSchema = z.object({
   RATE_LIMIT_WAITLIST_PER_MIN: int(5, 1),
   RATE_LIMIT_CHAT_PER_MIN: int(60, 1),
   SHUTDOWN_GRACE_S: int(10),
+  INSTANCE_HEARTBEAT_S: int(5, 1),
   // Chat engine
   PROVIDER_CONNECT_TIMEOUT_MS: int(10_000, 100),
   PROVIDER_FIRST_TOKEN_TIMEOUT_MS: int(60_000, 100),
@@ -112,6 +113,7 @@ function buildConfig(env: Env) {
       chatPerMin: e.RATE_LIMIT_CHAT_PER_MIN,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
+    instanceHeartbeatMs: e.INSTANCE_HEARTBEAT_S * 1000,
     providers: {
       connectTimeoutMs: e.PROVIDER_CONNECT_TIMEOUT_MS,
       firstTokenTimeoutMs: e.PROVIDER_FIRST_TOKEN_TIMEOUT_MS,

@@ -7,6 +7,7 @@ import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import { createChatsService } from './features/chats/chats.service.js';
+import { answerSweeper } from './features/chats/answer-sweeper.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createSendService } from './features/chats/send.service.js';
 import { createFilesService } from './features/files/files.service.js';
@@ -102,7 +103,13 @@ export function createServices(deps: ServiceDeps) {
       createProvider,
     }),
   });
-  const generations = createGenerationRegistry({ db: deps.db, bus: deps.bus, logger: deps.logger });
+  const generations = createGenerationRegistry({
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger,
+    heartbeatMs: deps.config.instanceHeartbeatMs,
+    legacyAfterMs: deps.config.providers.idleTimeoutMs + 60_000,
+  });
   const chats = createChatsService({
     db: deps.db,
     registry: generations,
@@ -122,11 +129,15 @@ export function createServices(deps: ServiceDeps) {
     telemetry,
     endpointHealth: localModels,
   });
-  deps.lifecycle.add({
-    name: 'generations',
-    start: () => chatSend.failStale(),
-    stop: () => generations.drain(deps.config.shutdownGraceMs),
-  });
+  deps.lifecycle.add(
+    answerSweeper({
+      db: deps.db,
+      logger: deps.logger,
+      registry: generations,
+      heartbeatMs: deps.config.instanceHeartbeatMs,
+      graceMs: deps.config.shutdownGraceMs,
+    }),
+  );
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
   const jobQueue = new JobQueue({
     db: deps.db,

@@ -43,6 +43,8 @@ export const messages = pgTable(
     metadata: jsonb().$type<MessageMetadata>().notNull().default({}),
     rating: text({ enum: ['up', 'down'] }),
     pinned: boolean().notNull().default(false),
+    /** The instance (instances.id) writing a 'streaming' answer; its sweep-mates end the answer if it dies. */
+    writerId: uuid(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

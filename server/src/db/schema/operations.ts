@@ -131,3 +131,10 @@ export const files = pgTable(
   },
   (t) => [uniqueIndex('files_path_key').on(t.path), index('files_user_idx').on(t.userId, t.createdAt.desc())],
 );
+
+/** Running server processes: each beats every INSTANCE_HEARTBEAT_S; a silent one is dead and its answers are ended. */
+export const instances = pgTable('instances', {
+  id: uuid().primaryKey(),
+  startedAt: createdAt(),
+  heartbeatAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

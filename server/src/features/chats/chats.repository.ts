@@ -142,14 +142,3 @@ export const updateMessage = async (
 
 export const touchChat = (db: Db, chatId: string) =>
   db.update(chats).set({ updatedAt: new Date() }).where(eq(chats.id, chatId));
-
-/** Answers left 'streaming' by a process that died: ended as failed, keeping their partial text. */
-export const failStaleGenerations = (db: Db, olderThan: Date) =>
-  db
-    .update(messages)
-    .set({
-      status: 'failed',
-      metadata: sql`${messages.metadata} || jsonb_build_object('error', jsonb_build_object('code', 'interrupted', 'message', 'The server stopped while this answer was being written'), 'finish_reason', 'error')`,
-    })
-    .where(and(eq(messages.status, 'streaming'), lt(messages.updatedAt, olderThan)))
-    .returning({ id: messages.id });

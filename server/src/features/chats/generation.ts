@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Message, MessageMetadata } from '@pocketllm/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client.js';
@@ -5,6 +6,7 @@ import type { EventBus } from '../../lib/event-bus.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
+import * as writers from './writers.repository.js';
 
 /** What a listener of a running answer hears. `offset` is the answer's length after the event. */
 export type GenerationEvent =
@@ -36,6 +38,12 @@ export interface StartOptions {
 // Text is saved as it grows, in batches: often enough to resume from, rarely enough to stay off the hot path.
 const FLUSH_INTERVAL_MS = 250;
 const CANCEL_CHANNEL = 'generation.cancel';
+// After the grace, interrupted answers get this long to store themselves before shutdown stores them in bulk.
+const STORE_BOUND_MS = 3000;
+// A row of this instance's that no generation here writes is ended only after this long: the send stores the
+// row a moment before it registers the generation, and a sweep must not fall between the two.
+const OWN_GRACE_S = 5;
+const STORAGE_FAILED = { code: 'internal_error', message: 'The answer could not be saved' };
 
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
@@ -46,10 +54,18 @@ function errorOf(err: unknown): { code: string; message: string } {
   return { code: 'provider_error', message: 'The model provider failed unexpectedly' };
 }
 
+function crashOutcome(row: repo.MessageRow, content: string): GenerationOutcome {
+  const error = { ...STORAGE_FAILED };
+  const message = { ...toMessage(row), content, status: 'failed' as const, metadata: { error } };
+  return { message, status: 'failed', latencyMs: 0, ttftMs: null, tokensIn: 0, tokensOut: 0, error };
+}
+
 /** One answer being written. It belongs to the server, not to the HTTP connection that asked for it. */
 export class Generation {
   content = '';
   finished: GenerationOutcome | null = null;
+  /** Stopped by shutdown, not by the user: stored as failed (interrupted), not aborted. */
+  interrupted = false;
   readonly controller = new AbortController();
   private readonly listeners = new Set<(e: GenerationEvent) => void>();
   readonly done: Promise<GenerationOutcome>;
@@ -86,9 +102,39 @@ export class Generation {
   }
 }
 
-export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: FastifyBaseLogger }) {
+export interface RegistryDeps {
+  db: Db;
+  bus: EventBus;
+  logger: FastifyBaseLogger;
+  /** How often this instance beats; one silent for three beats is dead. */
+  heartbeatMs: number;
+  /** Rows with no recorded writer (from before writers were recorded) are ended when this stale. */
+  legacyAfterMs: number;
+}
+
+export function createGenerationRegistry(deps: RegistryDeps) {
   const { db, bus, logger } = deps;
   const running = new Map<string, Generation>();
+  // Written into every answer this instance starts, so others can tell whether its writer still lives.
+  const instanceId = randomUUID();
+  const orphanRule = (messageId?: string): writers.OrphanRule => ({
+    self: instanceId,
+    running: [...running.keys()],
+    deadAfterS: (deps.heartbeatMs * 3) / 1000,
+    ownGraceS: messageId ? 0 : OWN_GRACE_S,
+    legacyAfterS: deps.legacyAfterMs / 1000,
+    ...(messageId ? { messageId } : {}),
+  });
+
+  // The last word on an answer; null when the database refused it (logged).
+  async function store(id: string, values: Parameters<typeof repo.updateMessage>[2]) {
+    try {
+      return { row: await repo.updateMessage(db, id, values) };
+    } catch (err) {
+      logger.error({ err, message_id: id }, 'could not store the finished answer');
+      return null;
+    }
+  }
 
   // A cancel may arrive on any instance; the one running the answer aborts it.
   bus.subscribe(CANCEL_CHANNEL, (msg) => {
@@ -140,11 +186,12 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
       clearInterval(timer);
     }
     const aborted = gen.controller.signal.aborted;
-    const status: GenerationOutcome['status'] = error ? 'failed' : aborted ? 'aborted' : 'completed';
+    if (gen.interrupted && !error) error = { ...writers.INTERRUPTED };
+    let status: GenerationOutcome['status'] = error ? 'failed' : aborted ? 'aborted' : 'completed';
     const latencyMs = Math.round(performance.now() - started);
     const tokensIn = usage.tokensIn ?? estimateTokens(opts.request.messages.map((m) => m.content).join('\n'));
     const tokensOut = usage.tokensOut ?? estimateTokens(gen.content);
-    const metadata: MessageMetadata = {
+    let metadata: MessageMetadata = {
       ...opts.metadata,
       latency_ms: latencyMs,
       ttft_ms: ttftMs,
@@ -155,12 +202,16 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
       ...(error ? { error } : {}),
     };
     await saving;
-    let row: repo.MessageRow | undefined;
-    try {
-      row = await repo.updateMessage(db, gen.messageId, { content: gen.content, status, metadata });
-    } catch (err) {
-      logger.error({ err, message_id: gen.messageId }, 'could not store the finished answer');
+    let stored = await store(gen.messageId, { content: gen.content, status, metadata });
+    if (!stored) {
+      // The text itself may be what the database refuses: end the row failed with the text last saved, so it
+      // never stays 'streaming' and nobody is told it completed. If even that fails, the sweep ends it.
+      error = STORAGE_FAILED;
+      status = 'failed';
+      metadata = { ...metadata, finish_reason: 'error', error };
+      stored = await store(gen.messageId, { status, metadata });
     }
+    const row = stored?.row;
     const message = row
       ? toMessage(row)
       : {
@@ -190,11 +241,25 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
   }
 
   return {
+    instanceId,
+
+    /** Ends every answer whose writer is gone (a dead instance, or a writer here that failed). */
+    sweep: () => writers.failOrphanedAnswers(db, orphanRule()),
+
+    /** Ends this one answer if its writer is gone; the ended row, or undefined when it still has a writer. */
+    endIfOrphaned: async (messageId: string) =>
+      running.has(messageId) ? undefined : (await writers.failOrphanedAnswers(db, orphanRule(messageId)))[0],
+
     /** Starts writing an answer into the (already stored) assistant message row. */
     start(opts: StartOptions): Generation {
       const gen = new Generation(opts.message.id, opts.message.chatId, opts.message.userId);
       running.set(gen.messageId, gen);
-      void run(gen, opts);
+      run(gen, opts).catch((err: unknown) => {
+        // A bug of the writer itself: let go of the answer so the sweep ends it failed, and free its listeners.
+        logger.error({ err, message_id: gen.messageId }, 'generation writer failed');
+        running.delete(gen.messageId);
+        if (!gen.finished) gen.finish(crashOutcome(opts.message, gen.content));
+      });
       return gen;
     },
 
@@ -215,14 +280,27 @@ export function createGenerationRegistry(deps: { db: Db; bus: EventBus; logger: 
       return running.size;
     },
 
-    /** Shutdown: let running answers finish for `graceMs`, then abort the rest (their partial text is kept). */
+    /**
+     * Shutdown: let running answers finish for `graceMs`, then stop the rest and store them failed
+     * (interrupted, partial text kept), then end in bulk whatever of this instance's is still streaming.
+     */
     async drain(graceMs: number) {
-      if (running.size === 0) return;
-      const all = Promise.all([...running.values()].map((g) => g.done));
-      const timeout = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([all, timeout]);
-      for (const gen of running.values()) gen.controller.abort();
-      await all;
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+      if (running.size > 0) {
+        const all = Promise.all([...running.values()].map((g) => g.done));
+        await Promise.race([all, sleep(graceMs)]);
+        for (const gen of running.values()) {
+          gen.interrupted = true;
+          gen.controller.abort();
+        }
+        await Promise.race([all, sleep(STORE_BOUND_MS)]);
+      }
+      const left = await writers.failOwnAnswers(db, instanceId).catch((err: unknown) => {
+        logger.error({ err }, 'could not store interrupted answers at shutdown');
+        return [];
+      });
+      if (left.length)
+        logger.warn({ count: left.length }, 'stored answers still running at shutdown as failed');
     },
   };
 }

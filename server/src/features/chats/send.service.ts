@@ -222,6 +222,7 @@ export function createSendService(deps: SendDeps) {
               userId,
               role: 'assistant',
               status: 'streaming',
+              writerId: registry.instanceId,
               metadata,
               createdAt: new Date(now + 1),
             },
@@ -286,9 +287,11 @@ export function createSendService(deps: SendDeps) {
 
     /** Streams an answer to `sse` from `fromOffset`: live when this instance writes it, else from the database. */
     async resume(userId: string, messageId: string, fromOffset: number, sse: SseStream): Promise<void> {
-      const row = await this.assertAnswer(userId, messageId);
+      let row = await this.assertAnswer(userId, messageId);
       const gen = registry.get(messageId);
       if (gen) return pipeGeneration(sse, gen, fromOffset);
+      // An answer nobody writes any more is ended now rather than followed until it goes stale.
+      if (row.status === 'streaming') row = (await registry.endIfOrphaned(messageId)) ?? row;
       return followStoredAnswer(sse, db, row, fromOffset, config.providers.idleTimeoutMs + 10_000);
     },
 
@@ -298,6 +301,11 @@ export function createSendService(deps: SendDeps) {
       if (!row) throw notFound('Message');
       if (row.status !== 'streaming') throw new AppError('conflict', `This answer has already ${row.status}`);
       const gen = registry.get(messageId);
+      if (!gen) {
+        // Its writer is gone: there is nothing to stop, so end it (as interrupted) instead of waiting in vain.
+        const ended = await registry.endIfOrphaned(messageId);
+        if (ended) return toMessage(ended);
+      }
       registry.cancel(messageId);
       if (gen) return (await gen.done).message;
       // Running on another instance: give it a moment to store the partial answer.
@@ -307,13 +315,6 @@ export function createSendService(deps: SendDeps) {
         if (next && next.status !== 'streaming') return toMessage(next);
       }
       return toMessage(row);
-    },
-
-    /** Marks answers left 'streaming' by a dead process as failed (at start, and now and then). */
-    async failStale() {
-      const cutoff = new Date(Date.now() - (config.providers.idleTimeoutMs + 60_000));
-      const rows = await repo.failStaleGenerations(db, cutoff);
-      if (rows.length) deps.logger.warn({ count: rows.length }, 'marked interrupted answers as failed');
     },
   };
 }
