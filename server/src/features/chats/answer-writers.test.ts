@@ -6,7 +6,7 @@ import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
-import { parseSse } from '../../../test/helpers/sse.js';
+import { parseSse, type SseEvent } from '../../../test/helpers/sse.js';
 
 // Answers must never stay 'streaming' once nobody writes them: a dead instance, a writer whose database
 // write failed, or a shutdown that outlived its grace.
@@ -40,6 +40,14 @@ async function orphan(writerId: string | null, secondsAgo: number, content = 'ha
   const row = rows[1];
   if (!row) throw new Error('insert returned no row');
   return row.id;
+}
+
+function answerIdOf(events: SseEvent[]): string {
+  const msg = events.find((e) => e.event === 'message.created')?.data.assistant_message;
+  if (!msg || typeof msg !== 'object' || !('id' in msg) || typeof msg.id !== 'string') {
+    throw new Error('no message.created event');
+  }
+  return msg.id;
 }
 
 beforeAll(async () => {
@@ -93,8 +101,7 @@ describe('a writer whose database write fails', () => {
     expect(events.map((e) => e.event)).not.toContain('message.completed');
     const last = events.at(-1);
     expect(last?.event).toBe('error');
-    const created = events.find((e) => e.event === 'message.created');
-    const answerId = (created?.data.assistant_message as { id: string }).id;
+    const answerId = answerIdOf(events);
     const row = await rowOf(answerId);
     expect(row.status).toBe('failed');
     expect(row.metadata.error?.code).toBe('internal_error');
@@ -181,8 +188,7 @@ describe('shutdown', () => {
     const first = await new Promise<string>((resolve) =>
       res.stream().once('data', (c) => resolve(String(c))),
     );
-    const created = parseSse(first).find((e) => e.event === 'message.created');
-    const answerId = (created?.data.assistant_message as { id: string }).id;
+    const answerId = answerIdOf(parseSse(first));
     await until(async () => s.app.ctx.services.generations.get(answerId)?.content !== '', 3000);
     await s.close();
     const row = await rowOf(answerId);
