@@ -16,6 +16,13 @@ export async function createTestDatabase(): Promise<Database> {
     const client = await PGlite.create({ loadDataDir: new Blob([snapshot]) });
     return fromPglite(client);
   }
+  const pool = new pg.Pool({ connectionString: await createTestDatabaseUrl(), max: 10 });
+  pool.on('error', () => {});
+  return fromPool(pool);
+}
+
+/** A fresh migrated PostgreSQL database (a template clone, dropped at the end of the run); its URL. */
+export async function createTestDatabaseUrl(): Promise<string> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is required for the postgres test project');
   const name = `${inject('pgTemplate')}_${randomBytes(4).toString('hex')}`;
@@ -28,9 +35,7 @@ export async function createTestDatabase(): Promise<Database> {
   }
   const u = new URL(url);
   u.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: u.toString(), max: 10 });
-  pool.on('error', () => {});
-  return fromPool(pool);
+  return u.toString();
 }
 
 /** A Redis key prefix of its own for this test file, when the run has Redis. */
