@@ -68,7 +68,7 @@ const envSchema = z.object({
   JOB_CONCURRENCY: int(2, 1),
   MAX_UPLOAD_MB: num(25, 0.01),
   // Telemetry: who may scrape GET /metrics (Prometheus text)
-  METRICS_ACCESS: z.enum(['public', 'token', 'off']).default('public'),
+  METRICS_ACCESS: z.enum(['public', 'token', 'off']).default('token'),
   METRICS_TOKEN: optionalString,
 });
 

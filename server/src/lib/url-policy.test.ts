@@ -39,7 +39,60 @@ describe('classifyAddress', () => {
     ['0.0.0.0', 'reserved'],
     ['8.8.8.8', 'public'],
     ['2606:4700::1111', 'public'],
+    // IPv6 forms that lead to an IPv4 host are judged as that host.
+    ['::a9fe:a9fe', 'metadata'],
+    ['::169.254.169.254', 'metadata'],
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['::ffff:0:a9fe:a9fe', 'metadata'],
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    ['64:ff9b:1::a9fe:a9fe', 'metadata'],
+    ['2002:a9fe:a9fe::', 'metadata'],
+    ['2002:a9fe:a9fe:1:2:3:4:5', 'metadata'],
+    ['::7f00:1', 'loopback'],
+    ['::127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['2002:c0a8:0101::1', 'private'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['::a9fe:101', 'link-local'],
+    ['::0.0.0.2', 'reserved'],
+    // Teredo: server 65.54.227.120, client 169.254.169.254 (stored XOR 0xffffffff).
+    ['2001:0:4136:e378:8000:63bf:5601:5601', 'metadata'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'public'],
+    ['2002:5db8:d822::1', 'public'],
+    ['64:ff9b::808:808', 'public'],
+    ['fec0::1', 'private'],
   ])('%s is %s', (ip, kind) => expect(classifyAddress(ip)).toBe(kind));
+});
+
+describe('IPv6 that embeds IPv4', () => {
+  it.each([
+    'http://[::a9fe:a9fe]/',
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://[2002:a9fe:a9fe::]/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[2001:0:4136:e378:8000:63bf:5601:5601]/',
+  ])('refuses %s even with private addresses allowed', async (url) => {
+    const err = await refusal(assertAllowedUrl(url, { allowPrivate: true }));
+    expect(err.code).toBe('url_not_allowed');
+    expect(err.message).toMatch(/metadata/);
+  });
+
+  it.each([
+    'http://[::127.0.0.1]:11434',
+    'http://[::ffff:127.0.0.1]:11434',
+    'http://[64:ff9b::7f00:1]/',
+    'http://[2002:0a00:0001::]/',
+  ])('refuses %s in production (private addresses off)', async (url) => {
+    const err = await refusal(assertAllowedUrl(url, { allowPrivate: false }));
+    expect(err.message).toMatch(/loopback|private/);
+  });
+
+  it('refuses a name whose AAAA record is a NAT64 form of the metadata address', async () => {
+    const lookup = fixed({ 'nat64.example': ['64:ff9b::a9fe:a9fe'] });
+    const err = await refusal(assertAllowedUrl('http://nat64.example/', { allowPrivate: true, lookup }));
+    expect(err.message).toContain('resolves to 64:ff9b::a9fe:a9fe');
+  });
 });
 
 describe('assertAllowedUrl', () => {
@@ -127,6 +180,7 @@ describe('safeFetch', () => {
       hits.push(req.url ?? '');
       if (req.url === '/to-metadata')
         res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
+      else if (req.url === '/to-embedded') res.writeHead(302, { location: 'http://[::a9fe:a9fe]/x' }).end();
       else if (req.url === '/to-evil-name') res.writeHead(307, { location: 'http://evil.example/x' }).end();
       else if (req.url === '/hop') res.writeHead(302, { location: '/ok' }).end();
       else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
@@ -147,6 +201,11 @@ describe('safeFetch', () => {
   it('refuses a redirect from a loopback server to the metadata address', async () => {
     const err = await refusal(safeFetch(`${base}/to-metadata`, {}, { allowPrivate: true }));
     expect(err.code).toBe('url_not_allowed');
+    expect(err.message).toMatch(/^base_url: redirects to a refused URL.*metadata/);
+  });
+
+  it('refuses a redirect to an IPv6 form of the metadata address', async () => {
+    const err = await refusal(safeFetch(`${base}/to-embedded`, {}, { allowPrivate: true }));
     expect(err.message).toMatch(/^base_url: redirects to a refused URL.*metadata/);
   });
 

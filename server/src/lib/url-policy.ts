@@ -9,6 +9,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { Agent, buildConnector, fetch, Headers, type RequestInit, type Response } from 'undici';
 import { AppError } from '../errors.js';
+import { embeddedIPv4 } from './ip-embedded.js';
 
 export type AddressClass = 'metadata' | 'link-local' | 'reserved' | 'loopback' | 'private' | 'public';
 
@@ -55,8 +56,11 @@ const LINK_LOCAL = blockList(['169.254.0.0/16'], ['fe80::/10']);
 // 0.0.0.0 reaches the host's own services on Linux; multicast and broadcast are never an HTTP server.
 const RESERVED = blockList(['0.0.0.0/8', '224.0.0.0/4', '240.0.0.0/4'], ['::/128', 'ff00::/8']);
 const LOOPBACK = blockList(['127.0.0.0/8'], ['::1/128']);
-// RFC 1918, CGNAT (Tailscale and friends hand these out), IPv6 unique-local.
-const PRIVATE = blockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'], ['fc00::/7']);
+// RFC 1918, CGNAT (Tailscale and friends hand these out), IPv6 unique-local and the deprecated site-local.
+const PRIVATE = blockList(
+  ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'],
+  ['fc00::/7', 'fec0::/10'],
+);
 
 const METADATA_HOSTS = new Set([
   'metadata.google.internal',
@@ -67,13 +71,10 @@ const METADATA_HOSTS = new Set([
   'metadata.azure.internal',
 ]);
 
-const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+// Worst first: an address that leads to several hosts is judged by the worst of them.
+const SEVERITY: AddressClass[] = ['metadata', 'link-local', 'reserved', 'loopback', 'private', 'public'];
 
-/** What kind of address `ip` is; an IPv4-mapped IPv6 address is judged as the IPv4 address it carries. */
-export function classifyAddress(ip: string): AddressClass {
-  const bare = ip.replace(/^\[|\]$/g, '');
-  const mapped = MAPPED_V4.exec(bare)?.[1];
-  const addr = mapped ?? bare;
+function classifyPlain(addr: string): AddressClass {
   const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
   if (isIP(addr) === 0) return 'reserved';
   if (METADATA.check(addr, family)) return 'metadata';
@@ -82,6 +83,16 @@ export function classifyAddress(ip: string): AddressClass {
   if (LOOPBACK.check(addr, family)) return 'loopback';
   if (PRIVATE.check(addr, family)) return 'private';
   return 'public';
+}
+
+/**
+ * What kind of address `ip` is. An IPv6 address that embeds IPv4 (mapped, compatible, NAT64, 6to4, Teredo)
+ * is judged as the worst of itself and the IPv4 addresses it leads to.
+ */
+export function classifyAddress(ip: string): AddressClass {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  const kinds = [bare, ...embeddedIPv4(bare)].map(classifyPlain);
+  return SEVERITY.find((k) => kinds.includes(k)) ?? 'reserved';
 }
 
 /** Why `ip` may not be connected to, or null when it may. */
@@ -201,7 +212,8 @@ export interface SafeFetchOptions extends UrlPolicyOptions {
   dispatcher?: Agent;
 }
 
-function policyCause(err: unknown): UrlPolicyError | undefined {
+/** The URL-policy refusal behind a fetch failure, if that is what it was (a refusal is final: never retry it). */
+export function policyCause(err: unknown): UrlPolicyError | undefined {
   let e: unknown = err;
   for (let i = 0; i < 5 && e instanceof Error; i++) {
     if (e instanceof UrlPolicyError) return e;

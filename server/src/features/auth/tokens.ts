@@ -6,6 +6,8 @@ export interface AccessClaims {
   sessionId: string;
 }
 
+const CLOCK_TOLERANCE_S = 5;
+
 /** Short-lived HS256 access tokens. They carry the login session's id, which is checked on every request. */
 export class AccessTokens {
   private readonly key: Uint8Array;
@@ -27,10 +29,21 @@ export class AccessTokens {
       .sign(this.key);
   }
 
-  /** @throws AppError unauthorized when the token is malformed, forged or expired. */
+  /**
+   * A token must say when it was made and when it ends, and be no older than the access-token lifetime: a
+   * token signed with the real key but without `exp` (or with a far one) would otherwise work for ever.
+   * @throws AppError unauthorized when the token is malformed, forged, expired or older than ttlS.
+   */
   async verify(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'pocketllm' });
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: 'pocketllm',
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: this.ttlS,
+        // Several instances sign and verify: a few seconds of clock difference must not reject fresh tokens.
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
       return { userId: payload.sub, sessionId: payload.sid };
     } catch (err) {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { PermanentJobError } from '../../jobs/queue.js';
 import { guardedDispatcher } from '../../lib/url-policy.js';
-import { openImage } from './image-client.js';
+import { openImage, requestImages } from './image-client.js';
+
+const chainOf = (err: unknown) => {
+  const chain: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(`${e.name}: ${e.message}`);
+  return chain;
+};
 
 describe('downloading a generated image', () => {
   it('refuses an image URL on a cloud-metadata address, even with private addresses allowed', async () => {
@@ -10,11 +17,42 @@ describe('downloading a generated image', () => {
       { signal: ctl.signal, timeoutMs: 2000, maxBytes: 1024, dispatcher: guardedDispatcher(true) },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    const chain: string[] = [];
-    for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(`${e.name}: ${e.message}`);
+    const chain = chainOf(err);
     expect(chain[0]).toMatch(/downloading the generated image failed/);
     // Refused by the URL policy itself, not by the test's network guard.
     expect(chain.join(' | ')).toMatch(/UrlPolicyError|not allowed/i);
     expect(chain.join(' | ')).not.toMatch(/network guard/);
+  });
+
+  it.each([
+    'http://169.254.169.254/image.png',
+    'http://[::a9fe:a9fe]/image.png',
+    'http://[64:ff9b::a9fe:a9fe]/image.png',
+  ])('a refusal by the URL policy (%s) is final: the job is not retried', async (url) => {
+    const ctl = new AbortController();
+    const err = await openImage(
+      { url },
+      { signal: ctl.signal, timeoutMs: 2000, maxBytes: 1024, dispatcher: guardedDispatcher(true) },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentJobError);
+    expect(chainOf(err).join(' | ')).toMatch(/metadata/);
+  });
+});
+
+describe('asking for images', () => {
+  it('a base URL the policy refuses fails the job at once', async () => {
+    const ctl = new AbortController();
+    const err = await requestImages(
+      {
+        provider: 'imagerouter',
+        adapter: 'openai-compatible',
+        baseUrl: 'http://[::a9fe:a9fe]/v1',
+        apiKey: null,
+      },
+      { prompt: 'x', model: 'm', n: 1, provider: 'imagerouter' },
+      { signal: ctl.signal, timeoutMs: 2000, dispatcher: guardedDispatcher(true) },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentJobError);
+    expect(chainOf(err)[0]).toMatch(/base URL is refused.*metadata/);
   });
 });

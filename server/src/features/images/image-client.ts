@@ -3,6 +3,7 @@ import type { ImageGenerationBody } from '@pocketllm/contracts';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { PermanentJobError } from '../../jobs/queue.js';
+import { policyCause } from '../../lib/url-policy.js';
 import type { DispatchInit } from '../../llm/http.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
@@ -41,8 +42,8 @@ const isRetryableStatus = (status: number) => status === 408 || status === 429 |
 
 /**
  * POST {base}/images/generations, the OpenAI images API that ImageRouter also speaks.
- * @throws PermanentJobError for a 4xx (bad key, unknown model, refused prompt) and for an answer without
- *   images; a plain Error (retried by the queue) for 5xx, 429, timeouts and network failures
+ * @throws PermanentJobError for a 4xx (bad key, unknown model, refused prompt), a base URL the URL policy
+ *   refuses, and an answer without images; a plain Error (retried by the queue) for 5xx, 429, timeouts and network failures
  */
 export async function requestImages(
   target: ProviderTarget,
@@ -72,6 +73,11 @@ export async function requestImages(
     res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/images/generations`, init);
   } catch (err) {
     if (opts.signal.aborted) throw err;
+    const refused = policyCause(err);
+    if (refused)
+      throw new PermanentJobError(`${target.provider}'s base URL is refused: ${refused.message}`, {
+        cause: err,
+      });
     const timedOut = signal.aborted;
     throw new Error(
       timedOut
@@ -125,6 +131,15 @@ export async function openImage(
     res = await fetch(url, init);
   } catch (err) {
     if (opts.signal.aborted) throw err;
+    // The URL policy refused the address (or a redirect's): the same URL will be refused next time too.
+    const refused = policyCause(err);
+    if (refused)
+      throw new PermanentJobError(
+        `downloading the generated image failed (${url.host}): ${refused.message}`,
+        {
+          cause: err,
+        },
+      );
     throw new Error(`downloading the generated image failed (${url.host})`, { cause: err });
   }
   if (!res.ok || !res.body) {

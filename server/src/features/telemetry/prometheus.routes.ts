@@ -26,8 +26,9 @@ const sameSecret = (a: string, b: string) => {
 };
 
 /**
- * GET /metrics, Prometheus text, outside /v1 for scrapers. METRICS_ACCESS: `public` (default: scrapers
- * rarely carry user tokens and the counters hold no user data), `token` (Bearer METRICS_TOKEN), or `off`.
+ * GET /metrics, Prometheus text, outside /v1 for scrapers. METRICS_ACCESS: `token` (default: Bearer
+ * METRICS_TOKEN, or an admin's access token — route labels and counters describe the deployment, which is no
+ * business of the public), `public`, or `off`.
  */
 export async function prometheusRoutes(app: FastifyInstance, ctx: AppContext) {
   const { access, token } = ctx.config.metrics;
@@ -36,8 +37,12 @@ export async function prometheusRoutes(app: FastifyInstance, ctx: AppContext) {
   const authorize = async (req: FastifyRequest) => {
     if (access !== 'token') return;
     const header = req.headers.authorization ?? '';
-    if (!token || !sameSecret(header, `Bearer ${token}`))
-      throw new AppError('unauthorized', 'A metrics token is required');
+    if (token && sameSecret(header, `Bearer ${token}`)) return;
+    const bearer = /^Bearer (\S+)$/i.exec(header)?.[1];
+    if (!bearer) throw new AppError('unauthorized', 'A metrics token or an admin access token is required');
+    const principal = await ctx.services.auth.authenticate(bearer);
+    if (principal.role !== 'admin')
+      throw new AppError('forbidden', 'Metrics need the admin role or the metrics token');
   };
   app.get('/metrics', { schema: { hide: true }, preHandler: authorize }, async (_req, reply) =>
     reply.type(prom.contentType).send(await prom.text()),

@@ -127,7 +127,7 @@ describe('GET /v1/usage', () => {
 describe('GET /metrics (Prometheus)', () => {
   it('serves Prometheus text with the HTTP histogram by route pattern and chat counters', async () => {
     await get(`/v1/messages/00000000-0000-7000-8000-000000000000`, user);
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: admin.headers });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain('pocketllm_http_request_duration_seconds_bucket');
@@ -138,7 +138,23 @@ describe('GET /metrics (Prometheus)', () => {
     );
   });
 
-  it('can require a token or be turned off', async () => {
+  it('needs a token by default: an admin access token works, a user token is 403, none is 401', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const asUser = await t.app.inject({ method: 'GET', url: '/metrics', headers: user.headers });
+    expect(asUser.statusCode).toBe(403);
+    const asAdmin = await t.app.inject({ method: 'GET', url: '/metrics', headers: admin.headers });
+    expect(asAdmin.statusCode).toBe(200);
+    const garbage = { authorization: 'Bearer not-a-token' };
+    expect((await t.app.inject({ method: 'GET', url: '/metrics', headers: garbage })).statusCode).toBe(401);
+  });
+
+  it('can be public, require the metrics token, or be turned off', async () => {
+    const open = await buildTestApp({ env: { METRICS_ACCESS: 'public' } });
+    try {
+      expect((await open.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    } finally {
+      await open.close();
+    }
     const guarded = await buildTestApp({
       env: { METRICS_ACCESS: 'token', METRICS_TOKEN: 'scrape-secret-123' },
     });
