@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { message } from './chats.js';
-import { nextCursor, timestamp } from './common.js';
+import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
 
 export const email = z
   .email()
@@ -71,7 +71,8 @@ export const updateProfileBody = z
     survey_completed: z.boolean(),
   })
   .partial()
-  .strict();
+  .strict()
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 
 export const changePasswordBody = z.object({
   current_password: z.string().min(1).max(256),
@@ -82,7 +83,8 @@ export const adminUser = userProfile.extend({ last_login_at: timestamp.nullable(
 export const adminUserList = z.object({ users: z.array(adminUser), next_cursor: nextCursor });
 export const adminUpdateUserBody = z
   .object({ role: role.optional(), disabled: z.boolean().optional() })
-  .strict();
+  .strict()
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 
 export const createInviteBody = z.object({
   max_uses: z.number().int().min(1).max(10_000).default(1),

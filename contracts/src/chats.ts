@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nextCursor, timestamp } from './common.js';
+import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
 
 export const messageRole = z.enum(['system', 'user', 'assistant']);
 export const messageStatus = z.enum(['streaming', 'completed', 'failed', 'aborted']);
@@ -59,7 +59,8 @@ export const createChatBody = z.object({
 export const updateChatBody = z
   .object({ title: z.string().trim().min(1).max(200), model_config_id: z.uuid().nullable() })
   .partial()
-  .strict();
+  .strict()
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 export const chatWindowQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.uuid().optional(),

@@ -12,3 +12,10 @@ export const pageQuery = z.object({
 export type PageQuery = z.infer<typeof pageQuery>;
 
 export const nextCursor = z.string().nullable();
+
+/**
+ * Every update body (PATCH, and PUT where it takes a partial body) must change something: `{}` is a 400
+ * naming `body`, the same for every route and for ids of any owner, never an UPDATE with nothing to set.
+ */
+export const hasSomeField = (body: object) => Object.keys(body).length > 0;
+export const NOTHING_TO_CHANGE = { message: 'give at least one field to change' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nextCursor, timestamp } from './common.js';
+import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
 
 export const endpointType = z.enum(['ollama', 'openai-compatible', 'custom']);
 export type EndpointType = z.infer<typeof endpointType>;
@@ -37,7 +37,8 @@ export const updateLocalModelBody = z
     is_active: fields.is_active,
   })
   .partial()
-  .strict();
+  .strict()
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 export type UpdateLocalModelBody = z.infer<typeof updateLocalModelBody>;
 
 export const localModel = z.object({

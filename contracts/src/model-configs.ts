@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nextCursor, timestamp } from './common.js';
+import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
 
 /** Sampling settings with SPEC §3.3's ranges; defaults are applied on create. */
 const settings = {
@@ -57,7 +57,8 @@ export const updateModelConfigBody = z
     is_default: settings.is_default,
   })
   .partial()
-  .strict();
+  .strict()
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 export type UpdateModelConfigBody = z.infer<typeof updateModelConfigBody>;
 
 export const modelConfig = z.object({

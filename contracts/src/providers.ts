@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from './common.js';
+import { hasSomeField, NOTHING_TO_CHANGE, timestamp } from './common.js';
 
 /** What a provider can do. */
 export const providerKind = z.enum(['chat', 'image', 'embedding']);
@@ -54,7 +54,8 @@ export const updateProviderBody = z
     is_active: z.boolean(),
   })
   .partial()
-  .strict();
+  .strict()
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 export type UpdateProviderBody = z.infer<typeof updateProviderBody>;
 
 /** One model in the catalogue. `provider` is a catalogue name, or the source (local endpoint, gguf) it came from. */

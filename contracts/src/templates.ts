@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from './common.js';
+import { hasSomeField, NOTHING_TO_CHANGE, timestamp } from './common.js';
 
 /** A user template's uuid, or a built-in's stable id such as `builtin:summarize`. */
 export const templateId = z.union([z.uuid(), z.string().regex(/^builtin:[a-z0-9-]{1,40}$/)], {
@@ -31,7 +31,7 @@ export const updateTemplateBody = createTemplateBody
   .extend({ description: z.string().trim().max(500) })
   .partial()
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'body: give at least one of name, description, content');
+  .refine(hasSomeField, NOTHING_TO_CHANGE);
 
 export const renderTemplateBody = z.object({
   variables: z.record(z.string().max(100), z.union([z.string(), z.number(), z.boolean()])).default({}),

@@ -10,7 +10,8 @@ import { prometheusRoutes, registerHttpMetrics } from './features/telemetry/prom
 import { createMemoryBus, createRedisBus } from './lib/event-bus.js';
 import { Lifecycle } from './lib/lifecycle.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
+import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
+import { registerInputGuard } from './plugins/input-guard.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { genRequestId, registerRequestLogging } from './plugins/request-logging.js';
 import { registerWeb } from './plugins/web.js';
@@ -39,6 +40,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     rewriteUrl,
+    frameworkErrors,
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -67,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.decorate('ctx', ctx);
 
   registerErrorHandler(app);
+  registerInputGuard(app);
   registerRequestLogging(app);
   registerHttpMetrics(app, ctx);
   registerAuth(app, config, services.auth);

@@ -51,6 +51,32 @@ export function sendError(
   return reply.code(status).send({ error: { ...payload, request_id: String(request.id) } });
 }
 
+/**
+ * Errors Fastify raises before routing (`frameworkErrors` option): a path that is not valid percent-encoded
+ * UTF-8 (`%C0%AF`), or a path parameter longer than the router's limit. No hook has run yet, so the request
+ * id header is set here; the path itself is not echoed (it may be kilobytes long).
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'params: a path parameter is too long'
+      : err.code === 'FST_ERR_BAD_URL'
+        ? 'params: the URL path is not valid percent-encoded UTF-8'
+        : undefined;
+  if (!message) {
+    // Only async route constraints remain (none are used): a fault of ours.
+    request.log.error({ err }, 'request failed before routing');
+    return sendError(
+      request,
+      reply,
+      { code: 'internal_error', message: 'Something went wrong on our side' },
+      500,
+    );
+  }
+  return sendError(request, reply, { code: 'validation_error', message, details: { field: 'params' } }, 400);
+}
+
 /** The one mapping from thrown errors to SPEC §2's error body. 5xx bodies never carry internals. */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {

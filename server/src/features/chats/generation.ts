@@ -3,6 +3,7 @@ import type { Message, MessageMetadata } from '@pocketllm/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client.js';
 import type { EventBus } from '../../lib/event-bus.js';
+import { cleanProviderText } from '../../lib/text.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
@@ -164,10 +165,12 @@ export function createGenerationRegistry(deps: RegistryDeps) {
     try {
       for await (const ev of opts.provider.streamChat({ ...opts.request, signal: gen.controller.signal })) {
         if (ev.type === 'delta') {
-          if (!ev.content) continue;
+          // Provider text cannot be refused like input: made storable (no NUL, no lone surrogate) instead.
+          const content = cleanProviderText(ev.content);
+          if (!content) continue;
           ttftMs ??= Math.round(performance.now() - started);
-          gen.content += ev.content;
-          gen.emit({ type: 'delta', content: ev.content, offset: gen.content.length });
+          gen.content += content;
+          gen.emit({ type: 'delta', content, offset: gen.content.length });
         } else {
           finishReason = ev.finishReason;
           usage = ev.usage ?? {};

@@ -12,16 +12,49 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { invalidField } from '../../errors.js';
+import { AppError, invalidField } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { assertStorable } from '../../plugins/input-guard.js';
 import type { Download } from './files.service.js';
+
+/**
+ * A multipart body that does not parse (no or wrong boundary, cut short, garbage) is the client's fault: busboy
+ * raises plain errors without a status, which would otherwise answer 500. Errors that carry one (limits → 413)
+ * and our own pass through.
+ */
+function asMalformed(err: unknown): unknown {
+  if (err instanceof AppError || !(err instanceof Error)) return err;
+  if ('statusCode' in err && typeof err.statusCode === 'number') return err;
+  return new AppError('validation_error', 'file: the multipart body is malformed or cut short', {
+    details: { field: 'file' },
+    cause: err,
+  });
+}
 
 /** The one file part of a multipart request; fields sent before it are in `part.fields`. */
 async function filePart(req: FastifyRequest): Promise<MultipartFile> {
   if (!req.isMultipart()) throw invalidField('file', 'send multipart/form-data with a "file" part');
-  const part = await req.file();
+  const part = await req.file().catch((err: unknown) => {
+    throw asMalformed(err);
+  });
   if (!part) throw invalidField('file', 'a "file" part is required');
+  try {
+    // Names are read here, not by the JSON parser, so the app-wide input rule is applied by hand.
+    assertStorable(part.filename, 'filename');
+  } catch (err) {
+    part.file.resume();
+    throw err;
+  }
   return part;
+}
+
+/** Runs `work` on the upload; a failure the upload stream itself carries (the body broke mid-file) is a 400. */
+async function readingUpload<T>(part: MultipartFile, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw part.file.errored && err === part.file.errored ? asMalformed(err) : err;
+  }
 }
 
 function fieldValue(part: MultipartFile, name: string): string | undefined {
@@ -74,7 +107,8 @@ export async function filesRoutes(app: FastifyInstance, ctx: AppContext) {
           throw invalidField('chat_id', 'must be a UUID');
         }
         const input = { fileName: part.filename, source: part.file, ...(chatId ? { chatId } : {}) };
-        return reply.code(201).send(await files.upload(principalOf(req).userId, input));
+        const stored = await readingUpload(part, () => files.upload(principalOf(req).userId, input));
+        return reply.code(201).send(stored);
       },
     );
 
@@ -88,7 +122,10 @@ export async function filesRoutes(app: FastifyInstance, ctx: AppContext) {
           response: { 200: avatarResponse },
         },
       },
-      async (req) => files.setAvatar(principalOf(req).userId, (await filePart(req)).file),
+      async (req) => {
+        const part = await filePart(req);
+        return readingUpload(part, () => files.setAvatar(principalOf(req).userId, part.file));
+      },
     );
   });
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { invalidField } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
+import { assertStorable } from '../../plugins/input-guard.js';
 
 /**
  * Clients that post text send the activate object encoded as a JSON string (text/plain, or a JSON string
@@ -27,6 +28,8 @@ async function decodeStringBody(req: FastifyRequest) {
   if (!decoded || typeof decoded !== 'object' || Array.isArray(decoded)) {
     throw invalidField('body', 'must be a JSON object, or a JSON string that encodes one');
   }
+  // The app-wide guard saw only the outer string; escapes like "\\u0000" become NUL here.
+  assertStorable(decoded, '');
   req.body = decoded;
 }
 
