@@ -27,6 +27,8 @@ export interface TestAppOptions {
   database?: Database;
   /** Start background work (job workers, schedulers) as main.ts does. */
   startLifecycle?: boolean;
+  /** Use this Redis (e.g. one the test starts and stops) on either engine. */
+  redisUrl?: string;
 }
 
 /**
@@ -58,11 +60,8 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
   const logger = createLogger(config.logLevel, sink);
   const database = opts.database ?? (await createTestDatabase());
-  const redisUrl = process.env.TEST_REDIS_URL;
-  const redis =
-    testEngine() === 'postgres' && redisUrl
-      ? createRedis({ url: redisUrl, prefix: testRedisPrefix(), logger })
-      : null;
+  const redisUrl = opts.redisUrl ?? (testEngine() === 'postgres' ? process.env.TEST_REDIS_URL : undefined);
+  const redis = redisUrl ? createRedis({ url: redisUrl, prefix: testRedisPrefix(), logger }) : null;
   if (redis) await waitForRedis(redis);
   const app = await buildApp(config, { database, logger, redis });
   app.ctx.state.ready = true;
