@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/helpers/build-test-app.js';
 import { freePort, type OwnRedis, startOwnRedis } from '../../test/helpers/own-redis.js';
 import { createLogger } from '../plugins/logger.js';
-import { RateLimiter } from './rate-limiter.js';
+import { addressKey, RateLimiter } from './rate-limiter.js';
 
 // Redis here is one this file starts and kills on a free port (never the machine's), so these run on
 // both engines.
@@ -125,5 +125,20 @@ describe('RateLimiter', () => {
     now += 1_000;
     expect(await limiter.hit('k', 60_000)).toEqual({ count: 1, resetInMs: 60_000 });
     expect(await limiter.hit('other', 60_000)).toEqual({ count: 1, resetInMs: 60_000 });
+  });
+});
+
+describe('addressKey', () => {
+  it('keeps IPv4, folds IPv4-mapped IPv6 into it, and counts other IPv6 by /64', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:cb00:7107')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:DB8:1:2:ffff:eeee:dddd:cccc')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('64:ff9b::203.0.113.7')).toBe('64:ff9b:0:0::/64');
+    expect(addressKey('not an address')).toBe('not an address');
   });
 });

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -94,4 +95,40 @@ export class RateLimiter {
       this.logger.warn({ err: { message } }, 'redis unavailable; counting rate limits in process');
     }
   }
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 becomes the last two). */
+function hextets(ip: string): number[] {
+  let text = ip;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a = 0, b = 0, c = 0, d = 0] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.map((g) => Number.parseInt(g, 16) || 0);
+}
+
+/**
+ * The address a per-IP limit counts: an IPv4 address as it is, an IPv6 one by its /64 (one subscriber
+ * usually holds a whole /64, so per-address counting would give them 2^64 tries). IPv4-mapped IPv6
+ * (`::ffff:1.2.3.4`, what a dual-stack socket reports) counts as the IPv4 address.
+ */
+export function addressKey(ip: string): string {
+  if (isIPv4(ip)) return ip;
+  const bare = ip.split('%')[0] ?? ip;
+  if (!isIPv6(bare)) return ip;
+  const h = hextets(bare.toLowerCase());
+  if (h.slice(0, 5).every((g) => g === 0) && h[5] === 0xffff) {
+    const [hi = 0, lo = 0] = h.slice(6);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return `${h
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }

@@ -80,6 +80,16 @@ describe('login limits', () => {
     expect((await login('someone@example.com', '10.2.0.2')).statusCode).toBe(401);
   });
 
+  it('counts an IPv6 client by its /64, whatever address of it is used', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < MAX + 1; i++) {
+      codes.push((await login(`v6-${i}@example.com`, `2001:db8:5:6::${(i + 1).toString(16)}`)).statusCode);
+    }
+    expect(codes.slice(0, MAX)).toEqual(Array(MAX).fill(401));
+    expect(codes[MAX]).toBe(429);
+    expect((await login('v6-other@example.com', '2001:db8:5:7::1')).statusCode).toBe(401);
+  });
+
   it('limits registrations of one email from many addresses', async () => {
     const codes: number[] = [];
     for (let i = 0; i < MAX + 2; i++) {
@@ -139,5 +149,33 @@ describe('other limited routes', () => {
       payload: { provider: 'openai', model: 'gpt-test', content: 'x' },
     });
     expect(other.statusCode).toBe(404);
+  });
+});
+
+describe('behind a proxy (TRUST_PROXY)', () => {
+  it('counts the client address from X-Forwarded-For, per IP and per email', async () => {
+    const p = await buildTestApp({ env: { TRUST_PROXY: 'true', RATE_LIMIT_AUTH_PER_MIN: '3' } });
+    try {
+      const viaProxy = (email: string, client: string) =>
+        p.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          remoteAddress: '10.0.0.254',
+          headers: { 'x-forwarded-for': client },
+          payload: { email, password: 'wrong password 1' },
+        });
+      const perEmail = [];
+      for (let i = 0; i < 4; i++)
+        perEmail.push((await viaProxy('one@example.com', `198.51.100.${i + 1}`)).statusCode);
+      expect(perEmail).toEqual([401, 401, 401, 429]);
+      const perIp = [];
+      for (let i = 0; i < 4; i++)
+        perIp.push((await viaProxy(`many${i}@example.com`, '198.51.100.50')).statusCode);
+      expect(perIp).toEqual([401, 401, 401, 429]);
+      // The proxy's own address is not what is counted: another client through it still gets in.
+      expect((await viaProxy('fresh@example.com', '198.51.100.51')).statusCode).toBe(401);
+    } finally {
+      await p.close();
+    }
   });
 });

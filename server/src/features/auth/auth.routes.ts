@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { addressKey } from '../../lib/rate-limiter.js';
 import { principalOf } from '../../plugins/auth.js';
 import { perMinuteLimit, perMinuteLimits } from '../../plugins/rate-limit.js';
 import type { ClientInfo } from './auth.service.js';
@@ -26,7 +27,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const authLimits = perMinuteLimits(app, {
     what: 'attempts',
     limits: [
-      { max, key: (req) => `auth-ip:${req.ip}` },
+      { max, key: (req) => `auth-ip:${addressKey(req.ip)}` },
       { max, key: (req) => `auth-email:${emailOf(req)}` },
     ],
   });
@@ -56,7 +57,11 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
     '/auth/refresh',
     {
       config: { public: true },
-      preHandler: perMinuteLimit(app, { max, key: (req) => `auth-refresh:${req.ip}`, what: 'attempts' }),
+      preHandler: perMinuteLimit(app, {
+        max,
+        key: (req) => `auth-refresh:${addressKey(req.ip)}`,
+        what: 'attempts',
+      }),
       schema: { tags, summary: 'Rotate a refresh token', body: refreshBody, response: { 200: authTokens } },
     },
     async (req) => auth.refresh(req.body.refresh_token),
