@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/helpers/build-test-app.js';
 import { freePort, type OwnRedis, startOwnRedis } from '../../test/helpers/own-redis.js';
 import { createLogger } from '../plugins/logger.js';
-import { addressKey, RateLimiter } from './rate-limiter.js';
+import { addressKey, RateLimiter, REDIS_RETRY_MS } from './rate-limiter.js';
+import { createRedis } from './redis.js';
 
 // Redis here is one this file starts and kills on a free port (never the machine's), so these run on
 // both engines.
@@ -112,6 +113,32 @@ describe('RateLimiter', () => {
     } finally {
       a.disconnect();
       b.disconnect();
+      await redis.stop();
+    }
+  });
+
+  it('leaves a hanging Redis alone for a while instead of waiting for it on every request', async () => {
+    const redis = await startOwnRedis();
+    const client = createRedis({ url: redis.url, prefix: 'pocketllm-limiter-hang:', logger });
+    let now = 1_000_000;
+    const limiter = new RateLimiter(client, logger, () => now);
+    try {
+      await until('the client', () => client.status === 'ready');
+      expect((await limiter.hit('h', 60_000)).count).toBe(1);
+      redis.pause();
+      // The first hit waits for the client's command timeout, then counts in process…
+      expect((await limiter.hit('h', 60_000)).count).toBe(1);
+      // …and the next ones do not wait at all while the pause lasts.
+      const started = Date.now();
+      for (let i = 2; i <= 5; i++) expect((await limiter.hit('h', 60_000)).count).toBe(i);
+      expect(Date.now() - started).toBeLessThan(500);
+      redis.resume();
+      now += REDIS_RETRY_MS;
+      // Back on Redis: 1 before the pause, 1 that timed out but ran once Redis thawed, and this one.
+      expect((await limiter.hit('h', 60_000)).count).toBe(3);
+      expect(await client.get('ratelimit:h')).toBe('3');
+    } finally {
+      client.disconnect();
       await redis.stop();
     }
   });

@@ -27,6 +27,12 @@ return {count, ttl}
 const SWEEP_EVERY_MS = 10_000;
 
 /**
+ * After a failed command (a Redis that hangs keeps its connection "ready" and every command waits for the
+ * client's timeout), Redis is left alone this long, so limited routes do not each pay that timeout.
+ */
+export const REDIS_RETRY_MS = 5_000;
+
+/**
  * Fixed-window counters. With Redis they live there under `REDIS_PREFIX` + `ratelimit:` + key, shared by
  * every instance; without Redis, or while it is unreachable, they are counted in this process (each
  * instance then limits on its own — weaker, but a limit, where skipping would leave none).
@@ -35,6 +41,7 @@ export class RateLimiter {
   private readonly local = new Map<string, { count: number; resetAt: number }>();
   private lastSweep = 0;
   private degraded = false;
+  private redisRetryAt = 0;
 
   constructor(
     private readonly redis: Redis | null,
@@ -46,12 +53,13 @@ export class RateLimiter {
   async hit(key: string, windowMs: number): Promise<Hit> {
     if (this.redis) {
       // Not ready means commands would be refused at once (no offline queue): skip the attempt.
-      if (this.redis.status === 'ready') {
+      if (this.redis.status === 'ready' && this.now() >= this.redisRetryAt) {
         try {
           const hit = await this.redisHit(this.redis, key, windowMs);
           this.markRedis(true);
           return hit;
         } catch (err) {
+          this.redisRetryAt = this.now() + REDIS_RETRY_MS;
           this.markRedis(false, err);
         }
       } else {

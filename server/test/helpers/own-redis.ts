@@ -9,6 +9,10 @@ export interface OwnRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: it keeps no data). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open and commands hang, as with an overloaded server. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -63,6 +67,21 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     proc.kill('SIGKILL');
     await exited;
   };
+  const signal = (sig: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null) throw new Error('redis-server is not running');
+    child.kill(sig);
+  };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop: async () => {
+      // A frozen process ignores nothing but SIGKILL, which is what stop sends; thaw it anyway for tidiness.
+      if (child && child.exitCode === null) child.kill('SIGCONT');
+      await stop();
+    },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
 }
