@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
@@ -9,6 +8,7 @@ import { featureRoutes } from './features/registry.js';
 import { prometheusRoutes, registerHttpMetrics } from './features/telemetry/prometheus.routes.js';
 import { createMemoryBus, createRedisBus } from './lib/event-bus.js';
 import { Lifecycle } from './lib/lifecycle.js';
+import { RateLimiter } from './lib/rate-limiter.js';
 import { registerAuth } from './plugins/auth.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerInputGuard } from './plugins/input-guard.js';
@@ -64,6 +64,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logger: deps.logger,
     services,
     lifecycle,
+    rateLimiter: new RateLimiter(redis, deps.logger),
     state: { ready: false, startedAt: Date.now() },
   };
   app.decorate('ctx', ctx);
@@ -75,10 +76,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerAuth(app, config, services.auth);
   await registerOpenApi(app);
   if (config.corsOrigins.length) await app.register(cors, { origin: config.corsOrigins, credentials: true });
-  await app.register(rateLimit, {
-    global: false,
-    ...(redis ? { redis, nameSpace: 'ratelimit:', skipOnError: true } : {}),
-  });
 
   await app.register(healthRoutes, ctx);
   await app.register(prometheusRoutes, ctx);

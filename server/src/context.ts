@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
+import type { RateLimiter } from './lib/rate-limiter.js';
 import type { Services } from './services.js';
 
 /** What buildApp needs from outside: main.ts makes the real ones, tests make their own. */
@@ -25,5 +26,7 @@ export interface AppContext {
   logger: Logger;
   services: Services;
   lifecycle: Lifecycle;
+  /** Per-route request limits (plugins/rate-limit.ts), in Redis when it is up. */
+  rateLimiter: RateLimiter;
   state: { ready: boolean; startedAt: number };
 }

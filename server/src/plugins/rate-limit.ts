@@ -1,23 +1,49 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.js';
 
+const WINDOW_MS = 60_000;
+
+export interface Limit {
+  max: number;
+  /** The counter's name, e.g. `auth-ip:1.2.3.4`; it is also the Redis key after `ratelimit:`. */
+  key: (req: FastifyRequest) => string;
+}
+
 /**
- * A per-minute limit keyed by `key` (IP, email, user…), answering SPEC §2's 429 with Retry-After. Counters
- * live in Redis when it is configured, so the limit holds across instances.
+ * Per-minute limits for one route, answering SPEC §2's 429 with Retry-After. Every limit is counted on
+ * every request (per IP and per email both move), and the request is refused when any is over. The
+ * `x-ratelimit-*` headers describe the tightest one.
  */
+export function perMinuteLimits(
+  app: FastifyInstance,
+  opts: { limits: Limit[]; what?: string },
+): preHandlerAsyncHookHandler {
+  return async (req, reply) => {
+    const limiter = app.ctx.rateLimiter;
+    const hits = await Promise.all(
+      opts.limits.map(async (l) => ({ max: l.max, ...(await limiter.hit(l.key(req), WINDOW_MS)) })),
+    );
+    if (hits.length === 0) return;
+    const remaining = (h: (typeof hits)[number]) => Math.max(0, h.max - h.count);
+    const tightest = hits.reduce((a, b) => (remaining(b) < remaining(a) ? b : a));
+    const seconds = (h: (typeof hits)[number]) => Math.max(1, Math.ceil(h.resetInMs / 1000));
+    reply.header('x-ratelimit-limit', String(tightest.max));
+    reply.header('x-ratelimit-remaining', String(remaining(tightest)));
+    reply.header('x-ratelimit-reset', String(seconds(tightest)));
+    const over = hits.filter((h) => h.count > h.max);
+    if (over.length === 0) return;
+    // Refused until every exceeded window has ended, so Retry-After is the longest of them.
+    const wait = Math.max(...over.map(seconds));
+    throw new AppError('rate_limited', `Too many ${opts.what ?? 'requests'}; try again in ${wait} s`, {
+      headers: { 'retry-after': String(wait) },
+    });
+  };
+}
+
+/** One per-minute limit keyed by `key` (IP, email, user…). */
 export function perMinuteLimit(
   app: FastifyInstance,
   opts: { max: number; key: (req: FastifyRequest) => string; what?: string },
 ): preHandlerAsyncHookHandler {
-  return app.rateLimit({
-    max: opts.max,
-    timeWindow: 60_000,
-    keyGenerator: opts.key,
-    errorResponseBuilder: (_req, c) => {
-      const seconds = Math.ceil(c.ttl / 1000);
-      return new AppError('rate_limited', `Too many ${opts.what ?? 'requests'}; try again in ${seconds} s`, {
-        headers: { 'retry-after': String(seconds) },
-      });
-    },
-  });
+  return perMinuteLimits(app, { limits: [{ max: opts.max, key: opts.key }], what: opts.what });
 }

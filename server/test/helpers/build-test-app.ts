@@ -51,6 +51,7 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     RATE_LIMIT_AUTH_PER_MIN: '10000',
     RATE_LIMIT_WAITLIST_PER_MIN: '10000',
     RATE_LIMIT_CHAT_PER_MIN: '10000',
+    RATE_LIMIT_HEALTH_CHECK_PER_MIN: '10000',
     ...opts.env,
   });
   const logs: string[] = [];

@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { addressKey } from '../../lib/rate-limiter.js';
 import { principalOf } from '../../plugins/auth.js';
-import { perMinuteLimit } from '../../plugins/rate-limit.js';
+import { perMinuteLimit, perMinuteLimits } from '../../plugins/rate-limit.js';
 import type { ClientInfo } from './auth.service.js';
 
 const clientOf = (req: FastifyRequest): ClientInfo => ({
@@ -15,18 +16,21 @@ const clientOf = (req: FastifyRequest): ClientInfo => ({
 export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { auth, users } = ctx.services;
-  const limit = ctx.config.rateLimits.authPerMin;
-  const rateLimited = (key: (req: FastifyRequest) => string) =>
-    perMinuteLimit(app, { max: limit, key, what: 'attempts' });
+  const max = ctx.config.rateLimits.authPerMin;
+  // The body is validated (and the email lower-cased) before preHandlers run.
   const emailOf = (req: FastifyRequest) => {
     const body = req.body;
     return body && typeof body === 'object' && 'email' in body ? String(body.email) : '';
   };
-  // Per IP and per email: a botnet guessing one account and one host guessing many are both slowed.
-  const authLimits = [
-    rateLimited((req) => `auth-ip:${req.ip}`),
-    rateLimited((req) => `auth-email:${emailOf(req)}`),
-  ];
+  // Per IP and per email, both counted on every attempt: a botnet guessing one account and one host
+  // guessing many are both slowed.
+  const authLimits = perMinuteLimits(app, {
+    what: 'attempts',
+    limits: [
+      { max, key: (req) => `auth-ip:${addressKey(req.ip)}` },
+      { max, key: (req) => `auth-email:${emailOf(req)}` },
+    ],
+  });
   const tags = ['auth'];
 
   r.post(
@@ -53,7 +57,11 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
     '/auth/refresh',
     {
       config: { public: true },
-      preHandler: [rateLimited((req) => `auth-refresh:${req.ip}`)],
+      preHandler: perMinuteLimit(app, {
+        max,
+        key: (req) => `auth-refresh:${addressKey(req.ip)}`,
+        what: 'attempts',
+      }),
       schema: { tags, summary: 'Rotate a refresh token', body: refreshBody, response: { 200: authTokens } },
     },
     async (req) => auth.refresh(req.body.refresh_token),

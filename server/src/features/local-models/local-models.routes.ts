@@ -17,12 +17,20 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 
 export async function localModelsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = ctx.services.localModels;
   const tags = ['local-models'];
   const uid = (req: Parameters<typeof principalOf>[0]) => principalOf(req).userId;
+  // Each check is an outbound request to an address the user chose: a loop of them must not turn the
+  // server into a request cannon (the scheduler's own checks are not counted).
+  const checkLimit = perMinuteLimit(app, {
+    max: ctx.config.rateLimits.healthCheckPerMin,
+    key: (req) => `health-check:${uid(req)}`,
+    what: 'health checks',
+  });
 
   r.post(
     '/local-models',
@@ -118,7 +126,10 @@ export async function localModelsRoutes(app: FastifyInstance, ctx: AppContext) {
 
   r.post(
     '/local-models/:id/health',
-    { schema: { tags, summary: 'Check health now', params: idParams, response: { 200: localModelHealth } } },
+    {
+      preHandler: checkLimit,
+      schema: { tags, summary: 'Check health now', params: idParams, response: { 200: localModelHealth } },
+    },
     async (req) => svc.checkNow(uid(req), req.params.id),
   );
 

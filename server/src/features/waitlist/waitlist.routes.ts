@@ -2,6 +2,7 @@ import { waitlistBody, waitlistEntry } from '@pocketllm/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
+import { addressKey } from '../../lib/rate-limiter.js';
 import { perMinuteLimit } from '../../plugins/rate-limit.js';
 
 export async function waitlistRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -10,7 +11,7 @@ export async function waitlistRoutes(app: FastifyInstance, ctx: AppContext) {
   // Public and unauthenticated: per-IP limiting is what keeps it from being a free write endpoint.
   const perIp = perMinuteLimit(app, {
     max: ctx.config.rateLimits.waitlistPerMin,
-    key: (req) => `waitlist-ip:${req.ip}`,
+    key: (req) => `waitlist-ip:${addressKey(req.ip)}`,
   });
 
   r.post(
