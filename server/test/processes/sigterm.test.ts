@@ -64,4 +64,37 @@ describe.skipIf(!enabled)('SIGTERM of a real server process mid-answer (needs TE
     expect(LONG.startsWith(cut.content)).toBe(true);
     expect(cut.content.length).toBeLessThan(LONG.length);
   });
+
+  it('an answer of a killed process is ended by another instance within a few heartbeats', async () => {
+    const beat = { ...env, INSTANCE_HEARTBEAT_S: '1' };
+    const [victim, survivor] = await Promise.all([startServer(beat), startServer(beat)]);
+    try {
+      const user = await registerOn(victim);
+      await call(victim.url, 'POST', '/v1/providers/activate', {
+        token: user.token,
+        body: { provider: 'openai', api_key: 'sk-test-0123456789abcdef', base_url: fake.url },
+      });
+      const chatId = await newChat(victim, user.token);
+      const live = await sendStreaming(victim, user.token, chatId, 'take your time');
+      await new Promise((r) => setTimeout(r, 400));
+      await victim.stop('SIGKILL');
+      const killed = performance.now();
+      const status = async () => {
+        const chat = await call(survivor.url, 'GET', `/v1/chats/${chatId}`, { token: user.token });
+        const messages = chat.body.messages;
+        return Array.isArray(messages) ? messages.at(-1) : undefined;
+      };
+      while ((await status())?.status === 'streaming') {
+        // Dead after 3 silent beats, and the answer unchanged as long; the sweep runs every beat.
+        expect(performance.now() - killed).toBeLessThan(8000);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const ended = await status();
+      expect(ended).toMatchObject({ status: 'failed', metadata: { error: { code: 'interrupted' } } });
+      expect(ended.content.length).toBeGreaterThan(0);
+      expect(live.answerId).toBe(ended.id);
+    } finally {
+      await Promise.all([victim.stop('SIGKILL'), survivor.stop()]);
+    }
+  });
 });
