@@ -6,6 +6,7 @@ import { createTestDatabaseUrl, testEngine } from '../helpers/test-db.js';
 
 // SIGTERM a real process while it writes two answers: one ends inside SHUTDOWN_GRACE_S, one would not.
 const enabled = testEngine() === 'postgres';
+if (!process.env.TEST_DATABASE_URL) console.warn('SIGTERM suite skipped: set TEST_DATABASE_URL to run it');
 const SHORT = 'short and done';
 const LONG =
   'a long answer that goes on well past the grace period of the server, word after word, on and on';
