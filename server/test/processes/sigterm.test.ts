@@ -17,13 +17,13 @@ describe.skipIf(!enabled)('SIGTERM of a real server process mid-answer (needs TE
   let restarted: ServerProcess | undefined;
   beforeAll(async () => {
     await ensureServerBuilt();
-    // 40 chunks at 100 ms: the short reply (14 chunks, capped by its length) ends in ~1.5 s, the long one in ~4 s.
+    // 60 chunks at 100 ms: the short reply (14 chunks, capped by its length) ends in ~1.5 s, the long one in ~6 s.
     fake = await startFakeOpenAI({
       reply: (req) => (JSON.stringify(req.body).includes('be brief') ? SHORT : LONG),
-      chunks: 40,
+      chunks: 60,
       behavior: { kind: 'slow', delayMs: 100 },
     });
-    env = { DATABASE_URL: await createTestDatabaseUrl(), SHUTDOWN_GRACE_S: '2', DB_POOL_SIZE: '4' };
+    env = { DATABASE_URL: await createTestDatabaseUrl(), SHUTDOWN_GRACE_S: '3', DB_POOL_SIZE: '4' };
   }, 120_000);
   afterAll(async () => {
     await restarted?.stop();
@@ -47,7 +47,7 @@ describe.skipIf(!enabled)('SIGTERM of a real server process mid-answer (needs TE
     const exitMs = performance.now() - signalled;
     expect(code).toBe(0);
     // Within the grace plus the bounded store of what was cut off, well before the forced exit.
-    expect(exitMs, server.logs.slice(-12).join('\n')).toBeLessThan(2000 + 3000);
+    expect(exitMs, server.logs.slice(-12).join('\n')).toBeLessThan(3000 + 3000);
     await Promise.all([short.ended, long.ended]);
     expect(short.events.at(-1)?.event).toBe('message.completed');
 
@@ -87,7 +87,7 @@ describe.skipIf(!enabled)('SIGTERM of a real server process mid-answer (needs TE
       };
       while ((await status())?.status === 'streaming') {
         // Dead after 3 silent beats, and the answer unchanged as long; the sweep runs every beat.
-        expect(performance.now() - killed).toBeLessThan(8000);
+        expect(performance.now() - killed).toBeLessThan(10_000);
         await new Promise((r) => setTimeout(r, 200));
       }
       const ended = await status();
