@@ -17,10 +17,10 @@ export interface LifecycleLog {
 
 export class Lifecycle {
   private readonly items: Managed[] = [];
-
-  constructor(private readonly log?: LifecycleLog) {}
   private started = false;
   private stopping: Promise<void> | null = null;
+
+  constructor(private readonly log?: LifecycleLog) {}
 
   add(item: Managed): void {
     this.items.push(item);
