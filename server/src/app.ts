@@ -46,7 +46,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const lifecycle = new Lifecycle();
+  const lifecycle = new Lifecycle(deps.logger);
   const services = createServices({
     config,
     db: deps.database.db,

@@ -55,7 +55,17 @@ async function main() {
     }, config.shutdownGraceMs + 5000);
     force.unref();
     try {
-      await app.close();
+      // Stops listening at once; resolves when every connection has closed.
+      const closed = app.close();
+      // Running answers get their grace from now, not after the HTTP server has closed (it waits for those very
+      // answers' streams); app.close() runs the same, memoised, lifecycle stop.
+      await app.ctx.lifecycle.stop();
+      // The answers' streams have ended; the keep-alive sockets they leave idle would hold close() until each
+      // client drops them. Requests still in flight get a moment more.
+      app.server.closeIdleConnections();
+      const moment = setTimeout(() => app.server.closeAllConnections(), 1000);
+      await closed;
+      clearTimeout(moment);
       redis?.disconnect();
       await database.close();
     } catch (err) {

@@ -19,6 +19,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000):
 
 // These stop and restart a Redis of their own, so they need the binary, not TEST_REDIS_URL; once per run.
 const run = canStartRedis() && testEngine() === 'pglite';
+if (!canStartRedis()) console.warn('Redis bus tests skipped: no /usr/bin/redis-server to start and stop');
 
 describe.skipIf(!run)('the Redis event bus', () => {
   let server: TestRedisServer;

@@ -70,6 +70,10 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   if (redis) await waitForRedis(redis);
   const app = await buildApp(config, { database, logger, redis });
   app.ctx.state.ready = true;
+  // Events from other apps of the test cross Redis only once the bus has subscribed (bounded, like main's wait).
+  for (let i = 0; redis && i < 150 && !app.ctx.bus.status().subscribed; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   if (opts.startLifecycle) await app.ctx.lifecycle.start();
   await app.ready();
   return {

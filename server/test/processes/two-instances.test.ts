@@ -17,6 +17,9 @@ import { createTestDatabaseUrl, testEngine, testRedisPrefix } from '../helpers/t
 // objects in one process could not catch (issue 10, items 1-2).
 const enabled = testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
 const AUTH_LIMIT = 4;
+if (!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL) {
+  console.warn('two-instances suite skipped: set TEST_DATABASE_URL and TEST_REDIS_URL to run it');
+}
 
 async function startPair(redisUrl: string): Promise<[ServerProcess, ServerProcess]> {
   const env = {

@@ -42,10 +42,10 @@ export function answerSweeper(deps: {
       }, deps.heartbeatMs);
       timer.unref();
     },
-    async stop() {
+    async stop(since) {
       if (timer) clearInterval(timer);
       await ticking;
-      await registry.drain(deps.graceMs);
+      await registry.drain(Math.max(0, deps.graceMs - (performance.now() - since)));
       await writers.removeInstance(db, self).catch(() => {});
     },
   };
