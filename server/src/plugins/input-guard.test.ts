@@ -143,6 +143,30 @@ describe('provider output PostgreSQL cannot store', () => {
     expect(done?.data.message).toMatchObject({ content: streamed, status: 'completed' });
   });
 
+  it('stores a failed answer whose provider error text holds a NUL', async () => {
+    fake.setBehavior({
+      kind: 'http_error',
+      status: 400,
+      body: '{"error":{"message":"bad\\u0000input\\ud800"}}',
+    });
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/v1/chats/${chatId}/messages`,
+        headers: u.headers,
+        payload: { content: 'fail please', provider: 'openai', model: 'gpt-test', stream: false },
+      });
+      const id = String(
+        json<{ error: { details: { assistant_message_id: string } } }>(res).error.details
+          .assistant_message_id,
+      );
+      const stored = await t.app.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: u.headers });
+      expect(json(stored)).toMatchObject({ status: 'failed' });
+    } finally {
+      fake.setBehavior('normal');
+    }
+  });
+
   it('keeps ordinary text, emoji pairs included, untouched', () => {
     expect(cleanProviderText('ok 😀 fine')).toBe('ok 😀 fine');
     expect(cleanProviderText('\udc00a\u0000\ud83d')).toBe('\ufffda\ufffd');
