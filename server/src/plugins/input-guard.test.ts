@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
+import { type FakeServer, startFakeOllama, startFakeOpenAI } from '../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../test/helpers/factories.js';
 import { multipartBody, PNG_BYTES } from '../../test/helpers/multipart.js';
@@ -143,9 +143,51 @@ describe('provider output PostgreSQL cannot store', () => {
     expect(done?.data.message).toMatchObject({ content: streamed, status: 'completed' });
   });
 
+  it('stores a failed answer whose provider error text holds a NUL', async () => {
+    fake.setBehavior({
+      kind: 'http_error',
+      status: 400,
+      body: '{"error":{"message":"bad\\u0000input\\ud800"}}',
+    });
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/v1/chats/${chatId}/messages`,
+        headers: u.headers,
+        payload: { content: 'fail please', provider: 'openai', model: 'gpt-test', stream: false },
+      });
+      const id = String(
+        json<{ error: { details: { assistant_message_id: string } } }>(res).error.details
+          .assistant_message_id,
+      );
+      const stored = await t.app.inject({ method: 'GET', url: `/v1/messages/${id}`, headers: u.headers });
+      expect(json(stored)).toMatchObject({ status: 'failed' });
+    } finally {
+      fake.setBehavior('normal');
+    }
+  });
+
   it('keeps ordinary text, emoji pairs included, untouched', () => {
     expect(cleanProviderText('ok 😀 fine')).toBe('ok 😀 fine');
     expect(cleanProviderText('\udc00a\u0000\ud83d')).toBe('\ufffda\ufffd');
     expect(findUnstorable({ a: ['ok', '😀'] }, '')).toBeNull();
+  });
+});
+
+describe('endpoint model names PostgreSQL cannot store', () => {
+  it('cleans a NUL or lone surrogate out of discovered model names', async () => {
+    const ollama = await startFakeOllama({ models: ['llama\u0000:8b', 'qwen\ud800'] });
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/local-models',
+        headers: u.headers,
+        payload: { name: 'odd names', base_url: ollama.url },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(json(res)).toMatchObject({ available_models: ['llama:8b', 'qwen\ufffd'] });
+    } finally {
+      await ollama.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /** Anything that could hold a secret, wherever it sits in a logged object. */
@@ -31,6 +32,43 @@ export const REDACT_PATHS = [
   'encryptionKey',
 ];
 
+// What a database error may say about itself. `detail`, `where` and `internalQuery` are left out: they
+// quote row values ("Key (email)=(…) already exists").
+const DB_ERROR_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'dataType', 'routine'] as const;
+
+/** PostgreSQL quotes the offending input at the end of some messages: `invalid input syntax for type uuid: "…"`. */
+const withoutQuotedValue = (message: string) => message.replace(/: ".*"$/s, ': "[redacted]"');
+
+/**
+ * A failed query is logged by its statement and the database's error, never its parameters (user text):
+ * Drizzle's error carries them in `params` and in its message and stack, so it is rebuilt, not filtered.
+ * The driver's error (the cause) keeps only its code, names and a message without the quoted value.
+ */
+export function serializeError(err: unknown): unknown {
+  let query: DrizzleQueryError | undefined;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof DrizzleQueryError) query = e;
+  }
+  if (!query || !(err instanceof Error)) return pino.stdSerializers.err(err as Error);
+  const cause: unknown = query.cause;
+  const db: Record<string, unknown> = {};
+  if (cause instanceof Error) {
+    db.message = withoutQuotedValue(cause.message);
+    for (const key of DB_ERROR_FIELDS) if (key in cause) db[key] = Reflect.get(cause, key);
+  }
+  const header = `${err.name}: ${err.message}`;
+  // Only the frames: the stack's first line repeats the message, and a query error's message holds the values.
+  const frames = err.stack?.startsWith(header) ? err.stack.slice(header.length) : '';
+  const message = err === query ? `Failed query: ${query.query}` : err.message;
+  return {
+    type: err.constructor.name,
+    message,
+    stack: `${err.name}: ${message}${frames}`,
+    query: query.query,
+    db,
+  };
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
@@ -44,7 +82,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         method: req.method,
         path: req.url?.split('?')[0],
       }),
-      err: pino.stdSerializers.err,
+      err: serializeError,
     },
   };
   return destination ? pino(options, destination) : pino(options);

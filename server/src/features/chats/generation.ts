@@ -50,7 +50,9 @@ const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
 function errorOf(err: unknown): { code: string; message: string } {
   if (err instanceof ProviderError) {
-    return { code: err.kind === 'timeout' ? 'provider_timeout' : 'provider_error', message: err.message };
+    // The message may quote the provider's own text, and it is stored in the answer's metadata.
+    const message = cleanProviderText(err.message);
+    return { code: err.kind === 'timeout' ? 'provider_timeout' : 'provider_error', message };
   }
   return { code: 'provider_error', message: 'The model provider failed unexpectedly' };
 }

@@ -8,6 +8,7 @@
 
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError } from '../../errors.js';
+import { cleanProviderText } from '../../lib/text.js';
 import { type LookupFn, safeFetch } from '../../lib/url-policy.js';
 import { sanitizeMessage } from '../../llm/http.js';
 
@@ -47,7 +48,9 @@ export function parseModelList(body: unknown): string[] | null {
   const names = new Set<string>();
   for (const m of list) {
     const name = isRecord(m) ? (m.name ?? m.model ?? m.id) : m;
-    if (typeof name === 'string' && name.trim()) names.add(name.trim());
+    // Names are stored (jsonb): provider text is made storable, as answers are.
+    const clean = typeof name === 'string' ? cleanProviderText(name).trim() : '';
+    if (clean) names.add(clean);
   }
   return [...names].sort();
 }
