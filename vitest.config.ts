@@ -2,12 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 // One run, several projects: the server suites on PGlite, again on PostgreSQL + Redis when
 // TEST_DATABASE_URL / TEST_REDIS_URL are set, then the web portal's tests.
+// Suites that touch no database or Redis (provider adapters, llama.cpp, the URL policy) run once: a second
+// copy proves nothing, and two llama.cpp runtimes at once starve a 2-core machine.
+const engineFree = ['src/llm/**/*.test.ts', 'src/lib/url-policy.test.ts'];
 const serverProject = (name: string, engine: 'pglite' | 'postgres') => ({
   extends: true as const,
   test: {
     name,
     root: './server',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: engine === 'postgres' ? engineFree : [],
     environment: 'node',
     globalSetup: ['./test/setup/global-setup.ts'],
     setupFiles: ['./test/setup/network-guard.ts'],
