@@ -9,6 +9,7 @@ import { createAuthService } from './features/auth/auth.service.js';
 import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createSendService } from './features/chats/send.service.js';
+import { createStartChatService } from './features/chats/start-chat.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
 import { createImagesService } from './features/images/images.service.js';
@@ -122,6 +123,7 @@ export function createServices(deps: ServiceDeps) {
     telemetry,
     endpointHealth: localModels,
   });
+  const chatStart = createStartChatService({ chats, chatSend });
   deps.lifecycle.add({
     name: 'generations',
     start: () => chatSend.failStale(),
@@ -167,6 +169,7 @@ export function createServices(deps: ServiceDeps) {
     generations,
     chats,
     chatSend,
+    chatStart,
     answerCache,
     jobQueue,
     jobs,
