@@ -88,6 +88,18 @@ export function useModelSources() {
   return { models, configs, locals };
 }
 
+/** True once it is known that nothing can answer yet: no configuration, no provider model, no endpoint. */
+export function useNoModels(): boolean {
+  const { models, configs, locals } = useModelSources();
+  return (
+    !models.isPending &&
+    !configs.isPending &&
+    (configs.data?.model_configs.length ?? 0) === 0 &&
+    !(models.data?.models ?? []).some((m) => m.kind === 'chat') &&
+    !(locals.data ?? []).some((e) => e.models.length > 0)
+  );
+}
+
 export const choiceValue = (c: ModelChoice | null) => (c ? JSON.stringify(c) : '');
 
 const dot = (status: string) =>
@@ -105,12 +117,7 @@ export function ModelPicker({
   const cfgs = configs.data?.model_configs ?? [];
   const chat = (models.data?.models ?? []).filter((m) => m.kind === 'chat');
   const endpoints = (locals.data ?? []).filter((e) => e.models.length > 0);
-  const empty =
-    !models.isPending &&
-    !configs.isPending &&
-    cfgs.length === 0 &&
-    chat.length === 0 &&
-    endpoints.length === 0;
+  const empty = useNoModels();
 
   // Nothing chosen yet: take the default configuration, else the first model offered.
   useEffect(() => {

@@ -17,16 +17,9 @@ export function useChatList() {
   });
 }
 
-export function useNewChat() {
-  const qc = useQueryClient();
-  const navigate = useNavigate();
-  return useMutation({
-    mutationFn: () => api<ChatSummary>('/chats', { method: 'POST', body: {} }),
-    onSuccess: (chat) => {
-      void qc.invalidateQueries({ queryKey: ['chats'] });
-      navigate(`/chats/${chat.id}`);
-    },
-  });
+/** Router state of a fresh "New chat" draft; its key keeps one window from draft to created chat. */
+export function newDraftState(): { draft: string } {
+  return { draft: `draft-${Date.now()}-${Math.random().toString(36).slice(2)}` };
 }
 
 function SessionItem({
