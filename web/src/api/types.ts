@@ -13,6 +13,7 @@ import type {
   waitlistEntry,
 } from '../../../contracts/src/index.js';
 import type { job } from '../../../contracts/src/jobs.js';
+import type { pinnedMessage } from '../../../contracts/src/messages.js';
 import type { localModel, localModelUsage } from '../../../contracts/src/local-models.js';
 import type { modelConfig } from '../../../contracts/src/model-configs.js';
 import type { catalogModel, modelsResponse, providerStatus } from '../../../contracts/src/providers.js';
@@ -28,6 +29,7 @@ export type AuthTokens = {
   expires_in: number;
 };
 export type Message = z.infer<typeof message>;
+export type PinnedMessage = z.infer<typeof pinnedMessage>;
 export type ChatSummary = z.infer<typeof chatSummary>;
 export type ChatList = z.infer<typeof chatList>;
 export type ChatWithMessages = z.infer<typeof chatWithMessages>;
