@@ -223,4 +223,35 @@ describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
     reply = SHORT;
     await ctx.close();
   });
+
+  it('the pinned page names the chat, jumps to the message and unpins (dark, desktop)', async () => {
+    await withProvider();
+    fake.setBehavior('normal');
+    const [ctx, page] = await open({ colorScheme: 'dark' });
+    await newChat(page);
+    await page.keyboard.type('Pin this one');
+    await page.keyboard.press('Enter');
+    await page.getByRole('article', { name: 'Answer' }).getByText('Short answer.').waitFor();
+    await page.getByRole('button', { name: 'Pin', exact: true }).click();
+    await page.getByRole('button', { name: 'Unpin' }).waitFor();
+    await page.getByRole('link', { name: /Pinned/ }).click();
+    const item = page.getByRole('listitem').filter({ hasText: 'Short answer.' });
+    await item.getByRole('link', { name: 'Pin this one', exact: true }).waitFor();
+    await snap(page, 'desktop-dark-pinned');
+    await item.getByRole('link', { name: 'Open in “Pin this one”' }).click();
+    await page.waitForURL(/\/chats\/[0-9a-f-]{36}\?m=/);
+    await page.getByRole('heading', { name: 'Pin this one' }).waitFor();
+    await page.goBack();
+    await item.getByRole('button', { name: 'Unpin' }).click();
+    await page.getByText('Nothing pinned yet').waitFor();
+
+    // Images: starts on the provider that has a key, the other one marked.
+    await page.getByRole('link', { name: /Images/ }).click();
+    const provider = page.getByLabel('Provider');
+    await expect.poll(() => provider.inputValue()).toBe('openai');
+    expect(await page.getByLabel('Model', { exact: true }).inputValue()).toBe('dall-e-3');
+    expect(await provider.locator('option', { hasText: 'ImageRouter (no key yet)' }).isDisabled()).toBe(true);
+    await snap(page, 'desktop-dark-images');
+    await ctx.close();
+  });
 });

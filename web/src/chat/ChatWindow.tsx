@@ -7,7 +7,7 @@ import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
-import { loadChoice, ModelPicker, saveChoice, useNoModels } from './ModelPicker';
+import { loadChoice, ModelPicker, saveChoice, useModelsLoading, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
 import { TemplatePicker } from './TemplatePicker';
 import { NEW_CHAT, useChat } from './useChat';
@@ -32,6 +32,7 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
   );
   const isDraft = chatId === NEW_CHAT;
   const noModels = useNoModels();
+  const modelsLoading = useModelsLoading();
   const [choice, setChoiceState] = useState<ModelChoice | null>(loadChoice);
   const [sendError, setSendError] = useState<unknown>(null);
   const [insert, setInsert] = useState<{ text: string; n: number } | null>(null);
@@ -176,7 +177,8 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
           <Composer
             chatId={chatId}
             streaming={Boolean(streamingId)}
-            disabled={!query.data}
+            // Held (not refused) until the chat and the model choice are known.
+            disabled={!query.data || (choice === null && modelsLoading)}
             onSend={doSend}
             onStop={() => void stop().catch((err: unknown) => setSendError(err))}
             insert={insert}

@@ -88,6 +88,12 @@ export function useModelSources() {
   return { models, configs, locals };
 }
 
+/** True while the catalogue is still loading, so a message sent now would go without a model. */
+export function useModelsLoading(): boolean {
+  const { models, configs } = useModelSources();
+  return models.isPending || configs.isPending;
+}
+
 /** True once it is known that nothing can answer yet: no configuration, no provider model, no endpoint. */
 export function useNoModels(): boolean {
   const { models, configs, locals } = useModelSources();
