@@ -36,32 +36,44 @@ function Users() {
         {all.map((u) => (
           <li key={u.id} className="flex flex-wrap items-center gap-2 py-2">
             <span className="min-w-0 flex-1">
-              <span className="block truncate text-sm font-medium">{u.full_name || u.email}</span>
+              <span className="block truncate text-sm font-medium">
+                {u.full_name || u.email}
+                {u.id === me.id && <span className="ml-1 font-normal text-zinc-500">(you)</span>}
+                {u.disabled && <span className="ml-1 font-normal text-red-600">· disabled</span>}
+              </span>
               <span className="block truncate text-xs text-zinc-500">
                 {u.email} · joined {formatTime(u.created_at)}
                 {u.last_login_at && ` · last seen ${formatTime(u.last_login_at)}`}
               </span>
             </span>
-            <select
-              aria-label={`Role of ${u.email}`}
-              value={u.role}
-              disabled={u.id === me.id}
-              onChange={(e) =>
-                patch.mutate({ id: u.id, body: { role: e.target.value === 'admin' ? 'admin' : 'user' } })
-              }
-              className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
-            >
-              <option value="user">user</option>
-              <option value="admin">admin</option>
-            </select>
-            <Button
-              variant={u.disabled ? 'secondary' : 'ghost'}
-              className="py-1"
-              disabled={u.id === me.id}
-              onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}
-            >
-              {u.disabled ? `Enable ${u.email}` : `Disable ${u.email}`}
-            </Button>
+            {u.id === me.id ? (
+              // Your own row offers nothing that would lock you out (the server also keeps a last admin).
+              <span className="text-xs text-zinc-500">
+                {u.role} · you can’t change your own role or disable yourself
+              </span>
+            ) : (
+              <>
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.role}
+                  onChange={(e) =>
+                    patch.mutate({ id: u.id, body: { role: e.target.value === 'admin' ? 'admin' : 'user' } })
+                  }
+                  className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                >
+                  <option value="user">user</option>
+                  <option value="admin">admin</option>
+                </select>
+                <Button
+                  variant={u.disabled ? 'secondary' : 'ghost'}
+                  className="py-1"
+                  aria-label={u.disabled ? `Enable ${u.email}` : `Disable ${u.email}`}
+                  onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}
+                >
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </Button>
+              </>
+            )}
           </li>
         ))}
       </ul>

@@ -166,8 +166,12 @@ export function ProvidersPage() {
   return (
     <section>
       <PageTitle>Providers</PageTitle>
-      {models.data?.message && (
-        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">{models.data.message}</p>
+      {/* The API's own hint points here ("…in Settings → Providers"); on this page, say what to do here. */}
+      {providers.data && !providers.data.providers.some((p) => p.configured) && (
+        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+          Pick a provider below and add its API key to start chatting. Local servers (Ollama, LM Studio…) go
+          under Local endpoints.
+        </p>
       )}
       {models.data?.errors.map((e) => (
         <p
