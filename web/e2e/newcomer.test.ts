@@ -254,4 +254,21 @@ describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
     await snap(page, 'desktop-dark-images');
     await ctx.close();
   });
+
+  it("admin pages: the admin's own row is marked and cannot lock them out; metrics draw one unit per chart", async () => {
+    const [ctx, page] = await open();
+    await page.getByRole('link', { name: /Admin/ }).click();
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    const me = page.getByRole('listitem').filter({ hasText: EMAIL });
+    await me.getByText('(you)').waitFor();
+    expect(await me.getByRole('button', { name: /Disable/ }).count()).toBe(0);
+    expect(await me.getByRole('combobox').count()).toBe(0);
+    await snap(page, 'desktop-admin-users');
+    await page.getByRole('link', { name: 'Metrics', exact: true }).click();
+    await page.getByRole('figure', { name: 'Latency p95 per hour' }).waitFor();
+    await page.getByRole('figure', { name: 'Cache hit rate per hour' }).waitFor();
+    await page.waitForTimeout(300);
+    await snap(page, 'desktop-admin-metrics');
+    await ctx.close();
+  });
 });

@@ -5,6 +5,7 @@ import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { api } from '../api/client';
 import type { AdminUser, Invite, MetricsReport, WaitlistEntry } from '../api/types';
 import { useUser } from '../auth/auth';
+import { metricsSeries } from './metrics-series';
 import { Button, Empty, ErrorNote, Field, formatTime, inputClass, PageTitle, Spinner } from '../ui/ui';
 
 const LineChart = lazy(() => import('../ui/LineChart'));
@@ -197,13 +198,7 @@ function Metrics() {
   if (m.isPending) return <Spinner />;
   if (m.isError) return <ErrorNote error={m.error} />;
   const r = m.data;
-  const hour = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const series = r.series.map((b) => ({
-    t: hour(b.bucket),
-    requests: b.requests,
-    p95: b.p95_latency_ms,
-    hit: Math.round(b.cache_hit_rate * 100),
-  }));
+  const series = metricsSeries(r);
   const stat = (label: string, value: string) => (
     <div className="rounded-xl border border-zinc-200 p-3 dark:border-zinc-800">
       <div className="text-xs text-zinc-500">{label}</div>
@@ -226,15 +221,22 @@ function Metrics() {
           x="t"
           series={[{ key: 'requests', label: 'Requests' }]}
         />
-        <h2 className="font-medium">Latency p95 (ms) and cache hit rate (%)</h2>
+        <h2 className="font-medium">Latency p95 (ms)</h2>
         <LineChart
-          label="Latency and cache hit rate per hour"
+          label="Latency p95 per hour"
           data={series}
           x="t"
-          series={[
-            { key: 'p95', label: 'p95 ms' },
-            { key: 'hit', label: 'Cache hit %' },
-          ]}
+          unit=" ms"
+          series={[{ key: 'p95', label: 'p95 latency' }]}
+        />
+        <h2 className="font-medium">Cache hit rate (%)</h2>
+        <LineChart
+          label="Cache hit rate per hour"
+          data={series}
+          x="t"
+          unit="%"
+          domain={[0, 100]}
+          series={[{ key: 'hit', label: 'Cache hits' }]}
         />
       </Suspense>
       <table className="w-full text-left text-sm">
