@@ -271,4 +271,34 @@ describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
     await snap(page, 'desktop-admin-metrics');
     await ctx.close();
   });
+
+  it('finds chats from the sidebar by title and by message, grouped by day; rename and delete show on touch', async () => {
+    await withProvider();
+    fake.setBehavior('normal');
+    const [ctx, page] = await open();
+    await newChat(page);
+    await page.keyboard.type('Volcanoes of Iceland');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Volcanoes of Iceland' }).waitFor();
+    const nav = page.getByRole('navigation', { name: 'Chats' });
+    await nav.getByRole('region', { name: 'Today' }).waitFor();
+    await nav.getByRole('searchbox', { name: 'Search chats' }).fill('iceland');
+    await nav
+      .getByRole('list', { name: 'Chats matching' })
+      .getByRole('link', { name: 'Volcanoes of Iceland' })
+      .waitFor();
+    await nav.getByRole('list', { name: 'Messages matching' }).getByRole('link').first().waitFor();
+    await snap(page, 'desktop-sidebar-search');
+    await ctx.close();
+
+    // A tablet: wide enough for the desktop layout, but touch, so no hover to reveal the buttons.
+    const [phone, p2] = await open({ viewport: { width: 820, height: 1180 }, isMobile: true, hasTouch: true });
+    const menu = p2.getByRole('button', { name: 'Open menu' });
+    if (await menu.isVisible()) await menu.click();
+    const rename = p2.getByRole('button', { name: 'Rename Volcanoes of Iceland' });
+    await rename.waitFor();
+    expect(await rename.evaluate((el) => getComputedStyle(el.parentElement ?? el).opacity)).toBe('1');
+    await snap(p2, 'tablet-touch-sidebar');
+    await phone.close();
+  });
 });
