@@ -97,7 +97,21 @@ describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
     expect((await chats()).chats).toEqual([]);
     await alert.getByRole('link', { name: 'Open Settings → Providers' }).click();
     await page.waitForURL(/\/settings\/providers$/);
-    await page.getByRole('button', { name: 'Add OpenAI', exact: true }).waitFor();
+    // Test connection before saving: lists the models, saves nothing.
+    await page.getByRole('button', { name: 'Add OpenAI', exact: true }).click();
+    await page.getByLabel('OpenAI API key').fill('sk-e2e-newcomer-1234');
+    await page.getByLabel('Base URL (optional)').fill(fake.url);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Connected in \d+ ms · 1 models: gpt-4o-mini/ })
+      .waitFor();
+    await snap(page, 'desktop-provider-test');
+    expect(
+      (await call<{ providers: { configured: boolean }[] }>('/providers')).providers.some(
+        (p) => p.configured,
+      ),
+    ).toBe(false);
     await ctx.close();
   });
 
@@ -292,7 +306,11 @@ describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
     await ctx.close();
 
     // A tablet: wide enough for the desktop layout, but touch, so no hover to reveal the buttons.
-    const [phone, p2] = await open({ viewport: { width: 820, height: 1180 }, isMobile: true, hasTouch: true });
+    const [phone, p2] = await open({
+      viewport: { width: 820, height: 1180 },
+      isMobile: true,
+      hasTouch: true,
+    });
     const menu = p2.getByRole('button', { name: 'Open menu' });
     if (await menu.isVisible()) await menu.click();
     const rename = p2.getByRole('button', { name: 'Rename Volcanoes of Iceland' });

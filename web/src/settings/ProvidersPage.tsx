@@ -2,8 +2,31 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
-import type { ModelsResponse, ProviderStatus } from '../api/types';
+import type { ModelsResponse, ProviderStatus, TestProviderResult } from '../api/types';
 import { Button, ConfirmDialog, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
+
+const TEST_HINTS: Record<string, string> = {
+  auth: 'The key was refused — check it was copied whole.',
+  unreachable: 'Nothing answered at that address — check the base URL.',
+  timeout: 'The provider did not answer in time — try again, or check the base URL.',
+};
+
+function TestOutcome({ result }: { result: TestProviderResult }) {
+  if (result.ok)
+    return (
+      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+        Connected in {result.latency_ms} ms · {result.models.length} models
+        {result.models.length > 0 &&
+          `: ${result.models.slice(0, 5).join(', ')}${result.models.length > 5 ? '…' : ''}`}
+      </p>
+    );
+  return (
+    <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+      {TEST_HINTS[result.error?.code ?? ''] ?? 'The provider answered with an error.'}{' '}
+      <span className="text-zinc-500">({result.error?.message})</span>
+    </p>
+  );
+}
 
 function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
   const qc = useQueryClient();
@@ -34,6 +57,18 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
       setKey('');
       refresh();
     },
+  });
+  // Tries what is typed (or the saved key) without saving; the provider's own answer is shown as it is.
+  const check = useMutation({
+    mutationFn: () =>
+      api<TestProviderResult>('/providers/test', {
+        method: 'POST',
+        body: {
+          provider: p.provider,
+          ...(key.trim() ? { api_key: key.trim() } : {}),
+          ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
+        },
+      }),
   });
   const remove = useMutation({
     mutationFn: () => api(`/providers/${p.provider}`, { method: 'DELETE' }),
@@ -132,9 +167,20 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
             )}
           </Field>
           {save.isError && <ErrorNote error={save.error} />}
-          <Button type="submit" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
-          </Button>
+          {check.isError && <ErrorNote error={check.error} />}
+          {check.data && <TestOutcome result={check.data} />}
+          <div className="flex flex-wrap gap-2">
+            <Button type="submit" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save'}
+            </Button>
+            <Button
+              variant="secondary"
+              disabled={check.isPending || (p.needs_api_key && !p.configured && !key.trim())}
+              onClick={() => check.mutate()}
+            >
+              {check.isPending ? 'Testing…' : 'Test connection'}
+            </Button>
+          </div>
         </form>
       )}
       {confirm && (
