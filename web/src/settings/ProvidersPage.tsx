@@ -207,6 +207,8 @@ export function ProvidersPage() {
     queryFn: () => api<ModelsResponse>('/models'),
     staleTime: 60_000,
   });
+  const displayName = (id: string) =>
+    providers.data?.providers.find((p) => p.provider === id)?.display_name ?? id;
   const byProvider = (p: string) =>
     (models.data?.models ?? []).filter((m) => m.provider === p).map((m) => m.id);
   return (
@@ -225,7 +227,8 @@ export function ProvidersPage() {
           role="alert"
           className="mb-2 rounded-lg bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
         >
-          {e.provider}: {e.message}
+          {displayName(e.provider)} could not list its models — check its key and base URL below.{' '}
+          <span className="opacity-75">({e.message})</span>
         </p>
       ))}
       {providers.isPending && <Spinner label="Loading providers" />}
