@@ -7,7 +7,7 @@ import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
-import { loadChoice, ModelPicker, saveChoice, useModelsLoading, useNoModels } from './ModelPicker';
+import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
 import { TemplatePicker } from './TemplatePicker';
 import { NEW_CHAT, useChat } from './useChat';
@@ -32,7 +32,6 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
   );
   const isDraft = chatId === NEW_CHAT;
   const noModels = useNoModels();
-  const modelsLoading = useModelsLoading();
   const [choice, setChoiceState] = useState<ModelChoice | null>(loadChoice);
   const [sendError, setSendError] = useState<unknown>(null);
   const [insert, setInsert] = useState<{ text: string; n: number } | null>(null);
@@ -42,6 +41,7 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
   const content = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
+  const choicePending = useChoicePending(choice);
   const setChoice = useCallback((c: ModelChoice | null) => {
     setChoiceState(c);
     saveChoice(c);
@@ -178,7 +178,7 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
             chatId={chatId}
             streaming={Boolean(streamingId)}
             // Held (not refused) until the chat and the model choice are known.
-            disabled={!query.data || (choice === null && modelsLoading)}
+            disabled={!query.data || choicePending}
             onSend={doSend}
             onStop={() => void stop().catch((err: unknown) => setSendError(err))}
             insert={insert}

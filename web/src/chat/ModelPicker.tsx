@@ -88,10 +88,18 @@ export function useModelSources() {
   return { models, configs, locals };
 }
 
-/** True while the catalogue is still loading, so a message sent now would go without a model. */
-export function useModelsLoading(): boolean {
+/**
+ * True while no model is chosen yet but one is about to be: the catalogue is loading, or it has a model the
+ * picker is choosing. A message sent then waits for the choice instead of going without a model.
+ */
+export function useChoicePending(value: ModelChoice | null): boolean {
   const { models, configs } = useModelSources();
-  return models.isPending || configs.isPending;
+  if (value) return false;
+  if (models.isPending || configs.isPending) return true;
+  return (
+    (configs.data?.model_configs.length ?? 0) > 0 ||
+    (models.data?.models ?? []).some((m) => m.kind === 'chat')
+  );
 }
 
 /** True once it is known that nothing can answer yet: no configuration, no provider model, no endpoint. */
