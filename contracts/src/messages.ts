@@ -13,4 +13,6 @@ export type PinMessageBody = z.infer<typeof pinMessageBody>;
 
 export const pinMessageResult = z.object({ message_id: z.uuid(), pinned: z.boolean() });
 
-export const pinnedMessageList = z.object({ messages: z.array(message), next_cursor: nextCursor });
+/** A pinned message with the title of its chat, so a list of them says where each one is. */
+export const pinnedMessage = message.extend({ chat_title: z.string().nullable() });
+export const pinnedMessageList = z.object({ messages: z.array(pinnedMessage), next_cursor: nextCursor });

@@ -45,6 +45,23 @@ export const activateProviderBody = z
   .strict();
 export type ActivateProviderBody = z.infer<typeof activateProviderBody>;
 
+/** `POST /providers/test`: try a key (or the saved one) before saving it; nothing is stored. */
+export const testProviderBody = z
+  .object({
+    provider: z.string().trim().min(1).max(64),
+    api_key: apiKeyInput.optional(),
+    base_url: baseUrlInput.optional(),
+  })
+  .strict();
+export type TestProviderBody = z.infer<typeof testProviderBody>;
+/** `ok` with the models the provider lists, or the provider's error (its message, never the key). */
+export const testProviderResult = z.object({
+  ok: z.boolean(),
+  models: z.array(z.string()),
+  latency_ms: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+
 /** `PATCH /providers/{provider}`: `api_key: null` removes the key of a provider that does not need one. */
 export const updateProviderBody = z
   .object({

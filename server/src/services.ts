@@ -10,6 +10,7 @@ import { createChatsService } from './features/chats/chats.service.js';
 import { answerSweeper } from './features/chats/answer-sweeper.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createSendService } from './features/chats/send.service.js';
+import { createStartChatService } from './features/chats/start-chat.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
 import { createImagesService } from './features/images/images.service.js';
@@ -138,6 +139,7 @@ export function createServices(deps: ServiceDeps) {
       graceMs: deps.config.shutdownGraceMs,
     }),
   );
+  const chatStart = createStartChatService({ chats, chatSend });
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
   const jobQueue = new JobQueue({
     db: deps.db,
@@ -178,6 +180,7 @@ export function createServices(deps: ServiceDeps) {
     generations,
     chats,
     chatSend,
+    chatStart,
     answerCache,
     jobQueue,
     jobs,

@@ -92,13 +92,14 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     await page.screenshot({ path: shot('desktop-providers') });
 
     // A chat with a streamed answer.
+    // "New chat" is a draft; the chat is created with its first message.
     await page.getByRole('button', { name: 'New chat', exact: true }).click();
-    await page.waitForURL(/\/chats\/[0-9a-f-]+$/);
     const box = page.getByRole('textbox', { name: 'Message' });
     await page.getByRole('combobox', { name: 'Model' }).waitFor();
     await page.getByText('What can I help with?').waitFor();
     await box.fill('Tell me a story');
     await box.press('Enter');
+    await page.waitForURL(/\/chats\/[0-9a-f-]+$/);
     await page
       .getByText('word3', { exact: false })
       .waitFor()
@@ -176,12 +177,12 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     await page.getByRole('button', { name: 'Open menu' }).click();
     await page.screenshot({ path: shot('phone-menu') });
     await page.getByRole('button', { name: 'New chat', exact: true }).click();
-    await page.waitForURL(/\/chats\/[0-9a-f-]+$/);
     const box = page.getByRole('textbox', { name: 'Message' });
     await page.getByRole('combobox', { name: 'Model' }).waitFor();
     await page.getByText('What can I help with?').waitFor();
     await box.fill('Hello from a phone');
     await box.press('Enter');
+    await page.waitForURL(/\/chats\/[0-9a-f-]+$/);
     await page.getByText('word40').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: shot('phone-chat') });
     // Nothing may be wider than the screen.

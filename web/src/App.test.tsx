@@ -51,7 +51,7 @@ describe('App', () => {
     expect(calls.some((c) => c.path === '/auth/me')).toBe(false);
   });
 
-  it('shows the API error of a refused sign-in', async () => {
+  it('shows a refused sign-in in plain words', async () => {
     installFakeApi({
       'GET /auth/me': () => json({ error: { code: 'unauthorized', message: 'not signed in' } }, 401),
       'POST /auth/login': () =>
@@ -61,7 +61,7 @@ describe('App', () => {
     fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'ada@example.com' } });
     fireEvent.change(screen.getByLabelText(/^Password/), { target: { value: 'nope' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('Wrong email or password');
+    expect((await screen.findByRole('alert')).textContent).toContain('That email and password do not match');
   });
 
   it('skips sign-in in single-user mode', async () => {

@@ -64,7 +64,9 @@ export function App({ client }: { client?: QueryClient }) {
   const [queryClient] = useState(() => client ?? makeQueryClient());
   return (
     <QueryClientProvider client={queryClient}>
-      <BrowserRouter>
+      {/* Route changes render at once, not as a transition: the keys typed right after "New chat" must reach
+          the new chat's box, not the old page still on screen. */}
+      <BrowserRouter useTransitions={false}>
         <AuthProvider>
           <Gate />
         </AuthProvider>

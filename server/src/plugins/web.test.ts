@@ -23,7 +23,7 @@ describe('portal served from a build', () => {
     app = Fastify();
     app.get('/v1/ping', () => ({ ok: true }));
     app.get('/healthz', () => ({ status: 'ok' }));
-    await registerWeb(app, { root: dir, authMode: 'single-user' });
+    await registerWeb(app, { root: dir, authMode: 'single-user', inviteRequired: false });
   });
   afterAll(async () => {
     await app.close();
@@ -36,6 +36,7 @@ describe('portal served from a build', () => {
     expect(res.body).toContain('<title>portal</title>');
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.body).toContain('<meta name="pocketllm-auth-mode" content="single-user">');
+    expect(res.body).toContain('<meta name="pocketllm-invite-required" content="false">');
   });
 
   it('serves hashed assets as immutable and other files for an hour', async () => {

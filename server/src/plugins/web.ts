@@ -38,10 +38,12 @@ function cacheControlFor(filePath: string): string {
  */
 export async function registerWeb(
   app: FastifyInstance,
-  opts: { root?: string; authMode?: 'multi-user' | 'single-user' } = {},
+  opts: { root?: string; authMode?: 'multi-user' | 'single-user'; inviteRequired?: boolean } = {},
 ): Promise<void> {
   const root = opts.root ?? DEFAULT_WEB_ROOT;
   const authMode = opts.authMode ?? (app.hasDecorator('ctx') ? app.ctx.config.authMode : undefined);
+  const inviteRequired =
+    opts.inviteRequired ?? (app.hasDecorator('ctx') ? app.ctx.config.inviteRequired : undefined);
   // Read once at start; a missing (or half-rebuilt) build answers the how-to-build page instead.
   let page: string | null = null;
   try {
@@ -66,8 +68,13 @@ export async function registerWeb(
   });
 
   // The auth mode rides along in the page, so the portal knows whether to show sign-in without probing
-  // the API anonymously (a 401 the browser would log as an error).
-  const meta = authMode ? `<meta name="pocketllm-auth-mode" content="${authMode}">` : '';
+  // the API anonymously (a 401 the browser would log as an error); so does whether sign-up needs an
+  // invite, so the form asks for one only when it does.
+  const meta =
+    (authMode ? `<meta name="pocketllm-auth-mode" content="${authMode}">` : '') +
+    (inviteRequired !== undefined
+      ? `<meta name="pocketllm-invite-required" content="${inviteRequired}">`
+      : '');
   const indexHtml = page.replace('</head>', `${meta}</head>`);
   const sendIndex = (_req: FastifyRequest, reply: FastifyReply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);

@@ -5,6 +5,7 @@ import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { api } from '../api/client';
 import type { AdminUser, Invite, MetricsReport, WaitlistEntry } from '../api/types';
 import { useUser } from '../auth/auth';
+import { metricsSeries } from './metrics-series';
 import { Button, Empty, ErrorNote, Field, formatTime, inputClass, PageTitle, Spinner } from '../ui/ui';
 
 const LineChart = lazy(() => import('../ui/LineChart'));
@@ -36,32 +37,44 @@ function Users() {
         {all.map((u) => (
           <li key={u.id} className="flex flex-wrap items-center gap-2 py-2">
             <span className="min-w-0 flex-1">
-              <span className="block truncate text-sm font-medium">{u.full_name || u.email}</span>
+              <span className="block truncate text-sm font-medium">
+                {u.full_name || u.email}
+                {u.id === me.id && <span className="ml-1 font-normal text-zinc-500">(you)</span>}
+                {u.disabled && <span className="ml-1 font-normal text-red-600">· disabled</span>}
+              </span>
               <span className="block truncate text-xs text-zinc-500">
                 {u.email} · joined {formatTime(u.created_at)}
                 {u.last_login_at && ` · last seen ${formatTime(u.last_login_at)}`}
               </span>
             </span>
-            <select
-              aria-label={`Role of ${u.email}`}
-              value={u.role}
-              disabled={u.id === me.id}
-              onChange={(e) =>
-                patch.mutate({ id: u.id, body: { role: e.target.value === 'admin' ? 'admin' : 'user' } })
-              }
-              className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
-            >
-              <option value="user">user</option>
-              <option value="admin">admin</option>
-            </select>
-            <Button
-              variant={u.disabled ? 'secondary' : 'ghost'}
-              className="py-1"
-              disabled={u.id === me.id}
-              onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}
-            >
-              {u.disabled ? `Enable ${u.email}` : `Disable ${u.email}`}
-            </Button>
+            {u.id === me.id ? (
+              // Your own row offers nothing that would lock you out (the server also keeps a last admin).
+              <span className="text-xs text-zinc-500">
+                {u.role} · you can’t change your own role or disable yourself
+              </span>
+            ) : (
+              <>
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.role}
+                  onChange={(e) =>
+                    patch.mutate({ id: u.id, body: { role: e.target.value === 'admin' ? 'admin' : 'user' } })
+                  }
+                  className="rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+                >
+                  <option value="user">user</option>
+                  <option value="admin">admin</option>
+                </select>
+                <Button
+                  variant={u.disabled ? 'secondary' : 'ghost'}
+                  className="py-1"
+                  aria-label={u.disabled ? `Enable ${u.email}` : `Disable ${u.email}`}
+                  onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}
+                >
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </Button>
+              </>
+            )}
           </li>
         ))}
       </ul>
@@ -185,13 +198,7 @@ function Metrics() {
   if (m.isPending) return <Spinner />;
   if (m.isError) return <ErrorNote error={m.error} />;
   const r = m.data;
-  const hour = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const series = r.series.map((b) => ({
-    t: hour(b.bucket),
-    requests: b.requests,
-    p95: b.p95_latency_ms,
-    hit: Math.round(b.cache_hit_rate * 100),
-  }));
+  const series = metricsSeries(r);
   const stat = (label: string, value: string) => (
     <div className="rounded-xl border border-zinc-200 p-3 dark:border-zinc-800">
       <div className="text-xs text-zinc-500">{label}</div>
@@ -214,15 +221,22 @@ function Metrics() {
           x="t"
           series={[{ key: 'requests', label: 'Requests' }]}
         />
-        <h2 className="font-medium">Latency p95 (ms) and cache hit rate (%)</h2>
+        <h2 className="font-medium">Latency p95 (ms)</h2>
         <LineChart
-          label="Latency and cache hit rate per hour"
+          label="Latency p95 per hour"
           data={series}
           x="t"
-          series={[
-            { key: 'p95', label: 'p95 ms' },
-            { key: 'hit', label: 'Cache hit %' },
-          ]}
+          unit=" ms"
+          series={[{ key: 'p95', label: 'p95 latency' }]}
+        />
+        <h2 className="font-medium">Cache hit rate (%)</h2>
+        <LineChart
+          label="Cache hit rate per hour"
+          data={series}
+          x="t"
+          unit="%"
+          domain={[0, 100]}
+          series={[{ key: 'hit', label: 'Cache hits' }]}
         />
       </Suspense>
       <table className="w-full text-left text-sm">

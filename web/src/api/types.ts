@@ -13,9 +13,15 @@ import type {
   waitlistEntry,
 } from '../../../contracts/src/index.js';
 import type { job } from '../../../contracts/src/jobs.js';
+import type { pinnedMessage } from '../../../contracts/src/messages.js';
 import type { localModel, localModelUsage } from '../../../contracts/src/local-models.js';
 import type { modelConfig } from '../../../contracts/src/model-configs.js';
-import type { catalogModel, modelsResponse, providerStatus } from '../../../contracts/src/providers.js';
+import type {
+  catalogModel,
+  modelsResponse,
+  providerStatus,
+  testProviderResult,
+} from '../../../contracts/src/providers.js';
 import type { globalSearchHit, searchHit } from '../../../contracts/src/search.js';
 import type { metricsReport } from '../../../contracts/src/telemetry.js';
 import type { template } from '../../../contracts/src/templates.js';
@@ -28,11 +34,13 @@ export type AuthTokens = {
   expires_in: number;
 };
 export type Message = z.infer<typeof message>;
+export type PinnedMessage = z.infer<typeof pinnedMessage>;
 export type ChatSummary = z.infer<typeof chatSummary>;
 export type ChatList = z.infer<typeof chatList>;
 export type ChatWithMessages = z.infer<typeof chatWithMessages>;
 export type SendResult = z.infer<typeof sendMessageResult>;
 export type ProviderStatus = z.infer<typeof providerStatus>;
+export type TestProviderResult = z.infer<typeof testProviderResult>;
 export type CatalogModel = z.infer<typeof catalogModel>;
 export type ModelsResponse = z.infer<typeof modelsResponse>;
 export type ModelConfig = z.infer<typeof modelConfig>;

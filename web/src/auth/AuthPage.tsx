@@ -5,6 +5,15 @@ import type { AuthTokens } from '../api/types';
 import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
 import { useAuth } from './auth';
 
+/** Whether sign-up asks for an invite: the server says so in the page; unknown (vite dev) means ask. */
+export function invitesRequired(): boolean {
+  return (
+    document.querySelector('meta[name="pocketllm-invite-required"]')?.getAttribute('content') !== 'false'
+  );
+}
+
+const MIN_PASSWORD = 8;
+
 export function AuthPage({ expired = false }: { expired?: boolean }) {
   const { signIn } = useAuth();
   const [mode, setMode] = useState<'login' | 'register'>(() =>
@@ -16,9 +25,15 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
   const [invite, setInvite] = useState(() => new URLSearchParams(location.search).get('invite') ?? '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [tried, setTried] = useState(false);
+  const askInvite = invitesRequired() || invite !== '';
+  const tooShort = mode === 'register' && password.length < MIN_PASSWORD;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    // The rule is shown next to the field (no browser bubble over the hint).
+    setTried(true);
+    if (tooShort) return;
     setBusy(true);
     setError(null);
     try {
@@ -69,6 +84,7 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
               onClick={() => {
                 setMode(m);
                 setError(null);
+                setTried(false);
               }}
               className={`rounded-md py-1.5 text-sm font-medium ${mode === m ? 'bg-white shadow dark:bg-zinc-800' : 'text-zinc-500'}`}
             >
@@ -90,18 +106,31 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
               />
             )}
           </Field>
-          <Field label="Password" hint={mode === 'register' ? 'At least 8 characters' : undefined}>
+          <Field label="Password">
             {(id) => (
-              <input
-                id={id}
-                type="password"
-                required
-                minLength={mode === 'register' ? 8 : 1}
-                autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                className={inputClass}
-              />
+              <>
+                <input
+                  id={id}
+                  type="password"
+                  required
+                  autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+                  aria-invalid={tried && tooShort}
+                  aria-describedby={mode === 'register' ? `${id}-rule` : undefined}
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                  className={inputClass}
+                />
+                {mode === 'register' && (
+                  <p
+                    id={`${id}-rule`}
+                    className={`text-xs ${tried && tooShort ? 'font-medium text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
+                  >
+                    {tried && tooShort
+                      ? `Use at least ${MIN_PASSWORD} characters (${MIN_PASSWORD - password.length} more).`
+                      : `At least ${MIN_PASSWORD} characters.`}
+                  </p>
+                )}
+              </>
             )}
           </Field>
           {mode === 'register' && (
@@ -117,16 +146,18 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
                   />
                 )}
               </Field>
-              <Field label="Invite code" hint="Needed unless you are the first user of this server">
-                {(id) => (
-                  <input
-                    id={id}
-                    value={invite}
-                    onChange={(e) => setInvite(e.target.value)}
-                    className={inputClass}
-                  />
-                )}
-              </Field>
+              {askInvite && (
+                <Field label="Invite code" hint="Needed unless you are the first user of this server">
+                  {(id) => (
+                    <input
+                      id={id}
+                      value={invite}
+                      onChange={(e) => setInvite(e.target.value)}
+                      className={inputClass}
+                    />
+                  )}
+                </Field>
+              )}
             </>
           )}
           {error !== null && <ErrorNote error={error} />}

@@ -5,6 +5,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, getRefreshToken, onAuthChange, refreshSession, setTokens } from '../api/client';
+import { errorMessage } from '../api/errors';
 import type { AuthTokens, UserProfile } from '../api/types';
 
 export type AuthState =
@@ -104,7 +105,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return (
       <div className="mx-auto mt-20 max-w-sm p-4 text-center">
         <p role="alert" className="mb-4 text-sm">
-          The server could not be reached. {bootError instanceof Error ? bootError.message : ''}
+          {errorMessage(bootError)}
         </p>
         <button
           type="button"

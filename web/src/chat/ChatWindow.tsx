@@ -1,16 +1,16 @@
 /** A chat: its messages (older ones on demand), the live answer, the composer and the pickers. */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { useSearchParams } from 'react-router';
-import { errorMessage } from '../api/client';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { SendBody } from '../api/stream';
 import type { ModelChoice } from '../api/types';
+import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
-import { loadChoice, ModelPicker, saveChoice } from './ModelPicker';
+import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
 import { TemplatePicker } from './TemplatePicker';
-import { useChat } from './useChat';
+import { NEW_CHAT, useChat } from './useChat';
 
 export function toSendBody(content: string, choice: ModelChoice | null): SendBody {
   if (!choice) return { content };
@@ -19,16 +19,29 @@ export function toSendBody(content: string, choice: ModelChoice | null): SendBod
   return { content, local_model_id: choice.local_model_id, model: choice.model };
 }
 
-export function ChatWindow({ chatId }: { chatId: string }) {
-  const { query, streamingId, send, stop, loadOlder, loadingOlder, patchMessage } = useChat(chatId);
+export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | null; draftKey?: string }) {
+  const navigate = useNavigate();
+  // The draft's first send created the chat: show its address, keeping this window (same key) on screen.
+  const onCreated = useCallback(
+    (id: string) => navigate(`/chats/${id}`, { replace: true, state: { draft: draftKey ?? 'draft' } }),
+    [navigate, draftKey],
+  );
+  const { query, chatId, streamingId, send, stop, loadOlder, loadingOlder, patchMessage } = useChat(
+    routeId,
+    onCreated,
+  );
+  const isDraft = chatId === NEW_CHAT;
+  const noModels = useNoModels();
   const [choice, setChoiceState] = useState<ModelChoice | null>(loadChoice);
   const [sendError, setSendError] = useState<unknown>(null);
   const [insert, setInsert] = useState<{ text: string; n: number } | null>(null);
   const [params, setParams] = useSearchParams();
   const jumpTo = params.get('m');
   const scroller = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
 
+  const choicePending = useChoicePending(choice);
   const setChoice = useCallback((c: ModelChoice | null) => {
     setChoiceState(c);
     saveChoice(c);
@@ -47,6 +60,19 @@ export function ChatWindow({ chatId }: { chatId: string }) {
     const el = scroller.current;
     if (el && stick.current && !jumpTo) el.scrollTop = el.scrollHeight;
   }, [messages.length, last?.content, jumpTo]);
+  // Heights also change without new text (Markdown rendering in, the composer growing, a phone keyboard):
+  // keep following the bottom through those too.
+  useEffect(() => {
+    const el = scroller.current;
+    const inner = content.current;
+    if (!el || !inner || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (stick.current && !jumpTo) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(inner);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [jumpTo]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset when another chat opens
   useEffect(() => {
     stick.current = true;
@@ -88,9 +114,10 @@ export function ChatWindow({ chatId }: { chatId: string }) {
 
   return (
     <div className="flex h-full min-h-0 flex-col">
-      <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
+      <div className="flex items-center gap-2 border-b border-zinc-200 px-3 py-1.5 sm:py-2 dark:border-zinc-800">
+        <MenuButton />
         <h1 className="min-w-0 flex-1 truncate font-medium">{query.data?.title || 'New chat'}</h1>
-        <SearchBar chatId={chatId} />
+        <SearchBar chatId={isDraft ? undefined : chatId} />
       </div>
       <div
         ref={scroller}
@@ -99,7 +126,7 @@ export function ChatWindow({ chatId }: { chatId: string }) {
         aria-live="polite"
         aria-busy={Boolean(streamingId)}
       >
-        <div className="mx-auto flex max-w-3xl flex-col gap-3 px-3 py-4">
+        <div ref={content} className="mx-auto flex max-w-3xl flex-col gap-3 px-3 py-4">
           {query.isPending && <Spinner label="Loading messages" />}
           {query.isError && <ErrorNote error={query.error} onRetry={() => void query.refetch()} />}
           {query.data?.has_more && (
@@ -115,7 +142,17 @@ export function ChatWindow({ chatId }: { chatId: string }) {
           {query.data && messages.length === 0 && (
             <div className="py-16 text-center text-zinc-500">
               <p className="text-lg">What can I help with?</p>
-              <p className="text-sm">Type a message below. Enter sends, Shift+Enter adds a line.</p>
+              {noModels ? (
+                <p className="text-sm">
+                  First,{' '}
+                  <Link to="/settings/providers" className="text-indigo-600 underline dark:text-indigo-400">
+                    add a provider key in Settings → Providers
+                  </Link>
+                  .
+                </p>
+              ) : (
+                <p className="text-sm">Type a message below. Enter sends, Shift+Enter adds a line.</p>
+              )}
             </div>
           )}
           {messages.map((m, i) => (
@@ -132,11 +169,7 @@ export function ChatWindow({ chatId }: { chatId: string }) {
       </div>
       <div className="border-t border-zinc-200 bg-white px-3 pt-2 pb-[max(0.5rem,env(safe-area-inset-bottom))] dark:border-zinc-800 dark:bg-zinc-950">
         <div className="mx-auto max-w-3xl space-y-2">
-          {sendError !== null && (
-            <p role="alert" className="text-sm text-red-600 dark:text-red-400">
-              {errorMessage(sendError)}
-            </p>
-          )}
+          {sendError !== null && <ErrorNote error={sendError} />}
           <div className="flex min-w-0 flex-wrap items-center gap-2">
             <ModelPicker value={choice} onChange={setChoice} />
             <TemplatePicker onInsert={(text) => setInsert((p) => ({ text, n: (p?.n ?? 0) + 1 }))} />
@@ -144,7 +177,8 @@ export function ChatWindow({ chatId }: { chatId: string }) {
           <Composer
             chatId={chatId}
             streaming={Boolean(streamingId)}
-            disabled={!query.data}
+            // Held (not refused) until the chat and the model choice are known.
+            disabled={!query.data || choicePending}
             onSend={doSend}
             onStop={() => void stop().catch((err: unknown) => setSendError(err))}
             insert={insert}

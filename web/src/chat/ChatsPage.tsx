@@ -1,23 +1,19 @@
-/** /chats and /chats/:chatId — without an id, a start screen that creates a chat. */
-import { useParams } from 'react-router';
-import { Button, ErrorNote } from '../ui/ui';
+/**
+ * /chats is a draft ("New chat"): the window opens at once and nothing exists on the server until the first
+ * message creates the chat. /chats/:chatId is a chat. The window is keyed by the draft's key while it turns
+ * into its chat, so what is typed and the running answer stay on screen through the route change.
+ */
+import { useLocation, useParams } from 'react-router';
+import { isRecord } from '../api/client';
 import { ChatWindow } from './ChatWindow';
-import { useNewChat } from './SessionList';
+
+export function draftKeyOf(state: unknown): string | null {
+  return isRecord(state) && typeof state.draft === 'string' ? state.draft : null;
+}
 
 export function ChatsPage() {
   const { chatId } = useParams();
-  const newChat = useNewChat();
-  if (chatId) return <ChatWindow key={chatId} chatId={chatId} />;
-  return (
-    <div className="flex h-full flex-col items-center justify-center gap-4 p-6 text-center">
-      <h1 className="text-2xl font-semibold">Welcome to PocketLLM</h1>
-      <p className="max-w-sm text-sm text-zinc-500">
-        Start a new chat, or pick one from the list. Add a provider key in Settings first if you have not yet.
-      </p>
-      <Button onClick={() => newChat.mutate()} disabled={newChat.isPending}>
-        Start a new chat
-      </Button>
-      {newChat.isError && <ErrorNote error={newChat.error} />}
-    </div>
-  );
+  const location = useLocation();
+  const key = draftKeyOf(location.state) ?? chatId ?? 'draft';
+  return <ChatWindow key={key} chatId={chatId ?? null} draftKey={key} />;
 }

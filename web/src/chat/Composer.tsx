@@ -1,9 +1,12 @@
 /**
  * The message box. Enter sends, Shift+Enter adds a line (not while an IME is composing). The text is saved
- * as a draft on every keystroke and only cleared once the server has accepted the message.
+ * as a draft on every keystroke and only cleared once the server has accepted the message. A message sent
+ * while it cannot go yet (an answer is still being written, the chat is loading, the previous send is on
+ * its way) is kept in the box and sent as soon as it can, with a note saying so: no Enter is ever ignored.
  */
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { loadDraft, saveDraft } from './drafts';
+import { NEW_CHAT } from './useChat';
 
 type Props = {
   chatId: string;
@@ -17,19 +20,30 @@ type Props = {
 
 export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }: Props) {
   const [text, setText] = useState(() => loadDraft(chatId));
+  const [sending, setSending] = useState(false);
+  const [queued, setQueued] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const textRef = useRef(text);
+  textRef.current = text;
+  const shownFor = useRef(chatId);
 
   useEffect(() => {
-    setText(loadDraft(chatId));
+    const before = shownFor.current;
+    shownFor.current = chatId;
+    if (before === NEW_CHAT && chatId !== NEW_CHAT) {
+      // The draft just became this chat: what is being typed now belongs to it.
+      saveDraft(chatId, textRef.current);
+      saveDraft(NEW_CHAT, '');
+    } else if (before !== chatId) setText(loadDraft(chatId));
     ref.current?.focus();
   }, [chatId]);
   useEffect(() => {
     if (insert) {
       setText(insert.text);
-      saveDraft(chatId, insert.text);
+      saveDraft(shownFor.current, insert.text);
       ref.current?.focus();
     }
-  }, [insert, chatId]);
+  }, [insert]);
   // Grow with the text up to a limit.
   // biome-ignore lint/correctness/useExhaustiveDependencies: measured again whenever the text changes
   useEffect(() => {
@@ -39,24 +53,43 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
     el.style.height = `${Math.min(el.scrollHeight, 240)}px`;
   }, [text]);
 
+  const waiting = streaming || Boolean(disabled) || sending;
+
   function change(v: string) {
     setText(v);
-    saveDraft(chatId, v);
+    saveDraft(shownFor.current, v);
+    if (!v.trim()) setQueued(false);
   }
 
   async function submit(e?: FormEvent) {
     e?.preventDefault();
-    const content = text.trim();
-    if (!content || streaming || disabled) return;
+    const sent = textRef.current;
+    const content = sent.trim();
+    if (!content) return;
+    if (waiting) {
+      setQueued(true);
+      return;
+    }
+    setQueued(false);
+    setSending(true);
     setText('');
+    const draftId = shownFor.current;
     try {
       await onSend(content);
       // Cleared only now: a refused message (expired session, no model) keeps its draft.
-      if (loadDraft(chatId) === text) saveDraft(chatId, '');
+      if (loadDraft(draftId) === sent) saveDraft(draftId, '');
     } catch {
-      setText((current) => current || text);
+      setText((current) => current || sent);
+    } finally {
+      setSending(false);
     }
   }
+
+  // A queued message goes as soon as nothing holds it back.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: submit reads the latest text through a ref
+  useEffect(() => {
+    if (queued && !waiting) void submit();
+  }, [queued, waiting]);
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
@@ -66,33 +99,48 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
   }
 
   return (
-    <form onSubmit={submit} className="flex items-end gap-2">
-      <textarea
-        ref={ref}
-        aria-label="Message"
-        placeholder="Message PocketLLM…  (Enter to send, Shift+Enter for a new line)"
-        rows={1}
-        value={text}
-        onChange={(e) => change(e.target.value)}
-        onKeyDown={onKeyDown}
-        className="max-h-60 min-h-11 flex-1 resize-none rounded-xl border border-zinc-300 bg-white px-3 py-2.5 text-[15px] focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900"
-      />
-      {streaming ? (
-        <button
-          type="button"
-          onClick={onStop}
-          className="h-11 rounded-xl bg-zinc-800 px-4 text-sm font-medium text-white hover:bg-zinc-700 dark:bg-zinc-200 dark:text-zinc-900"
-        >
-          Stop
-        </button>
-      ) : (
-        <button
-          type="submit"
-          disabled={!text.trim() || disabled}
-          className="h-11 rounded-xl bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-40"
-        >
-          Send
-        </button>
+    <form onSubmit={submit} className="space-y-1">
+      <div className="flex items-end gap-2">
+        <textarea
+          ref={ref}
+          aria-label="Message"
+          placeholder="Message PocketLLM…"
+          rows={1}
+          value={text}
+          onChange={(e) => change(e.target.value)}
+          onKeyDown={onKeyDown}
+          className="max-h-60 min-h-11 min-w-0 flex-1 resize-none rounded-xl border border-zinc-300 bg-white px-3 py-2.5 text-[15px] focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900"
+        />
+        {streaming && !queued ? (
+          <button
+            type="button"
+            onClick={onStop}
+            className="h-11 rounded-xl bg-zinc-800 px-4 text-sm font-medium text-white hover:bg-zinc-700 dark:bg-zinc-200 dark:text-zinc-900"
+          >
+            Stop
+          </button>
+        ) : (
+          <button
+            type="submit"
+            disabled={!text.trim() || queued}
+            className="h-11 rounded-xl bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-40"
+          >
+            Send
+          </button>
+        )}
+      </div>
+      {queued && (
+        <p role="status" className="flex items-center gap-2 text-xs text-zinc-500">
+          {streaming ? 'Sends when this answer is finished.' : 'Sending as soon as the chat is ready…'}
+          <button type="button" className="underline" onClick={() => setQueued(false)}>
+            Don’t send
+          </button>
+          {streaming && (
+            <button type="button" className="underline" onClick={onStop}>
+              Stop the answer
+            </button>
+          )}
+        </p>
       )}
     </form>
   );

@@ -1,6 +1,7 @@
 /** One message: Markdown for answers, time, rating and pin on assistant messages, cached badge, error + retry. */
 import { lazy, memo, Suspense, useState } from 'react';
-import { api, errorMessage } from '../api/client';
+import { api } from '../api/client';
+import { errorMessage } from '../api/errors';
 import type { Message } from '../api/types';
 import { Icon } from '../ui/icons';
 import { formatTime } from '../ui/ui';
@@ -85,7 +86,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
             role="alert"
             className="mt-2 rounded-lg bg-red-100 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
           >
-            {error?.message ?? 'The answer failed.'}
+            {error ? errorMessage(error) : 'The answer failed.'}
             {onRetry && (
               <button type="button" onClick={onRetry} className="ml-2 font-medium underline">
                 Retry

@@ -88,6 +88,32 @@ export function useModelSources() {
   return { models, configs, locals };
 }
 
+/**
+ * True while no model is chosen yet but one is about to be: the catalogue is loading, or it has a model the
+ * picker is choosing. A message sent then waits for the choice instead of going without a model.
+ */
+export function useChoicePending(value: ModelChoice | null): boolean {
+  const { models, configs } = useModelSources();
+  if (value) return false;
+  if (models.isPending || configs.isPending) return true;
+  return (
+    (configs.data?.model_configs.length ?? 0) > 0 ||
+    (models.data?.models ?? []).some((m) => m.kind === 'chat')
+  );
+}
+
+/** True once it is known that nothing can answer yet: no configuration, no provider model, no endpoint. */
+export function useNoModels(): boolean {
+  const { models, configs, locals } = useModelSources();
+  return (
+    !models.isPending &&
+    !configs.isPending &&
+    (configs.data?.model_configs.length ?? 0) === 0 &&
+    !(models.data?.models ?? []).some((m) => m.kind === 'chat') &&
+    !(locals.data ?? []).some((e) => e.models.length > 0)
+  );
+}
+
 export const choiceValue = (c: ModelChoice | null) => (c ? JSON.stringify(c) : '');
 
 const dot = (status: string) =>
@@ -105,12 +131,7 @@ export function ModelPicker({
   const cfgs = configs.data?.model_configs ?? [];
   const chat = (models.data?.models ?? []).filter((m) => m.kind === 'chat');
   const endpoints = (locals.data ?? []).filter((e) => e.models.length > 0);
-  const empty =
-    !models.isPending &&
-    !configs.isPending &&
-    cfgs.length === 0 &&
-    chat.length === 0 &&
-    endpoints.length === 0;
+  const empty = useNoModels();
 
   // Nothing chosen yet: take the default configuration, else the first model offered.
   useEffect(() => {

@@ -1,4 +1,7 @@
-/** The chats, newest activity first: new, rename inline, delete with confirmation, more on scroll. */
+/**
+ * The chats, newest activity first and grouped by day: a search over titles and messages, rename inline,
+ * delete with confirmation, more on scroll.
+ */
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { NavLink, useNavigate, useParams } from 'react-router';
@@ -6,6 +9,8 @@ import { api } from '../api/client';
 import type { ChatList, ChatSummary } from '../api/types';
 import { Icon } from '../ui/icons';
 import { Button, ConfirmDialog, ErrorNote, Spinner } from '../ui/ui';
+import { ChatFinder } from './ChatFinder';
+import { groupChats } from './chat-groups';
 
 export function useChatList() {
   return useInfiniteQuery({
@@ -17,16 +22,9 @@ export function useChatList() {
   });
 }
 
-export function useNewChat() {
-  const qc = useQueryClient();
-  const navigate = useNavigate();
-  return useMutation({
-    mutationFn: () => api<ChatSummary>('/chats', { method: 'POST', body: {} }),
-    onSuccess: (chat) => {
-      void qc.invalidateQueries({ queryKey: ['chats'] });
-      navigate(`/chats/${chat.id}`);
-    },
-  });
+/** Router state of a fresh "New chat" draft; its key keeps one window from draft to created chat. */
+export function newDraftState(): { draft: string } {
+  return { draft: `draft-${Date.now()}-${Math.random().toString(36).slice(2)}` };
 }
 
 function SessionItem({
@@ -103,7 +101,8 @@ function SessionItem({
       >
         {name}
       </NavLink>
-      <span className="absolute top-1/2 right-1 flex -translate-y-1/2 opacity-100 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
+      {/* Shown on hover where there is a mouse; always there on touch screens, which have no hover. */}
+      <span className="absolute top-1/2 right-1 flex -translate-y-1/2 opacity-100 pointer-fine:opacity-0 pointer-fine:group-focus-within:opacity-100 pointer-fine:group-hover:opacity-100">
         <button
           type="button"
           aria-label={`Rename ${name}`}
@@ -148,6 +147,7 @@ export function SessionList({ onNavigate }: { onNavigate?: () => void }) {
   const { chatId } = useParams();
   const sentinel = useRef<HTMLDivElement>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const [q, setQ] = useState('');
 
   // Infinite scroll: the next page loads when the end of the list comes into view.
   useEffect(() => {
@@ -160,19 +160,43 @@ export function SessionList({ onNavigate }: { onNavigate?: () => void }) {
     return () => io.disconnect();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
+  const search = (
+    <input
+      type="search"
+      aria-label="Search chats"
+      placeholder="Search chats…"
+      value={q}
+      onChange={(e) => setQ(e.target.value)}
+      onKeyDown={(e) => e.key === 'Escape' && setQ('')}
+      className="mb-1 w-full rounded-lg border border-zinc-300 bg-white px-3 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+    />
+  );
   if (list.isPending) return <Spinner label="Loading chats" />;
   if (list.isError) return <ErrorNote error={list.error} onRetry={() => void list.refetch()} />;
   const chats = list.data.pages.flatMap((p) => p.chats);
+  if (q.trim())
+    return (
+      <nav aria-label="Chats" className="min-h-0">
+        {search}
+        <ChatFinder q={q} chats={chats} onNavigate={onNavigate} />
+      </nav>
+    );
   return (
     <nav aria-label="Chats" className="min-h-0">
+      {chats.length > 0 && search}
       {chats.length === 0 ? (
         <p className="px-3 py-4 text-sm text-zinc-500">No chats yet. Start one with “New chat”.</p>
       ) : (
-        <ul className="space-y-0.5">
-          {chats.map((c) => (
-            <SessionItem key={c.id} chat={c} active={c.id === chatId} onNavigate={onNavigate} />
-          ))}
-        </ul>
+        groupChats(chats).map((g) => (
+          <section key={g.label} aria-label={g.label}>
+            <h3 className="px-3 pt-3 pb-1 text-xs font-medium text-zinc-500">{g.label}</h3>
+            <ul className="space-y-0.5">
+              {g.chats.map((c) => (
+                <SessionItem key={c.id} chat={c} active={c.id === chatId} onNavigate={onNavigate} />
+              ))}
+            </ul>
+          </section>
+        ))
       )}
       <div ref={sentinel} />
       {hasNextPage && (

@@ -1,7 +1,8 @@
 /** Prompt templates: picking one asks for its {{variables}}, renders it on the server and fills the input. */
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { api, errorMessage } from '../api/client';
+import { api } from '../api/client';
+import { errorMessage } from '../api/errors';
 import type { Template } from '../api/types';
 import { Button, inputClass } from '../ui/ui';
 

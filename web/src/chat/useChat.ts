@@ -1,5 +1,7 @@
 /**
- * One chat's messages plus its live answer. Stream events update the TanStack Query cache directly, so the
+ * One chat's messages plus its live answer. `chatId` null is a draft ("New chat"): nothing exists on the
+ * server until the first send, which creates the chat with its message in one request; the hook then adopts
+ * the new id (`onCreated`) and keeps streaming into it, so the window the user typed in stays put. Stream events update the TanStack Query cache directly, so the
  * list, the session list and a reload all see one source of truth. A message found still `streaming` when
  * the chat loads (after a reload, or started on another device) is resumed from its current length.
  */
@@ -12,12 +14,37 @@ import { applyEvent, localUserMessage } from './stream-state';
 
 export const chatKey = (id: string) => ['chat', id] as const;
 const PAGE = 100;
+/** The path segment that sends to a new chat: POST /chats/new/messages. */
+export const NEW_CHAT = 'new';
 
-export function useChat(chatId: string) {
+function emptyDraft(): ChatWithMessages {
+  const now = new Date().toISOString();
+  return {
+    id: NEW_CHAT,
+    title: null,
+    model_config_id: null,
+    message_count: 0,
+    created_at: now,
+    updated_at: now,
+    messages: [],
+    has_more: false,
+  };
+}
+
+export function useChat(initialId: string | null, onCreated?: (chatId: string) => void) {
   const qc = useQueryClient();
+  const [chatId, setChatId] = useState(initialId ?? NEW_CHAT);
+  // The current id for callbacks made before the draft was adopted (the running send's events).
+  const idRef = useRef(chatId);
+  // A chat created here already holds what the server has; fetching it mid-answer would only race the stream.
+  const adopted = useRef<string | null>(null);
+  const isDraft = chatId === NEW_CHAT;
   const query = useQuery({
     queryKey: chatKey(chatId),
     queryFn: () => api<ChatWithMessages>(`/chats/${chatId}?limit=${PAGE}`),
+    enabled: !isDraft,
+    ...(isDraft ? { initialData: emptyDraft } : {}),
+    staleTime: adopted.current === chatId ? Number.POSITIVE_INFINITY : 0,
   });
   const [streamingId, setStreamingId] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -26,15 +53,45 @@ export function useChat(chatId: string) {
 
   const update = useCallback(
     (fn: (messages: Message[]) => Message[]) =>
-      qc.setQueryData<ChatWithMessages>(chatKey(chatId), (old) =>
+      qc.setQueryData<ChatWithMessages>(chatKey(idRef.current), (old) =>
         old ? { ...old, messages: fn(old.messages) } : old,
       ),
-    [qc, chatId],
+    [qc],
+  );
+
+  // The server names a chat with its first message. Only the title is taken: refetching the messages could
+  // race an answer streaming in.
+  const refreshTitle = useCallback(() => {
+    const id = idRef.current;
+    const chat = qc.getQueryData<ChatWithMessages>(chatKey(id));
+    if (id === NEW_CHAT || !chat || chat.title) return;
+    api<ChatWithMessages>(`/chats/${id}?limit=1`)
+      .then((fresh) =>
+        qc.setQueryData<ChatWithMessages>(chatKey(id), (old) => (old ? { ...old, title: fresh.title } : old)),
+      )
+      .catch(() => undefined);
+  }, [qc]);
+
+  /** The draft's first send made chat `id`: move what is shown under its key and follow it from now on. */
+  const adopt = useCallback(
+    (id: string) => {
+      const draft = qc.getQueryData<ChatWithMessages>(chatKey(NEW_CHAT)) ?? emptyDraft();
+      qc.setQueryData<ChatWithMessages>(chatKey(id), { ...draft, id });
+      qc.removeQueries({ queryKey: chatKey(NEW_CHAT) });
+      adopted.current = id;
+      idRef.current = id;
+      setChatId(id);
+      onCreated?.(id);
+      refreshTitle();
+    },
+    [qc, onCreated, refreshTitle],
   );
 
   const onEvent = useCallback(
     (e: StreamEvent) => {
       if (e.type === 'message.created') {
+        const created = e.user_message?.chat_id ?? e.assistant_message.chat_id;
+        if (idRef.current === NEW_CHAT && created) adopt(created);
         streamingRef.current = e.assistant_message.id;
         setStreamingId(e.assistant_message.id);
         // The first message names the chat: let the list show it at once.
@@ -42,7 +99,7 @@ export function useChat(chatId: string) {
       }
       update((ms) => applyEvent(ms, e, streamingRef.current));
     },
-    [update, qc],
+    [update, qc, adopt],
   );
 
   const finish = useCallback(() => {
@@ -51,9 +108,8 @@ export function useChat(chatId: string) {
     setStreamingId(null);
     void qc.invalidateQueries({ queryKey: ['chats'] });
     // The header shows the chat's title, given by the server with the first message.
-    const chat = qc.getQueryData<ChatWithMessages>(chatKey(chatId));
-    if (chat && !chat.title) void qc.invalidateQueries({ queryKey: chatKey(chatId) });
-  }, [qc, chatId]);
+    refreshTitle();
+  }, [qc, refreshTitle]);
 
   /**
    * Sends and streams. Resolves as soon as the server has stored the message (the answer keeps streaming
@@ -62,13 +118,14 @@ export function useChat(chatId: string) {
   const send = useCallback(
     (body: SendBody) =>
       new Promise<void>((resolve, reject) => {
-        const local = localUserMessage(chatId, body.content);
+        const id = idRef.current;
+        const local = localUserMessage(id, body.content);
         update((ms) => [...ms, local]);
         const abort = new AbortController();
         abortRef.current = abort;
         let started = false;
         sendMessageStream(
-          chatId,
+          id,
           body,
           (e) => {
             if (!started) {
@@ -86,12 +143,12 @@ export function useChat(chatId: string) {
               reject(err);
             } else if (!abort.signal.aborted) {
               // The connection dropped mid-answer: the server keeps generating, so reload to resume it.
-              void qc.invalidateQueries({ queryKey: chatKey(chatId) });
+              void qc.invalidateQueries({ queryKey: chatKey(idRef.current) });
             }
           })
           .finally(finish);
       }),
-    [chatId, update, onEvent, finish, qc],
+    [update, onEvent, finish, qc],
   );
 
   const stop = useCallback(async () => {
@@ -149,5 +206,5 @@ export function useChat(chatId: string) {
     [update],
   );
 
-  return { query, streamingId, send, stop, loadOlder, loadingOlder, patchMessage };
+  return { query, chatId, streamingId, send, stop, loadOlder, loadingOlder, patchMessage };
 }

@@ -1,8 +1,9 @@
 /** Image generation: prompt → a job → progress → the images; past image jobs below as a gallery. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { api, isRecord } from '../api/client';
-import type { Job } from '../api/types';
+import type { Job, ProviderStatus } from '../api/types';
 import { Button, Empty, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
 
 export function imagesOf(job: Job): string[] {
@@ -28,7 +29,15 @@ function JobView({ id }: { id: string }) {
   if (job.isError) return <ErrorNote error={job.error} />;
   const j = job.data;
   if (j.status === 'failed')
-    return <ErrorNote error={new Error(j.error_log ?? 'The image could not be generated')} />;
+    return (
+      <ErrorNote
+        error={
+          new Error(
+            `The image could not be generated${j.error_log ? `: ${j.error_log}` : '.'} Try again, or try another model.`,
+          )
+        }
+      />
+    );
   if (!done(j)) return <Spinner label={j.status === 'pending' ? 'Queued' : 'Generating'} />;
   return (
     <div className="grid gap-2 sm:grid-cols-2">
@@ -41,11 +50,41 @@ function JobView({ id }: { id: string }) {
   );
 }
 
+/** The image providers this page offers, each with a model in its own naming. */
+const IMAGE_PROVIDERS = [
+  { id: 'openai', name: 'OpenAI', model: 'dall-e-3' },
+  { id: 'imagerouter', name: 'ImageRouter', model: 'openai/gpt-image-1' },
+] as const;
+type ImageProvider = (typeof IMAGE_PROVIDERS)[number]['id'];
+
+/** The first image provider with a key saved, or null when none is set up yet. */
+export function defaultImageProvider(statuses: ProviderStatus[]): ImageProvider | null {
+  const ready = (id: string) => statuses.some((s) => s.provider === id && s.configured && s.is_active);
+  return IMAGE_PROVIDERS.find((p) => ready(p.id))?.id ?? null;
+}
+
 export default function ImagesPage() {
   const qc = useQueryClient();
   const [prompt, setPrompt] = useState('');
-  const [provider, setProvider] = useState<'imagerouter' | 'openai'>('imagerouter');
-  const [model, setModel] = useState('openai/gpt-image-1');
+  const providers = useQuery({
+    queryKey: ['providers'],
+    queryFn: () => api<{ providers: ProviderStatus[] }>('/providers'),
+  });
+  const statuses = providers.data?.providers ?? [];
+  const configured = (id: string) => statuses.some((s) => s.provider === id && s.configured && s.is_active);
+  const [provider, setProviderState] = useState<ImageProvider | null>(null);
+  const [model, setModel] = useState('');
+  const setProvider = (p: ImageProvider) => {
+    setProviderState(p);
+    setModel(IMAGE_PROVIDERS.find((x) => x.id === p)?.model ?? '');
+  };
+  // Start on a provider that is set up, once the list is known.
+  const fallback = providers.data ? defaultImageProvider(providers.data.providers) : null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: chosen once, when the list arrives
+  useEffect(() => {
+    if (provider === null && fallback) setProvider(fallback);
+  }, [fallback]);
+  const noneReady = providers.data !== undefined && fallback === null;
   const [size, setSize] = useState('1024x1024');
   const [jobId, setJobId] = useState<string | null>(null);
   const gallery = useQuery({
@@ -56,7 +95,7 @@ export default function ImagesPage() {
     mutationFn: () =>
       api<{ job_id: string }>('/images/generations', {
         method: 'POST',
-        body: { prompt, model, size, n: 1, provider },
+        body: { prompt, model, size, n: 1, provider: provider ?? 'openai' },
       }),
     onSuccess: (r) => {
       setJobId(r.job_id);
@@ -92,16 +131,19 @@ export default function ImagesPage() {
               {(id) => (
                 <select
                   id={id}
-                  value={provider}
+                  value={provider ?? ''}
                   onChange={(e) => {
-                    const p = e.target.value === 'openai' ? 'openai' : 'imagerouter';
-                    setProvider(p);
-                    setModel(p === 'openai' ? 'dall-e-3' : 'openai/gpt-image-1');
+                    const p = IMAGE_PROVIDERS.find((x) => x.id === e.target.value);
+                    if (p) setProvider(p.id);
                   }}
                   className={inputClass}
                 >
-                  <option value="imagerouter">ImageRouter</option>
-                  <option value="openai">OpenAI</option>
+                  {provider === null && <option value="">Choose…</option>}
+                  {IMAGE_PROVIDERS.map((p) => (
+                    <option key={p.id} value={p.id} disabled={!configured(p.id)}>
+                      {configured(p.id) ? p.name : `${p.name} (no key yet)`}
+                    </option>
+                  ))}
                 </select>
               )}
             </Field>
@@ -126,8 +168,17 @@ export default function ImagesPage() {
               )}
             </Field>
           </div>
+          {noneReady && (
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              Images need an OpenAI or ImageRouter key.{' '}
+              <Link to="/settings/providers" className="text-indigo-600 underline dark:text-indigo-400">
+                Add one in Settings → Providers
+              </Link>
+              .
+            </p>
+          )}
           {start.isError && <ErrorNote error={start.error} />}
-          <Button type="submit" disabled={start.isPending || !prompt.trim()}>
+          <Button type="submit" disabled={start.isPending || !prompt.trim() || provider === null}>
             Generate
           </Button>
         </form>

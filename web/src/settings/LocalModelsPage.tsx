@@ -1,7 +1,8 @@
 /** The user's own Ollama / OpenAI-compatible servers: add, health, discover models, usage, import. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, lazy, Suspense, useState } from 'react';
-import { api, errorMessage } from '../api/client';
+import { api } from '../api/client';
+import { errorMessage } from '../api/errors';
 import type { LocalModel, LocalModelUsage } from '../api/types';
 import {
   Button,

@@ -1,7 +1,8 @@
 /** The profile (name, username, bio, profession), avatar upload and a download of all my data. */
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, apiFetch, errorMessage } from '../api/client';
+import { api, apiFetch } from '../api/client';
+import { errorMessage } from '../api/errors';
 import type { UserProfile } from '../api/types';
 import { useAuth, useUser } from '../auth/auth';
 import { Button, ErrorNote, Field, inputClass, PageTitle } from '../ui/ui';

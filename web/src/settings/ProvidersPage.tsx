@@ -2,8 +2,31 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
-import type { ModelsResponse, ProviderStatus } from '../api/types';
+import type { ModelsResponse, ProviderStatus, TestProviderResult } from '../api/types';
 import { Button, ConfirmDialog, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
+
+const TEST_HINTS: Record<string, string> = {
+  auth: 'The key was refused — check it was copied whole.',
+  unreachable: 'Nothing answered at that address — check the base URL.',
+  timeout: 'The provider did not answer in time — try again, or check the base URL.',
+};
+
+function TestOutcome({ result }: { result: TestProviderResult }) {
+  if (result.ok)
+    return (
+      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+        Connected in {result.latency_ms} ms · {result.models.length} models
+        {result.models.length > 0 &&
+          `: ${result.models.slice(0, 5).join(', ')}${result.models.length > 5 ? '…' : ''}`}
+      </p>
+    );
+  return (
+    <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+      {TEST_HINTS[result.error?.code ?? ''] ?? 'The provider answered with an error.'}{' '}
+      <span className="text-zinc-500">({result.error?.message})</span>
+    </p>
+  );
+}
 
 function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
   const qc = useQueryClient();
@@ -34,6 +57,18 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
       setKey('');
       refresh();
     },
+  });
+  // Tries what is typed (or the saved key) without saving; the provider's own answer is shown as it is.
+  const check = useMutation({
+    mutationFn: () =>
+      api<TestProviderResult>('/providers/test', {
+        method: 'POST',
+        body: {
+          provider: p.provider,
+          ...(key.trim() ? { api_key: key.trim() } : {}),
+          ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
+        },
+      }),
   });
   const remove = useMutation({
     mutationFn: () => api(`/providers/${p.provider}`, { method: 'DELETE' }),
@@ -132,9 +167,20 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
             )}
           </Field>
           {save.isError && <ErrorNote error={save.error} />}
-          <Button type="submit" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
-          </Button>
+          {check.isError && <ErrorNote error={check.error} />}
+          {check.data && <TestOutcome result={check.data} />}
+          <div className="flex flex-wrap gap-2">
+            <Button type="submit" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save'}
+            </Button>
+            <Button
+              variant="secondary"
+              disabled={check.isPending || (p.needs_api_key && !p.configured && !key.trim())}
+              onClick={() => check.mutate()}
+            >
+              {check.isPending ? 'Testing…' : 'Test connection'}
+            </Button>
+          </div>
         </form>
       )}
       {confirm && (
@@ -161,13 +207,19 @@ export function ProvidersPage() {
     queryFn: () => api<ModelsResponse>('/models'),
     staleTime: 60_000,
   });
+  const displayName = (id: string) =>
+    providers.data?.providers.find((p) => p.provider === id)?.display_name ?? id;
   const byProvider = (p: string) =>
     (models.data?.models ?? []).filter((m) => m.provider === p).map((m) => m.id);
   return (
     <section>
       <PageTitle>Providers</PageTitle>
-      {models.data?.message && (
-        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">{models.data.message}</p>
+      {/* The API's own hint points here ("…in Settings → Providers"); on this page, say what to do here. */}
+      {providers.data && !providers.data.providers.some((p) => p.configured) && (
+        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+          Pick a provider below and add its API key to start chatting. Local servers (Ollama, LM Studio…) go
+          under Local endpoints.
+        </p>
       )}
       {models.data?.errors.map((e) => (
         <p
@@ -175,7 +227,8 @@ export function ProvidersPage() {
           role="alert"
           className="mb-2 rounded-lg bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
         >
-          {e.provider}: {e.message}
+          {displayName(e.provider)} could not list its models — check its key and base URL below.{' '}
+          <span className="opacity-75">({e.message})</span>
         </p>
       ))}
       {providers.isPending && <Spinner label="Loading providers" />}

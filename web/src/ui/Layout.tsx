@@ -1,10 +1,11 @@
 /** The frame around every signed-in page: a sidebar (chats + navigation), a drawer on phones. */
-import { type ReactNode, useState } from 'react';
-import { NavLink } from 'react-router';
+import { type ReactNode, useMemo, useState } from 'react';
+import { NavLink, useMatch, useNavigate } from 'react-router';
 import { useAuth, useUser } from '../auth/auth';
-import { SessionList, useNewChat } from '../chat/SessionList';
+import { newDraftState, SessionList } from '../chat/SessionList';
 import { Icon } from './icons';
-import { Button, ErrorNote } from './ui';
+import { MenuButton, MenuContext } from './menu';
+import { Button } from './ui';
 
 const link = ({ isActive }: { isActive: boolean }) =>
   `block rounded-lg px-3 py-2 text-sm ${isActive ? 'bg-zinc-200 font-medium dark:bg-zinc-800' : 'hover:bg-zinc-100 dark:hover:bg-zinc-900'}`;
@@ -12,20 +13,19 @@ const link = ({ isActive }: { isActive: boolean }) =>
 function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const user = useUser();
   const { state, signOut } = useAuth();
-  const newChat = useNewChat();
+  const navigate = useNavigate();
   return (
     <div className="flex h-full flex-col gap-2 p-2">
       <Button
         className="w-full"
-        disabled={newChat.isPending}
         onClick={() => {
-          newChat.mutate();
+          // A draft: nothing is created until the first message is sent with it.
+          navigate('/chats', { state: newDraftState() });
           onNavigate();
         }}
       >
         <Icon name="plus" /> New chat
       </Button>
-      {newChat.isError && <ErrorNote error={newChat.error} />}
       <div className="min-h-0 flex-1 overflow-y-auto">
         <SessionList onNavigate={onNavigate} />
       </div>
@@ -70,33 +70,38 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
 
 export function Layout({ children }: { children: ReactNode }) {
   const [open, setOpen] = useState(false);
+  const menu = useMemo(() => ({ open: () => setOpen(true), isOpen: open }), [open]);
+  // The chat window has its own header with the menu button in it.
+  const ownHeader = useMatch('/chats/*') !== null;
   return (
-    <div className="flex h-dvh">
-      <aside className="hidden w-72 shrink-0 border-r border-zinc-200 bg-zinc-50 md:block dark:border-zinc-800 dark:bg-zinc-950">
-        <Sidebar onNavigate={() => undefined} />
-      </aside>
-      {open && (
-        <div className="fixed inset-0 z-40 md:hidden">
-          <button
-            type="button"
-            aria-label="Close menu"
-            className="absolute inset-0 bg-black/40"
-            onClick={() => setOpen(false)}
-          />
-          <aside className="absolute inset-y-0 left-0 w-[85%] max-w-xs bg-zinc-50 shadow-xl dark:bg-zinc-950">
-            <Sidebar onNavigate={() => setOpen(false)} />
-          </aside>
+    <MenuContext.Provider value={menu}>
+      <div className="flex h-dvh">
+        <aside className="hidden w-72 shrink-0 border-r border-zinc-200 bg-zinc-50 md:block dark:border-zinc-800 dark:bg-zinc-950">
+          <Sidebar onNavigate={() => undefined} />
+        </aside>
+        {open && (
+          <div className="fixed inset-0 z-40 md:hidden">
+            <button
+              type="button"
+              aria-label="Close menu"
+              className="absolute inset-0 bg-black/40"
+              onClick={() => setOpen(false)}
+            />
+            <aside className="absolute inset-y-0 left-0 w-[85%] max-w-xs bg-zinc-50 shadow-xl dark:bg-zinc-950">
+              <Sidebar onNavigate={() => setOpen(false)} />
+            </aside>
+          </div>
+        )}
+        <div className="flex min-w-0 flex-1 flex-col">
+          {!ownHeader && (
+            <header className="flex items-center gap-2 border-b border-zinc-200 px-3 py-1.5 md:hidden dark:border-zinc-800">
+              <MenuButton />
+              <span className="font-semibold">PocketLLM</span>
+            </header>
+          )}
+          <main className="min-h-0 flex-1">{children}</main>
         </div>
-      )}
-      <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex items-center gap-2 border-b border-zinc-200 px-2 py-1.5 md:hidden dark:border-zinc-800">
-          <Button variant="ghost" aria-label="Open menu" aria-expanded={open} onClick={() => setOpen(true)}>
-            <Icon name="menu" className="size-5" />
-          </Button>
-          <span className="font-semibold">PocketLLM</span>
-        </header>
-        <main className="min-h-0 flex-1">{children}</main>
       </div>
-    </div>
+    </MenuContext.Provider>
   );
 }

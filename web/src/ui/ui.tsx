@@ -1,6 +1,7 @@
 /** Small shared building blocks: buttons, fields, states (loading, empty, error) and a confirm dialog. */
 import { type ComponentProps, type ReactNode, useEffect, useId, useRef } from 'react';
-import { errorMessage } from '../api/client';
+import { Link } from 'react-router';
+import { plainError } from '../api/errors';
 
 const base =
   'inline-flex items-center justify-center gap-1.5 rounded-lg px-3 py-2 text-sm font-medium transition disabled:cursor-not-allowed disabled:opacity-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500';
@@ -55,13 +56,23 @@ export function Spinner({ label = 'Loading' }: { label?: string }) {
   );
 }
 
+/** An error in plain words, with the page that fixes it (when there is one) and a retry (when given). */
 export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const plain = plainError(error);
   return (
     <div
       role="alert"
       className="flex flex-wrap items-center gap-2 rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200"
     >
-      <span className="min-w-0 flex-1 break-words">{errorMessage(error)}</span>
+      <span className="min-w-0 flex-1 break-words">{plain.text}</span>
+      {plain.action && (
+        <Link
+          to={plain.action.to}
+          className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500"
+        >
+          {plain.action.label}
+        </Link>
+      )}
       {onRetry && (
         <Button variant="secondary" onClick={onRetry}>
           Try again

@@ -7,11 +7,12 @@ import {
   idParams,
   message,
   pageQuery,
+  type SendMessageBody,
   sendMessageBody,
   sendMessageResult,
   updateChatBody,
 } from '@pocketllm/contracts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
@@ -19,6 +20,7 @@ import { openSse } from '../../lib/sse.js';
 import { principalOf } from '../../plugins/auth.js';
 import { perMinuteLimit } from '../../plugins/rate-limit.js';
 import { addLogFields } from '../../plugins/request-logging.js';
+import type { SendHandle } from './send.service.js';
 
 const sseResponse = z
   .string()
@@ -26,7 +28,7 @@ const sseResponse = z
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { chats, chatSend } = ctx.services;
+  const { chats, chatSend, chatStart } = ctx.services;
   const tags = ['chats'];
   const sendLimit = perMinuteLimit(app, {
     max: ctx.config.rateLimits.chatPerMin,
@@ -105,33 +107,55 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         response: { 201: sendMessageResult, 200: sseResponse },
       },
     },
-    async (req, reply) => {
-      const userId = principalOf(req).userId;
-      const wantsStream = req.body.stream ?? (req.headers.accept ?? '').includes('text/event-stream');
-      const handle = await chatSend.send(userId, req.params.id, req.body);
-      const meta = handle.assistantMessage.metadata;
-      addLogFields(req, {
-        provider: meta.provider,
-        model: meta.model,
-        cache_hit: handle.cached,
-        stream: wantsStream,
-      });
-      if (wantsStream) {
-        const sse = openSse(reply);
-        sse.send(
-          'message.created',
-          { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
-          0,
-        );
-        await chatSend.pipe(sse, handle);
-        return reply;
-      }
-      const result = await chatSend.result(handle);
-      const final = result.assistant_message.metadata;
-      addLogFields(req, { tokens_in: final.tokens_in, tokens_out: final.tokens_out });
-      return reply.code(201).send(result);
-    },
+    async (req, reply) =>
+      answer(req, reply, await chatSend.send(principalOf(req).userId, req.params.id, req.body)),
   );
+  r.post(
+    '/chats/new/messages',
+    {
+      preHandler: sendLimit,
+      schema: {
+        tags,
+        summary: 'Start a chat with its first message (JSON, or SSE with stream:true)',
+        description:
+          'Creates the chat and sends the message in one request; the chat id is user_message.chat_id. ' +
+          'When the message is refused (e.g. no model configured) no chat is left behind.',
+        body: sendMessageBody,
+        response: { 201: sendMessageResult, 200: sseResponse },
+      },
+    },
+    async (req, reply) => answer(req, reply, await chatStart.start(principalOf(req).userId, req.body)),
+  );
+
+  /** Answers a send as SSE or JSON, as the request asked. */
+  async function answer(
+    req: FastifyRequest<{ Body: SendMessageBody }>,
+    reply: FastifyReply,
+    handle: SendHandle,
+  ) {
+    const wantsStream = req.body.stream ?? (req.headers.accept ?? '').includes('text/event-stream');
+    const meta = handle.assistantMessage.metadata;
+    addLogFields(req, {
+      provider: meta.provider,
+      model: meta.model,
+      cache_hit: handle.cached,
+      stream: wantsStream,
+    });
+    if (wantsStream) {
+      const sse = openSse(reply);
+      sse.send(
+        'message.created',
+        { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
+        0,
+      );
+      await chatSend.pipe(sse, handle);
+      return reply;
+    }
+    const result = await chatSend.result(handle);
+    const final = result.assistant_message.metadata;
+    addLogFields(req, { tokens_in: final.tokens_in, tokens_out: final.tokens_out });
+    return reply.code(201).send(result);
+  }
 
   r.get(
     '/messages/:id/stream',

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { messages } from '../../db/schema/index.js';
+import { chats, messages } from '../../db/schema/index.js';
 import type { MessageRow } from './message.mapper.js';
 
 /** The caller's message, or undefined (another user's message is as absent as a missing one). */
@@ -43,8 +43,9 @@ const createdAtUs = sql<string>`(extract(epoch from ${messages.createdAt}) * 100
 /** Newest first over the partial index messages_pinned_idx (user_id, created_at desc) where pinned. */
 export const listPinned = (db: Db, userId: string, limit: number, after?: PinnedCursor) =>
   db
-    .select({ row: messages, createdAtUs })
+    .select({ row: messages, createdAtUs, chatTitle: chats.title })
     .from(messages)
+    .innerJoin(chats, eq(chats.id, messages.chatId))
     .where(
       and(
         eq(messages.userId, userId),

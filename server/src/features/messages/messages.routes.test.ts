@@ -147,21 +147,34 @@ describe('POST /messages/{id}/pin and GET /messages/pinned', () => {
   it('lists pinned messages across chats, newest first, in pages, only the caller’s', async () => {
     const db = t.database.db;
     const carol = await registerUser(t.app);
-    const older = await insertChat(db, carol.id, [{ role: 'assistant', content: 'old', pinned: true }]);
-    const newer = await insertChat(db, carol.id, [
-      { role: 'assistant', content: 'new', pinned: true, createdAt: new Date('2026-02-01T00:00:00Z') },
-      { role: 'user', content: 'mine too', pinned: true, createdAt: new Date('2026-01-01T00:00:00Z') },
-      { role: 'assistant', content: 'not pinned', createdAt: new Date('2026-03-01T00:00:00Z') },
-    ]);
+    const older = await insertChat(
+      db,
+      carol.id,
+      [{ role: 'assistant', content: 'old', pinned: true }],
+      'Older chat',
+    );
+    const newer = await insertChat(
+      db,
+      carol.id,
+      [
+        { role: 'assistant', content: 'new', pinned: true, createdAt: new Date('2026-02-01T00:00:00Z') },
+        { role: 'user', content: 'mine too', pinned: true, createdAt: new Date('2026-01-01T00:00:00Z') },
+        { role: 'assistant', content: 'not pinned', createdAt: new Date('2026-03-01T00:00:00Z') },
+      ],
+      'Newer chat',
+    );
     await insertChat(db, bob.id, [{ role: 'assistant', content: 'bob’s', pinned: true }]);
     // One microsecond after "mine too": a cursor that dropped microseconds would skip "mine too".
     await db.execute(
       sql`update messages set created_at = '2026-01-01T00:00:00.000001Z' where content = 'old'`,
     );
-    const first = json<{ messages: { content: string }[]; next_cursor: string | null }>(
-      await get('/v1/messages/pinned?limit=2', carol),
-    );
+    const first = json<{
+      messages: { content: string; chat_title: string | null }[];
+      next_cursor: string | null;
+    }>(await get('/v1/messages/pinned?limit=2', carol));
     expect(first.messages.map((m) => m.content)).toEqual(['new', 'old']);
+    // Each says which chat it is in.
+    expect(first.messages.map((m) => m.chat_title)).toEqual(['Newer chat', 'Older chat']);
     expect(first.next_cursor).toBeTruthy();
     const second = json<{ messages: { content: string }[]; next_cursor: string | null }>(
       await get(`/v1/messages/pinned?limit=2&cursor=${first.next_cursor}`, carol),

@@ -48,7 +48,10 @@ export function createMessagesService({ db }: { db: Db }) {
         after ? { createdAtUs: Number(after[0]), id: String(after[1]) } : undefined,
       );
       const { items, nextCursor } = page(rows, limit, (r) => [Number(r.createdAtUs), r.row.id]);
-      return { messages: items.map((r) => toMessage(r.row)), next_cursor: nextCursor };
+      return {
+        messages: items.map((r) => ({ ...toMessage(r.row), chat_title: r.chatTitle })),
+        next_cursor: nextCursor,
+      };
     },
   };
 }

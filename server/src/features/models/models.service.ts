@@ -1,10 +1,11 @@
-import type { CatalogError, CatalogModel, ModelsResponse } from '@pocketllm/contracts';
+import type { CatalogError, CatalogModel, ModelsResponse, TestProviderBody } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
-import { AppError } from '../../errors.js';
+import { AppError, invalidField } from '../../errors.js';
 import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
 import { createLlmProvider } from '../../llm/factory.js';
 import { sanitizeMessage } from '../../llm/http.js';
-import { ProviderError } from '../../llm/types.js';
+import { ProviderError, type ProviderTarget } from '../../llm/types.js';
+import { validateBaseUrl } from '../providers/base-url.js';
 import { type ProvidersService, specOf } from '../providers/providers.service.js';
 import type { ModelsCache, SourceResult } from './models.cache.js';
 
@@ -173,6 +174,43 @@ export function createModelsService(deps: ModelsDeps) {
           ]
         : [];
       return respond(results, configured, [spec.provider], spec.provider);
+    },
+
+    /**
+     * `POST /providers/test`: lists the models with a key not saved yet (or the saved one), storing nothing.
+     * A saved key is only tried against its own base URL: another base URL needs the key typed again, as
+     * when saving. @throws validation_error, url_not_allowed, provider_not_configured
+     */
+    async testConnection(userId: string, body: TestProviderBody) {
+      const spec = specOf(body.provider);
+      const allowPrivate = config.localModels.allowPrivateEndpoints;
+      const wanted = body.base_url ? await validateBaseUrl(spec.provider, body.base_url, allowPrivate) : null;
+      let target: ProviderTarget;
+      if (body.api_key || (!spec.needs_api_key && wanted)) {
+        const baseUrl = wanted ?? spec.default_base_url;
+        if (!baseUrl) throw invalidField('base_url', `${spec.display_name} needs a base URL`);
+        target = { provider: spec.provider, adapter: spec.adapter, baseUrl, apiKey: body.api_key ?? null };
+      } else {
+        target = await providers.resolveTarget(userId, spec.provider);
+        if (wanted && wanted !== target.baseUrl)
+          throw invalidField('api_key', 'enter the key again to try it with another base URL');
+      }
+      const started = Date.now();
+      try {
+        const llm = createLlmProvider(target, config.providers);
+        const infos = await withTimeout(timeoutMs, (signal) => llm.listModels(signal));
+        return { ok: true, models: infos.map((m) => m.id), latency_ms: Date.now() - started, error: null };
+      } catch (err) {
+        return {
+          ok: false,
+          models: [],
+          latency_ms: Date.now() - started,
+          error: {
+            code: err instanceof ProviderError ? err.kind : 'provider_error',
+            message: errorMessage(err, target.apiKey),
+          },
+        };
+      }
     },
   };
 }

@@ -3,6 +3,8 @@ import {
   providerList,
   providerParams,
   providerStatus,
+  testProviderBody,
+  testProviderResult,
   updateProviderBody,
 } from '@pocketllm/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -35,7 +37,7 @@ async function decodeStringBody(req: FastifyRequest) {
 
 export async function providersRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const { providers } = ctx.services;
+  const { providers, models } = ctx.services;
   const tags = ['providers'];
 
   r.get(
@@ -63,6 +65,22 @@ export async function providersRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) => providers.activate(principalOf(req).userId, req.body),
+  );
+
+  r.post(
+    '/providers/test',
+    {
+      schema: {
+        tags,
+        summary: 'Try a provider key before saving it: lists its models or says what the provider answered',
+        description:
+          'Nothing is stored. Without api_key the saved key is used, and only with its own base URL. ' +
+          'A provider that refuses answers 200 with ok:false and its error.',
+        body: testProviderBody,
+        response: { 200: testProviderResult },
+      },
+    },
+    async (req) => models.testConnection(principalOf(req).userId, req.body),
   );
 
   r.patch(

@@ -97,6 +97,14 @@ describe('GET /chats/{id}/search', () => {
     expect(hit?.content).toBe('Use <script>alert("lava")</script> & a lava lamp');
   });
 
+  it('keeps the punctuation that ends a fragment', async () => {
+    const { chat } = await insertChat(t.database.db, alice.id, [
+      { role: 'user', content: 'What is the capital of France?' },
+    ]);
+    const [hit] = json<Result>(await get(`/v1/chats/${chat.id}/search?q=france`)).results;
+    expect(hit?.snippet).toBe('What is the capital of <b>France</b>?');
+  });
+
   it('pages by cursor and keeps the total', async () => {
     const first = json<Result>(await get(`/v1/chats/${geology}/search?q=volcano&limit=1`));
     expect(first.results).toHaveLength(1);

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.js';
 import { notFound } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { chatBelongsTo, countMatches, type SearchRow, searchMessages } from './search.repository.js';
-import { toSnippet } from './snippet.js';
+import { keepEndPunctuation, toSnippet } from './snippet.js';
 
 export interface SearchInput {
   q: string;
@@ -16,7 +16,7 @@ const toHit = (r: SearchRow) => ({
   message_id: r.id,
   role: r.role,
   content: r.content,
-  snippet: toSnippet(r.snippet),
+  snippet: toSnippet(keepEndPunctuation(r.snippet, r.content)),
   created_at: iso(r.created_at),
 });
 
