@@ -41,7 +41,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     trustProxy: config.trustProxy,
     rewriteUrl,
     frameworkErrors,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path parameters are judged by the routes' schemas (a 400 naming the field), not cut off by the router:
+    // past its limit a too-long id fell through to the portal's `/*` fallback and answered 404 whenever the
+    // portal was built. Node's header size limit (16 KB) already bounds a URL.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
