@@ -50,7 +50,7 @@ export function createServices(deps: ServiceDeps) {
   // for the address actually connected to (DNS rebinding), not only when the URL was saved.
   const dispatcher = guardedDispatcher(deps.config.localModels.allowPrivateEndpoints);
   const createProvider = (target: ProviderTarget, timeouts: ProviderTimeouts) =>
-    createLlmProvider(target, timeouts, { dispatcher });
+    createLlmProvider(target, timeouts, { dispatcher, logger: deps.logger });
   // First, so every feature that serves chat requests can record them (telemetry.record never blocks).
   const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger, lifecycle: deps.lifecycle });
   const messages = createMessagesService({ db: deps.db });
@@ -77,7 +77,7 @@ export function createServices(deps: ServiceDeps) {
     redis: deps.redis,
     logger: deps.logger,
   });
-  const models = createModelsService({ config: deps.config, providers, cache: modelsCache });
+  const models = createModelsService({ config: deps.config, providers, cache: modelsCache, createProvider });
   // Users' own endpoints: their models join the catalogue; a change drops that user's cached 'local' list.
   const localModels = createLocalModelsService({
     db: deps.db,

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { PermanentJobError } from '../../jobs/queue.js';
 import { policyCause } from '../../lib/url-policy.js';
-import type { DispatchInit } from '../../llm/http.js';
+import { type DispatchInit, sanitizeMessage, upstreamMessage } from '../../llm/http.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 /** One generated image as the provider gave it: inline base64 or a link to fetch. */
@@ -16,26 +16,10 @@ const imagesResponse = z.object({
     .min(1),
 });
 
-/** Removes the key (and anything shaped like one) from text a provider sent back. */
-export function scrubSecrets(text: string, apiKey: string | null): string {
-  let out = apiKey ? text.split(apiKey).join('[redacted]') : text;
-  out = out.replace(/\b(sk|pk|rk|key)[-_][A-Za-z0-9_*.-]{6,}/gi, '[redacted]');
-  return out.slice(0, 500);
-}
-
+/** The provider's status text and a short cleaned message (never the raw body, never a key). */
 async function providerMessage(res: Response, apiKey: string | null): Promise<string> {
   const text = await res.text().catch(() => '');
-  let message = text;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    const err = z
-      .object({ error: z.union([z.string(), z.object({ message: z.string() })]) })
-      .safeParse(parsed);
-    if (err.success) message = typeof err.data.error === 'string' ? err.data.error : err.data.error.message;
-  } catch {
-    // not JSON: keep the text
-  }
-  return scrubSecrets(message.trim() || res.statusText || 'no details', apiKey);
+  return sanitizeMessage(upstreamMessage(text), apiKey) || res.statusText || 'no details';
 }
 
 const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;

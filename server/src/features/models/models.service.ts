@@ -2,9 +2,13 @@ import type { CatalogError, CatalogModel, ModelsResponse } from '@pocketllm/cont
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
-import { createLlmProvider } from '../../llm/factory.js';
 import { sanitizeMessage } from '../../llm/http.js';
-import { ProviderError } from '../../llm/types.js';
+import {
+  type LlmProvider,
+  ProviderError,
+  type ProviderTarget,
+  type ProviderTimeouts,
+} from '../../llm/types.js';
 import { type ProvidersService, specOf } from '../providers/providers.service.js';
 import type { ModelsCache, SourceResult } from './models.cache.js';
 
@@ -18,6 +22,8 @@ export interface ModelsDeps {
   config: Config;
   providers: Pick<ProvidersService, 'resolveTarget' | 'activeProviders'>;
   cache: ModelsCache;
+  /** The composition root's adapter factory: connects through the URL policy (base URLs are user-supplied). */
+  createProvider: (target: ProviderTarget, timeouts: ProviderTimeouts) => LlmProvider;
 }
 
 const providerKey = (provider: string) => `provider:${provider}`;
@@ -79,7 +85,7 @@ export function createModelsService(deps: ModelsDeps) {
     try {
       const target = await providers.resolveTarget(userId, provider);
       secret = target.apiKey;
-      const llm = createLlmProvider(target, config.providers);
+      const llm = deps.createProvider(target, config.providers);
       const infos = await withTimeout(timeoutMs, (signal) => llm.listModels(signal));
       const models = infos.map(
         (m): CatalogModel => ({
