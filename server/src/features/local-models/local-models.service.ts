@@ -22,8 +22,6 @@ import * as repo from './local-models.repository.js';
 import { createRouting } from './routing.js';
 import { endpointUsage, type UsageFigures } from './usage.repository.js';
 
-const TARGET = AUDIT_TARGET;
-
 const figures = (f: UsageFigures) => ({
   total_requests: f.totalRequests,
   tokens_in: f.tokensIn,
@@ -113,7 +111,7 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
         await recordAudit(tx, {
           actorId: userId,
           action: 'local_model.update',
-          targetType: TARGET,
+          targetType: AUDIT_TARGET,
           targetId: id,
           details: {
             fields: Object.keys(body).filter((k) => k !== 'api_key'),
@@ -139,7 +137,7 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
         await recordAudit(tx, {
           actorId: userId,
           action: 'local_model.delete',
-          targetType: TARGET,
+          targetType: AUDIT_TARGET,
           targetId: id,
           details: { name: row.name, base_url: row.baseUrl },
         });
