@@ -28,6 +28,7 @@ import { createTemplatesService } from './features/templates/templates.service.j
 import { createUsersService } from './features/users/users.service.js';
 import { createWaitlistService } from './features/waitlist/waitlist.service.js';
 import { JobQueue } from './jobs/queue.js';
+import { SecretBox } from './lib/crypto.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle } from './lib/lifecycle.js';
 import { guardedDispatcher } from './lib/url-policy.js';
@@ -51,8 +52,10 @@ export function createServices(deps: ServiceDeps) {
   // Every provider call connects through the URL policy: base URLs are user-supplied, and the check must hold
   // for the address actually connected to (DNS rebinding), not only when the URL was saved.
   const dispatcher = guardedDispatcher(deps.config.localModels.allowPrivateEndpoints);
+  // One box seals every stored API key (provider credentials, model configurations, local endpoints).
+  const box = new SecretBox(deps.config.encryptionKey);
   const createProvider = (target: ProviderTarget, timeouts: ProviderTimeouts) =>
-    createLlmProvider(target, timeouts, { dispatcher });
+    createLlmProvider(target, timeouts, { dispatcher, logger: deps.logger });
   // First, so every feature that serves chat requests can record them (telemetry.record never blocks).
   const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger, lifecycle: deps.lifecycle });
   const messages = createMessagesService({ db: deps.db });
@@ -72,6 +75,7 @@ export function createServices(deps: ServiceDeps) {
   const providers = createProvidersService({
     db: deps.db,
     config: deps.config,
+    box,
     onChange: (userId, provider) => models.invalidate(userId, provider),
   });
   const modelsCache = createModelsCache({
@@ -79,11 +83,12 @@ export function createServices(deps: ServiceDeps) {
     redis: deps.redis,
     logger: deps.logger,
   });
-  const models = createModelsService({ config: deps.config, providers, cache: modelsCache });
+  const models = createModelsService({ config: deps.config, providers, cache: modelsCache, createProvider });
   // Users' own endpoints: their models join the catalogue; a change drops that user's cached 'local' list.
   const localModels = createLocalModelsService({
     db: deps.db,
     config: deps.config,
+    box,
     logger: deps.logger,
     lifecycle: deps.lifecycle,
     onChange: (userId) => models.invalidate(userId, 'local'),
@@ -92,7 +97,13 @@ export function createServices(deps: ServiceDeps) {
   // GGUF files in MODELS_DIR: in every user's catalogue as provider `local`, run in process on demand.
   const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
   models.addSource(gguf.catalogSource());
-  const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers, gguf });
+  const modelConfigs = createModelConfigsService({
+    db: deps.db,
+    config: deps.config,
+    box,
+    providers,
+    gguf,
+  });
   const answerCache = createAnswerCache({
     config: deps.config,
     redis: deps.redis,

@@ -33,6 +33,16 @@ export interface Sealed {
   keyId: string;
 }
 
+/** How a stored API key is kept (provider credentials, model configurations, local endpoints). */
+export interface SealedApiKey {
+  apiKeyEnc: string;
+  keyId: string;
+  apiKeyPreview: string;
+}
+
+/** The columns of a removed key. */
+export const NO_API_KEY = { apiKeyEnc: null, keyId: null, apiKeyPreview: null } as const;
+
 /**
  * AES-256-GCM for secrets at rest (provider and endpoint keys). ENCRYPTION_KEY may be a Fernet key or any
  * secret of 32+ characters; the AES key is derived from it with HKDF, and its id is stored with each value
@@ -54,6 +64,12 @@ export class SecretBox {
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return { ciphertext: `v1.${Buffer.concat([iv, tag, body]).toString('base64url')}`, keyId: this.keyId };
+  }
+
+  /** An API key as it is stored: sealed, with the id of the key that sealed it and a preview to show. */
+  sealApiKey(apiKey: string): SealedApiKey {
+    const sealed = this.seal(apiKey);
+    return { apiKeyEnc: sealed.ciphertext, keyId: sealed.keyId, apiKeyPreview: keyPreview(apiKey) };
   }
 
   open(sealed: string): string {

@@ -244,6 +244,20 @@ describe('safeFetch', () => {
     await refusal(safeFetch(`http://my-ollama.lan:${port}/named`, {}, { allowPrivate: false, lookup }));
   });
 
+  it('refuses at connect time a name that now resolves to an IPv6 form of the metadata address', async () => {
+    const port = new URL(base).port;
+    for (const address of ['64:ff9b::a9fe:a9fe', '::a9fe:a9fe', '2002:a9fe:a9fe::1']) {
+      const dispatcher = createGuardedDispatcher({
+        allowPrivate: true,
+        lookup: async () => [{ address, family: 6 }],
+      });
+      const init = { method: 'GET', dispatcher };
+      await expect(fetch(`http://sneaky.example:${port}/`, init)).rejects.toMatchObject({
+        cause: { name: 'UrlPolicyError', message: expect.stringMatching(/metadata/) },
+      });
+    }
+  });
+
   it('works as the dispatcher of the global fetch (what the LLM adapters use)', async () => {
     const metadata = fixed({ 'meta.example': ['169.254.169.254'] });
     const port = new URL(base).port;

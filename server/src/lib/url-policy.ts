@@ -115,7 +115,8 @@ export class UrlPolicyError extends Error {
   }
 }
 
-const refused = (field: string, reason: string, cause?: unknown) =>
+/** The one error of a refused user-supplied URL: 400 `url_not_allowed` naming the field. */
+export const urlRefused = (field: string, reason: string, cause?: unknown) =>
   new AppError('url_not_allowed', `${field}: ${reason}`, { details: { field }, cause });
 
 /** Resolves `hostname` and returns one address that passes the policy; throws UrlPolicyError otherwise. */
@@ -154,16 +155,17 @@ export async function assertAllowedUrl(url: string, opts: UrlPolicyOptions): Pro
   try {
     parsed = new URL(url);
   } catch {
-    throw refused(field, 'must be a valid http or https URL');
+    throw urlRefused(field, 'must be a valid http or https URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw refused(field, 'must be an http or https URL');
-  if (parsed.username || parsed.password) throw refused(field, 'must not contain credentials; use api_key');
+    throw urlRefused(field, 'must be an http or https URL');
+  if (parsed.username || parsed.password)
+    throw urlRefused(field, 'must not contain credentials; use api_key');
   try {
     await resolveAllowed(parsed.hostname, opts.allowPrivate, opts.lookup ?? systemLookup);
   } catch (err) {
-    if (err instanceof UrlPolicyError) throw refused(field, err.message, err);
-    if (!opts.allowUnresolved) throw refused(field, `cannot resolve ${parsed.hostname}`, err);
+    if (err instanceof UrlPolicyError) throw urlRefused(field, err.message, err);
+    if (!opts.allowUnresolved) throw urlRefused(field, `cannot resolve ${parsed.hostname}`, err);
   }
   return parsed;
 }
@@ -247,19 +249,19 @@ export async function safeFetch(url: string, init: RequestInit, opts: SafeFetchO
       res = await fetch(current, { ...request, redirect: 'manual', dispatcher });
     } catch (err) {
       const policy = policyCause(err);
-      if (policy) throw refused(field, policy.message, err);
+      if (policy) throw urlRefused(field, policy.message, err);
       throw err;
     }
     const location = res.headers.get('location');
     if (!REDIRECT.has(res.status) || !location) return res;
     await res.body?.cancel();
-    if (hop >= maxRedirects) throw refused(field, `more than ${maxRedirects} redirects`);
+    if (hop >= maxRedirects) throw urlRefused(field, `more than ${maxRedirects} redirects`);
     let next: URL;
     try {
       next = await assertAllowedUrl(new URL(location, current).toString(), opts);
     } catch (err) {
       if (err instanceof AppError)
-        throw refused(field, `redirects to a refused URL (${err.message.slice(field.length + 2)})`, err);
+        throw urlRefused(field, `redirects to a refused URL (${err.message.slice(field.length + 2)})`, err);
       throw err;
     }
     const method = (request.method ?? 'GET').toUpperCase();

@@ -7,6 +7,7 @@ import {
   asNumber,
   asString,
   type CallOptions,
+  type DebugLogger,
   isObject,
   type JsonObject,
   midStreamError,
@@ -34,6 +35,8 @@ export interface AnthropicOptions {
   timeouts: ProviderTimeouts;
   /** See CallOptions.dispatcher. */
   dispatcher?: Dispatcher;
+  /** See CallOptions.logger. */
+  logger?: DebugLogger;
 }
 
 const STOP_REASONS: Record<string, string> = {
@@ -80,7 +83,13 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey, dispatcher: this.o.dispatcher };
+    return {
+      timeouts: this.o.timeouts,
+      signal,
+      secret: this.o.apiKey,
+      dispatcher: this.o.dispatcher,
+      logger: this.o.logger,
+    };
   }
 
   private body(req: ChatRequest): string {

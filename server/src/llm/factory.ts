@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { AnthropicProvider } from './anthropic.js';
+import type { DebugLogger } from './http.js';
 import { LlamaCppProvider } from './llama-cpp.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
@@ -9,16 +10,17 @@ import type { LlmProvider, ProviderTarget, ProviderTimeouts } from './types.js';
  * The adapter for a resolved target. Cheap to call per request: no connection state is held here (undici's
  * pool keeps the sockets). Pass `extra.dispatcher` (lib/url-policy's guardedDispatcher) when the base URL
  * came from a user, so connections only reach addresses the policy allows; a refused address then fails as
- * ProviderError 'unreachable' whose `cause` chain holds the UrlPolicyError.
+ * ProviderError 'unreachable' whose `cause` chain holds the UrlPolicyError. `extra.logger` receives upstream
+ * error bodies at debug level (secrets masked).
  * @throws ProviderError('bad_request') for a llama-cpp target outside MODELS_DIR.
  */
 export function createLlmProvider(
   target: ProviderTarget,
   timeouts: ProviderTimeouts,
-  extra: { dispatcher?: Dispatcher } = {},
+  extra: { dispatcher?: Dispatcher; logger?: DebugLogger } = {},
 ): LlmProvider {
   const { baseUrl, apiKey } = target;
-  const { dispatcher } = extra;
+  const { dispatcher, logger } = extra;
   switch (target.adapter) {
     case 'openai-compatible':
       return new OpenAICompatibleProvider({
@@ -26,12 +28,13 @@ export function createLlmProvider(
         apiKey,
         timeouts,
         dispatcher,
+        logger,
         maxTokensField: target.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens',
       });
     case 'anthropic':
-      return new AnthropicProvider({ baseUrl, apiKey, timeouts, dispatcher });
+      return new AnthropicProvider({ baseUrl, apiKey, timeouts, dispatcher, logger });
     case 'ollama':
-      return new OllamaProvider({ baseUrl, apiKey, timeouts, dispatcher });
+      return new OllamaProvider({ baseUrl, apiKey, timeouts, dispatcher, logger });
     case 'llama-cpp':
       // A GGUF file in MODELS_DIR, run in process; baseUrl is its absolute path.
       return new LlamaCppProvider(target);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kindForStatus, sanitizeMessage, upstreamMessage } from './http.js';
+import { kindForStatus, redactSecrets, sanitizeMessage, upstreamMessage } from './http.js';
 
 describe('upstream error shaping', () => {
   it('maps HTTP statuses to error kinds', () => {
@@ -36,5 +36,24 @@ describe('upstream error shaping', () => {
     );
     expect(msg).toBe('Bad key *** and ***, ***');
     expect(sanitizeMessage('x'.repeat(500), null)).toHaveLength(200);
+  });
+
+  it('masks credentials in URLs, bearer tokens, JWTs, Google keys and secret query parameters', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLXZhbHVl';
+    const msg = redactSecrets(
+      `proxy http://admin:hunter2@10.0.0.5:8080/v1 said Authorization: Bearer abcdefghijk123 ${jwt} ` +
+        'AIzaSyA-0123456789abcdefghijklmnop https://x.example/v1?api_key=s3cr3t&model=m',
+      null,
+    );
+    expect(msg).not.toMatch(/hunter2|abcdefghijk123|eyJhbGci|AIzaSy|s3cr3t/);
+    expect(msg).toContain('http://***@10.0.0.5:8080/v1');
+    expect(msg).toContain('Bearer ***');
+    expect(msg).toContain('?api_key=***&model=m');
+  });
+
+  it('drops an HTML error page and control characters: the caller falls back to the status text', () => {
+    expect(sanitizeMessage('<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>', null)).toBe('');
+    expect(sanitizeMessage('<!DOCTYPE html><title>Oops</title>', null)).toBe('');
+    expect(sanitizeMessage('model\u0000 not\u001b[31m found', null)).toBe('model not [31m found');
   });
 });

@@ -24,16 +24,43 @@ export function kindForStatus(status: number): ProviderErrorKind {
   return 'bad_request';
 }
 
-// Provider key shapes, masked in case an upstream echoes a key other than the one we sent.
-const KEY_LIKE = /\b(?:sk|gsk|xai)[-_][A-Za-z0-9_-]{8,}/g;
+// Secret shapes masked in anything an upstream sends back, in case it echoes a key other than the one we sent:
+// provider keys (OpenAI, Groq, xAI, Anthropic, Google), bearer/basic credentials, JWTs, credentials in a URL,
+// and secret-looking query parameters.
+const SECRET_SHAPES: [RegExp, string][] = [
+  [/\b(?:sk|pk|rk|gsk|xai|key)[-_][A-Za-z0-9_*.-]{6,}/gi, '***'],
+  [/\bAIza[0-9A-Za-z_-]{20,}/g, '***'],
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '***'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@'],
+  [/([?&;](?:api[_-]?key|key|token|access_token|secret|password|sig|signature|auth)=)[^&\s"'<>]+/gi, '$1***'],
+];
 
-/** A short, single-line upstream message with any key masked. */
-export function sanitizeMessage(text: string, secret: string | null): string {
-  let msg = text;
-  if (secret) msg = msg.split(secret).join('***');
-  msg = msg.replace(KEY_LIKE, '***').replace(/\s+/g, ' ').trim();
-  return msg.length > 200 ? `${msg.slice(0, 197)}...` : msg;
+/** `text` with the key sent and anything shaped like a secret masked (for messages and debug logs). */
+export function redactSecrets(text: string, secret: string | null): string {
+  let out = secret ? text.split(secret).join('***') : text;
+  for (const [shape, mask] of SECRET_SHAPES) out = out.replace(shape, mask);
+  return out;
 }
+
+const MAX_MESSAGE = 200;
+
+/**
+ * A short, single-line upstream message fit to show a user: secrets masked, control characters gone, an
+ * HTML page (a proxy's or load balancer's error page) dropped, at most 200 characters.
+ */
+export function sanitizeMessage(text: string, secret: string | null): string {
+  let msg = redactSecrets(text, secret)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (/^<(?:!doctype|html|head|body|\?xml)|<\/(?:html|body|title)>/i.test(msg)) msg = '';
+  return msg.length > MAX_MESSAGE ? `${msg.slice(0, MAX_MESSAGE - 3)}...` : msg;
+}
+
+/** At most this much of an error body goes to the debug log. */
+const MAX_LOGGED_BODY = 4096;
 
 /** Picks the human part of an error body: OpenAI/Anthropic `error.message`, Ollama `error`, or the raw text. */
 export function upstreamMessage(body: string): string {
@@ -78,6 +105,13 @@ export interface CallOptions {
   secret: string | null;
   /** An undici dispatcher, e.g. lib/url-policy's guardedDispatcher() for user-supplied base URLs. */
   dispatcher?: Dispatcher;
+  /** Where an upstream error's whole body goes (debug level, secrets masked); users see a short message. */
+  logger?: DebugLogger;
+}
+
+/** The one logger method UpstreamCall needs (Fastify's logger has it). */
+export interface DebugLogger {
+  debug(obj: object, msg: string): void;
 }
 
 // RequestInit plus undici's `dispatcher`, which Node's global fetch honours but its types omit.
@@ -157,7 +191,15 @@ export class UpstreamCall {
     }
     if (!res.ok) {
       const text = await res.text();
-      const msg = sanitizeMessage(upstreamMessage(text), this.opts.secret) || res.statusText;
+      this.opts.logger?.debug(
+        {
+          upstream_host: this.host,
+          upstream_status: res.status,
+          upstream_body: redactSecrets(text.slice(0, MAX_LOGGED_BODY), this.opts.secret),
+        },
+        'provider answered an error',
+      );
+      const msg = sanitizeMessage(upstreamMessage(text), this.opts.secret) || res.statusText || 'no details';
       throw new ProviderError(
         kindForStatus(res.status),
         `${this.host} returned ${res.status}: ${msg}`,

@@ -5,6 +5,7 @@ import {
   asNumber,
   asString,
   type CallOptions,
+  type DebugLogger,
   isObject,
   type JsonObject,
   midStreamError,
@@ -28,6 +29,8 @@ export interface OllamaOptions {
   timeouts: ProviderTimeouts;
   /** See CallOptions.dispatcher. */
   dispatcher?: Dispatcher;
+  /** See CallOptions.logger. */
+  logger?: DebugLogger;
 }
 
 export function ollamaOptions(req: ChatRequest): JsonObject | undefined {
@@ -53,7 +56,13 @@ export class OllamaProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey, dispatcher: this.o.dispatcher };
+    return {
+      timeouts: this.o.timeouts,
+      signal,
+      secret: this.o.apiKey,
+      dispatcher: this.o.dispatcher,
+      logger: this.o.logger,
+    };
   }
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {

@@ -10,6 +10,7 @@ import {
   asNumber,
   asString,
   type CallOptions,
+  type DebugLogger,
   isObject,
   type JsonObject,
   midStreamError,
@@ -32,6 +33,8 @@ export interface OpenAICompatibleOptions {
   timeouts: ProviderTimeouts;
   /** See CallOptions.dispatcher. */
   dispatcher?: Dispatcher;
+  /** See CallOptions.logger. */
+  logger?: DebugLogger;
   /** OpenAI itself wants `max_completion_tokens` (reasoning models reject `max_tokens`); others want `max_tokens`. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }
@@ -62,7 +65,13 @@ export class OpenAICompatibleProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return { timeouts: this.o.timeouts, signal, secret: this.o.apiKey, dispatcher: this.o.dispatcher };
+    return {
+      timeouts: this.o.timeouts,
+      signal,
+      secret: this.o.apiKey,
+      dispatcher: this.o.dispatcher,
+      logger: this.o.logger,
+    };
   }
 
   private body(req: ChatRequest): string {

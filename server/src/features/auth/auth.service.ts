@@ -9,6 +9,7 @@ import type { EventBus } from '../../lib/event-bus.js';
 import type { InvitesService } from '../invites/invites.service.js';
 import { toUserProfile } from '../users/user-profile.js';
 import * as repo from './auth.repository.js';
+import { assertUncommonPassword } from './password-policy.js';
 import { AccessTokens } from './tokens.js';
 
 export interface Principal {
@@ -80,21 +81,21 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
     tokens,
 
     /**
-     * Creates an account. The first one becomes admin and needs no invite.
-     * @throws email_taken, username_taken, invite_required, invite_invalid
+     * Creates an account. The first one becomes admin and needs no invite. The invite is checked before the
+     * email: without a valid invite (the default deployment) nobody learns whether an address has an account;
+     * someone allowed to register is told the address is taken (rate limited), as they could not sign up
+     * otherwise. A refused registration rolls back, so the invite is not used up.
+     * @throws validation_error (password on the common list), invite_required, invite_invalid, email_taken,
+     *   username_taken
      */
     async register(
       input: { email: string; password: string; full_name?: string; username?: string; invite_code?: string },
       client: ClientInfo,
     ): Promise<AuthTokens> {
+      assertUncommonPassword(input.password, 'password');
       const passwordHash = await hashPassword(input.password);
       return db.transaction(async (tx) => {
         await repo.lockRegistrations(tx);
-        if (await repo.findUserByEmail(tx, input.email)) {
-          throw new AppError('email_taken', 'email: an account with this email already exists', {
-            details: { field: 'email' },
-          });
-        }
         const first = (await repo.countUsers(tx)) === 0;
         if (!first && config.inviteRequired) {
           if (!input.invite_code) {
@@ -103,6 +104,11 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
             });
           }
           await invites.consume(tx, input.invite_code);
+        }
+        if (await repo.findUserByEmail(tx, input.email)) {
+          throw new AppError('email_taken', 'email: an account with this email already exists', {
+            details: { field: 'email' },
+          });
         }
         const user = await repo
           .insertUser(tx, {

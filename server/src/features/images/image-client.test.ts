@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { PermanentJobError } from '../../jobs/queue.js';
 import { guardedDispatcher } from '../../lib/url-policy.js';
@@ -54,5 +55,42 @@ describe('asking for images', () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentJobError);
     expect(chainOf(err)[0]).toMatch(/base URL is refused.*metadata/);
+  });
+});
+
+describe('a provider error on an image request', () => {
+  it('the job error is the status and a short cleaned message; the body goes to the debug log, redacted', async () => {
+    const key = 'sk-image-key-0123456789abcdef';
+    const body = `<html><body>400 Bad Request from http://ops:hunter2@10.1.1.1/ for ${key}</body></html>`;
+    const server = createServer((_req, res) => res.writeHead(400, { 'content-type': 'text/html' }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const addr = server.address();
+    if (!addr || typeof addr === 'string') throw new Error('no port');
+    const logged: object[] = [];
+    const logger = { debug: (obj: object) => void logged.push(obj) };
+    try {
+      const err = await requestImages(
+        {
+          provider: 'imagerouter',
+          adapter: 'openai-compatible',
+          baseUrl: `http://127.0.0.1:${addr.port}/v1`,
+          apiKey: key,
+        },
+        { prompt: 'x', model: 'm', n: 1, provider: 'imagerouter' },
+        {
+          signal: new AbortController().signal,
+          timeoutMs: 2000,
+          dispatcher: guardedDispatcher(true),
+          logger,
+        },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PermanentJobError);
+      expect(chainOf(err)[0]).toBe('PermanentJobError: imagerouter answered HTTP 400: Bad Request');
+      const text = JSON.stringify(logged);
+      expect(text).toContain('400 Bad Request from http://***@10.1.1.1/');
+      expect(text).not.toMatch(/hunter2|sk-image-key/);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -4,7 +4,13 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { PermanentJobError } from '../../jobs/queue.js';
 import { policyCause } from '../../lib/url-policy.js';
-import type { DispatchInit } from '../../llm/http.js';
+import {
+  type DebugLogger,
+  type DispatchInit,
+  redactSecrets,
+  sanitizeMessage,
+  upstreamMessage,
+} from '../../llm/http.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 /** One generated image as the provider gave it: inline base64 or a link to fetch. */
@@ -16,26 +22,20 @@ const imagesResponse = z.object({
     .min(1),
 });
 
-/** Removes the key (and anything shaped like one) from text a provider sent back. */
-export function scrubSecrets(text: string, apiKey: string | null): string {
-  let out = apiKey ? text.split(apiKey).join('[redacted]') : text;
-  out = out.replace(/\b(sk|pk|rk|key)[-_][A-Za-z0-9_*.-]{6,}/gi, '[redacted]');
-  return out.slice(0, 500);
-}
+/** At most this much of an error body goes to the debug log. */
+const MAX_LOGGED_BODY = 4096;
 
-async function providerMessage(res: Response, apiKey: string | null): Promise<string> {
+/**
+ * A short cleaned message for the job's error (never the raw body, never a key); the body itself goes to the
+ * debug log, secrets masked.
+ */
+async function providerMessage(res: Response, apiKey: string | null, logger?: DebugLogger): Promise<string> {
   const text = await res.text().catch(() => '');
-  let message = text;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    const err = z
-      .object({ error: z.union([z.string(), z.object({ message: z.string() })]) })
-      .safeParse(parsed);
-    if (err.success) message = typeof err.data.error === 'string' ? err.data.error : err.data.error.message;
-  } catch {
-    // not JSON: keep the text
-  }
-  return scrubSecrets(message.trim() || res.statusText || 'no details', apiKey);
+  logger?.debug(
+    { upstream_status: res.status, upstream_body: redactSecrets(text.slice(0, MAX_LOGGED_BODY), apiKey) },
+    'image provider answered an error',
+  );
+  return sanitizeMessage(upstreamMessage(text), apiKey) || res.statusText || 'no details';
 }
 
 const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
@@ -48,7 +48,7 @@ const isRetryableStatus = (status: number) => status === 408 || status === 429 |
 export async function requestImages(
   target: ProviderTarget,
   input: ImageGenerationBody,
-  opts: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher },
+  opts: { signal: AbortSignal; timeoutMs: number; dispatcher: Dispatcher; logger?: DebugLogger },
 ): Promise<ImageAnswer[]> {
   const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
   const body = {
@@ -87,7 +87,7 @@ export async function requestImages(
     );
   }
   if (!res.ok) {
-    const message = `${target.provider} answered HTTP ${res.status}: ${await providerMessage(res, target.apiKey)}`;
+    const message = `${target.provider} answered HTTP ${res.status}: ${await providerMessage(res, target.apiKey, opts.logger)}`;
     if (isRetryableStatus(res.status)) throw new Error(message);
     throw new PermanentJobError(message);
   }

@@ -33,7 +33,7 @@ export function createImagesService(deps: ImagesDeps) {
   const timeoutMs =
     deps.timeoutMs ?? Math.max(deps.config.providers.firstTokenTimeoutMs, MIN_IMAGE_TIMEOUT_MS);
 
-  async function generateImages({ job, signal }: JobRun): Promise<Record<string, unknown>> {
+  async function generateImages({ job, signal, logger }: JobRun): Promise<Record<string, unknown>> {
     const input = imageGenerationBody.safeParse(job.inputData);
     if (!input.success) throw new PermanentJobError('the job input is not a valid image request');
     let target: ProviderTarget;
@@ -47,7 +47,7 @@ export function createImagesService(deps: ImagesDeps) {
     }
     // The provider's base URL and the image URLs it answers with are both outside our control.
     const dispatcher = guardedDispatcher(deps.config.localModels.allowPrivateEndpoints);
-    const answers = await requestImages(target, input.data, { signal, timeoutMs, dispatcher });
+    const answers = await requestImages(target, input.data, { signal, timeoutMs, dispatcher, logger });
     const images = [];
     for (const [index, answer] of answers.entries()) {
       const source = await openImage(answer, { signal, timeoutMs, maxBytes: MAX_IMAGE_BYTES, dispatcher });

@@ -6,9 +6,6 @@
  */
 import { type ImportLocalModelsResult, legacyLocalModel } from '@pocketllm/contracts';
 import { AppError } from '../../errors.js';
-import { keyPreview } from '../../lib/crypto.js';
-import { assertAllowedUrl } from '../../lib/url-policy.js';
-import { recordAudit } from '../audit/audit.service.js';
 import { type Core, toLocalModel } from './local-models.core.js';
 import * as repo from './local-models.repository.js';
 
@@ -39,12 +36,7 @@ export async function importLegacy(
     const it = parsed.data;
     let baseUrl: string;
     try {
-      const url = await assertAllowedUrl(it.baseUrl, {
-        ...core.policy,
-        field: 'baseUrl',
-        allowUnresolved: true,
-      });
-      baseUrl = url.toString().replace(/\/+$/, '');
+      baseUrl = await core.baseUrlOf(it.baseUrl, 'baseUrl');
     } catch (err) {
       refuse(err instanceof AppError ? err.message : 'baseUrl: not allowed');
       continue;
@@ -55,30 +47,19 @@ export async function importLegacy(
       continue;
     }
     seen.add(key);
-    const apiKey = it.apiKey?.trim() || null;
-    const sealed = apiKey ? core.box.seal(apiKey) : null;
-    const row = await core.db.transaction(async (tx) => {
-      const created = await repo.insertEndpoint(tx, {
-        userId,
+    const row = await core.insertWithAudit(
+      userId,
+      {
         name: it.name,
         baseUrl,
         // The old app spoke only the OpenAI protocol to these servers (Ollama included, through /v1).
         endpointType: 'openai-compatible',
         isActive: it.isActive ?? true,
+        apiKey: it.apiKey?.trim() || null,
         availableModels: [...new Set(it.availableModels ?? [])],
-        ...(sealed && apiKey
-          ? { apiKeyEnc: sealed.ciphertext, keyId: sealed.keyId, apiKeyPreview: keyPreview(apiKey) }
-          : {}),
-      });
-      await recordAudit(tx, {
-        actorId: userId,
-        action: 'local_model.create',
-        targetType: 'local_endpoint',
-        targetId: created.id,
-        details: { name: it.name, base_url: baseUrl, endpoint_type: 'openai-compatible', source: 'import' },
-      });
-      return created;
-    });
+      },
+      'import',
+    );
     result.created.push(toLocalModel(row));
   }
   return result;

@@ -3,9 +3,11 @@ import type { LocalModel, LocalModelHealth } from '@pocketllm/contracts';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
-import { SecretBox } from '../../lib/crypto.js';
+import { checkBaseUrl } from '../../lib/base-url.js';
+import type { SecretBox } from '../../lib/crypto.js';
 import type { Lifecycle } from '../../lib/lifecycle.js';
 import type { LookupFn } from '../../lib/url-policy.js';
+import { recordAudit } from '../audit/audit.service.js';
 import { type ProbeResult, probeEndpoint } from './endpoint-client.js';
 import * as repo from './local-models.repository.js';
 
@@ -16,12 +18,27 @@ export interface LocalModelsDeps {
   db: Db;
   config: Config;
   logger: Logger;
+  /** Seals endpoint keys at rest (built once, in services.ts). */
+  box: SecretBox;
   /** Called when what the catalogue shows for a user changes (models, health): drop cached lists. */
   onChange?: (userId: string) => Promise<void> | void;
   /** The health scheduler registers here (started by main.ts, or by tests that ask for it). */
   lifecycle?: Lifecycle;
   /** DNS for the URL policy; tests pass their own. */
   lookup?: LookupFn;
+}
+
+/** The audit log's target type of an endpoint. */
+export const AUDIT_TARGET = 'local_endpoint';
+
+/** What a new endpoint is made of (its base URL already checked). */
+export interface NewEndpoint {
+  name: string;
+  baseUrl: string;
+  endpointType: repo.EndpointRow['endpointType'];
+  isActive: boolean;
+  apiKey?: string | null;
+  availableModels?: string[];
 }
 
 export const isCircuitOpen = (r: repo.EndpointRow) => r.consecutiveFailures >= BREAKER_THRESHOLD;
@@ -82,8 +99,7 @@ const visibleChange = (a: repo.EndpointRow, b: repo.EndpointRow) =>
   JSON.stringify(a.availableModels) !== JSON.stringify(b.availableModels);
 
 export function createCore(deps: LocalModelsDeps) {
-  const { db, config, logger } = deps;
-  const box = new SecretBox(config.encryptionKey);
+  const { db, config, logger, box } = deps;
   const policy = {
     allowPrivate: config.localModels.allowPrivateEndpoints,
     ...(deps.lookup ? { lookup: deps.lookup } : {}),
@@ -118,6 +134,37 @@ export function createCore(deps: LocalModelsDeps) {
       { timeoutMs: config.localModels.healthCheckTimeoutMs, ...policy },
     );
 
+  /** The base-URL rule every user-given URL follows. @throws url_not_allowed naming `field` */
+  const baseUrlOf = (raw: string, field = 'base_url') => checkBaseUrl(raw, { ...policy, field });
+
+  /** Stores a new endpoint (key sealed) and its audit row in one transaction: create and import share it. */
+  async function insertWithAudit(userId: string, input: NewEndpoint, source?: 'import') {
+    return db.transaction(async (tx) => {
+      const created = await repo.insertEndpoint(tx, {
+        userId,
+        name: input.name,
+        baseUrl: input.baseUrl,
+        endpointType: input.endpointType,
+        isActive: input.isActive,
+        ...(input.availableModels ? { availableModels: input.availableModels } : {}),
+        ...(input.apiKey ? box.sealApiKey(input.apiKey) : {}),
+      });
+      await recordAudit(tx, {
+        actorId: userId,
+        action: 'local_model.create',
+        targetType: AUDIT_TARGET,
+        targetId: created.id,
+        details: {
+          name: input.name,
+          base_url: input.baseUrl,
+          endpoint_type: input.endpointType,
+          ...(source ? { source } : {}),
+        },
+      });
+      return created;
+    });
+  }
+
   return {
     db,
     config,
@@ -126,6 +173,8 @@ export function createCore(deps: LocalModelsDeps) {
     policy,
     apiKeyOf,
     notify,
+    baseUrlOf,
+    insertWithAudit,
 
     probe,
 

@@ -6,6 +6,7 @@ import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-te
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { healthChecks, requestLog } from '../../db/schema/index.js';
 import { AppError } from '../../errors.js';
+import { SecretBox } from '../../lib/crypto.js';
 import { CONCURRENCY } from './health-scheduler.js';
 import { createLocalModelsService } from './local-models.service.js';
 
@@ -138,7 +139,12 @@ describe('circuit breaker and failover', () => {
       ...t.config,
       localModels: { ...t.config.localModels, allowPrivateEndpoints: false },
     };
-    const strict = createLocalModelsService({ db: t.database.db, config: strictConfig, logger: t.app.log });
+    const strict = createLocalModelsService({
+      db: t.database.db,
+      config: strictConfig,
+      logger: t.app.log,
+      box: new SecretBox(strictConfig.encryptionKey),
+    });
     const err = await appError(strict.resolveTarget(alice.id, epA.id, 'm:1'));
     expect(err.code).toBe('url_not_allowed');
     expect(err.message).toMatch(
@@ -318,7 +324,12 @@ describe('health scheduler', () => {
   it('checks each active endpoint once per round, even with two instances running it at once', async () => {
     const eps = [await create(alice, 'S1', a.url), await create(alice, 'S2', b.url)];
     const before = await Promise.all(eps.map((e) => checksOf(e.id)));
-    const other = createLocalModelsService({ db: t.database.db, config: t.config, logger: t.app.log });
+    const other = createLocalModelsService({
+      db: t.database.db,
+      config: t.config,
+      logger: t.app.log,
+      box: new SecretBox(t.config.encryptionKey),
+    });
     // Everything checked before now is due; what a claim stamps is not (a round never re-checks its own).
     await new Promise((r) => setTimeout(r, 20));
     const due = new Date();

@@ -6,18 +6,21 @@ import type {
   UpdateLocalModelBody,
 } from '@pocketllm/contracts';
 import { notFound } from '../../errors.js';
-import { keyPreview } from '../../lib/crypto.js';
+import { NO_API_KEY } from '../../lib/crypto.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
-import { assertAllowedUrl } from '../../lib/url-policy.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { createHealthScheduler } from './health-scheduler.js';
 import { importLegacy } from './import.js';
-import { createCore, type LocalModelsDeps, toHealth, toLocalModel } from './local-models.core.js';
+import {
+  AUDIT_TARGET,
+  createCore,
+  type LocalModelsDeps,
+  toHealth,
+  toLocalModel,
+} from './local-models.core.js';
 import * as repo from './local-models.repository.js';
 import { createRouting } from './routing.js';
 import { endpointUsage, type UsageFigures } from './usage.repository.js';
-
-const TARGET = 'local_endpoint';
 
 const figures = (f: UsageFigures) => ({
   total_requests: f.totalRequests,
@@ -31,22 +34,6 @@ const figures = (f: UsageFigures) => ({
 export function createLocalModelsService(deps: LocalModelsDeps) {
   const core = createCore(deps);
   const { db } = core;
-
-  /** Trailing slashes dropped so `${base}/models` is one URL however it was typed. @throws url_not_allowed */
-  async function checkedBaseUrl(raw: string): Promise<string> {
-    // An unresolvable name is kept (created `unhealthy`, like an unreachable host): connections are checked anyway.
-    const url = await assertAllowedUrl(raw.trim(), {
-      ...core.policy,
-      field: 'base_url',
-      allowUnresolved: true,
-    });
-    return url.toString().replace(/\/+$/, '');
-  }
-
-  const sealKey = (key: string) => {
-    const sealed = core.box.seal(key);
-    return { apiKeyEnc: sealed.ciphertext, keyId: sealed.keyId, apiKeyPreview: keyPreview(key) };
-  };
 
   async function owned(userId: string, id: string): Promise<repo.EndpointRow> {
     const row = await repo.findEndpoint(db, userId, id);
@@ -77,24 +64,13 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
 
     /** Creates an endpoint and discovers its models at once; an unreachable one is kept, `unhealthy`. @throws url_not_allowed */
     async create(userId: string, body: CreateLocalModelBody) {
-      const baseUrl = await checkedBaseUrl(body.base_url);
-      const row = await db.transaction(async (tx) => {
-        const created = await repo.insertEndpoint(tx, {
-          userId,
-          name: body.name,
-          baseUrl,
-          endpointType: body.endpoint_type,
-          isActive: body.is_active,
-          ...(body.api_key ? sealKey(body.api_key) : {}),
-        });
-        await recordAudit(tx, {
-          actorId: userId,
-          action: 'local_model.create',
-          targetType: TARGET,
-          targetId: created.id,
-          details: { name: body.name, base_url: baseUrl, endpoint_type: body.endpoint_type },
-        });
-        return created;
+      // An unresolvable name is kept (created `unhealthy`, like an unreachable host): connections are checked anyway.
+      const row = await core.insertWithAudit(userId, {
+        name: body.name,
+        baseUrl: await core.baseUrlOf(body.base_url),
+        endpointType: body.endpoint_type,
+        isActive: body.is_active,
+        apiKey: body.api_key,
       });
       const checked = await core.check(row);
       await core.notify(userId);
@@ -116,13 +92,13 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
     /** Changing the address, type or key discovers the models again. @throws not_found, url_not_allowed */
     async update(userId: string, id: string, body: UpdateLocalModelBody) {
       const before = await owned(userId, id);
-      const baseUrl = body.base_url === undefined ? undefined : await checkedBaseUrl(body.base_url);
+      const baseUrl = body.base_url === undefined ? undefined : await core.baseUrlOf(body.base_url);
       const keyPatch =
         body.api_key === undefined
           ? {}
           : body.api_key === null
-            ? { apiKeyEnc: null, keyId: null, apiKeyPreview: null }
-            : sealKey(body.api_key);
+            ? NO_API_KEY
+            : core.box.sealApiKey(body.api_key);
       const row = await db.transaction(async (tx) => {
         const updated = await repo.updateEndpoint(tx, userId, id, {
           ...(body.name !== undefined ? { name: body.name } : {}),
@@ -135,7 +111,7 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
         await recordAudit(tx, {
           actorId: userId,
           action: 'local_model.update',
-          targetType: TARGET,
+          targetType: AUDIT_TARGET,
           targetId: id,
           details: {
             fields: Object.keys(body).filter((k) => k !== 'api_key'),
@@ -161,7 +137,7 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
         await recordAudit(tx, {
           actorId: userId,
           action: 'local_model.delete',
-          targetType: TARGET,
+          targetType: AUDIT_TARGET,
           targetId: id,
           details: { name: row.name, base_url: row.baseUrl },
         });

@@ -7,10 +7,10 @@ import type {
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
-import { keyPreview, SecretBox } from '../../lib/crypto.js';
+import { checkBaseUrl } from '../../lib/base-url.js';
+import { NO_API_KEY, type SecretBox } from '../../lib/crypto.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
 import type { ProviderTarget } from '../../llm/types.js';
-import { validateBaseUrl } from '../providers/base-url.js';
 import { notConfigured, type ProvidersService, specOf } from '../providers/providers.service.js';
 import * as repo from './model-configs.repository.js';
 
@@ -20,6 +20,8 @@ const LOCAL = 'local';
 export interface ModelConfigsDeps {
   db: Db;
   config: Config;
+  /** Seals own keys at rest (built once, in services.ts). */
+  box: SecretBox;
   providers: Pick<ProvidersService, 'resolveTarget'>;
   /** GGUF files run in process: the target of a `local` configuration without a local endpoint. */
   gguf?: { resolveTarget(model: string): ProviderTarget };
@@ -58,7 +60,7 @@ interface Shape {
 /** Users' saved model settings; one default per user; an own key is sealed like provider keys. */
 export function createModelConfigsService(deps: ModelConfigsDeps) {
   const { db } = deps;
-  const box = new SecretBox(deps.config.encryptionKey);
+  const { box } = deps;
 
   const open = (sealed: string, what: string) => {
     try {
@@ -91,16 +93,10 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
   }
 
   const normBase = (provider: string, raw: string) =>
-    validateBaseUrl(
-      provider === LOCAL ? 'openai-compatible' : provider,
-      raw,
-      deps.config.localModels.allowPrivateEndpoints,
-    );
-
-  const sealKey = (apiKey: string) => {
-    const sealed = box.seal(apiKey);
-    return { apiKeyEnc: sealed.ciphertext, keyId: sealed.keyId, apiKeyPreview: keyPreview(apiKey) };
-  };
+    checkBaseUrl(raw, {
+      provider: provider === LOCAL ? 'openai-compatible' : provider,
+      allowPrivate: deps.config.localModels.allowPrivateEndpoints,
+    });
 
   /** Writes, clearing the user's other defaults first in the same transaction, under the user's default lock. */
   const writeWithDefault = <T>(userId: string, makeDefault: boolean, write: (tx: Db) => Promise<T>) =>
@@ -146,7 +142,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
           model: body.model,
           baseUrl,
           localEndpointId,
-          ...(body.api_key ? sealKey(body.api_key) : {}),
+          ...(body.api_key ? box.sealApiKey(body.api_key) : {}),
           systemPrompt: body.system_prompt ?? null,
           temperature: body.temperature,
           maxTokens: body.max_tokens,
@@ -167,9 +163,8 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
       if (body.base_url !== undefined)
         set.baseUrl = body.base_url && (await normBase(provider, body.base_url));
       const baseUrl = set.baseUrl === undefined ? row.baseUrl : set.baseUrl;
-      if (body.api_key) Object.assign(set, sealKey(body.api_key));
-      else if (body.api_key === null)
-        Object.assign(set, { apiKeyEnc: null, keyId: null, apiKeyPreview: null });
+      if (body.api_key) Object.assign(set, box.sealApiKey(body.api_key));
+      else if (body.api_key === null) Object.assign(set, NO_API_KEY);
       else if (row.apiKeyEnc && (provider !== row.provider || baseUrl !== row.baseUrl)) {
         throw invalidField('api_key', 'enter the key again when changing provider or base_url');
       }

@@ -2,10 +2,14 @@ import type { CatalogError, CatalogModel, ModelsResponse, TestProviderBody } fro
 import type { Config } from '../../config.js';
 import { AppError, invalidField } from '../../errors.js';
 import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
-import { createLlmProvider } from '../../llm/factory.js';
 import { sanitizeMessage } from '../../llm/http.js';
-import { ProviderError, type ProviderTarget } from '../../llm/types.js';
-import { validateBaseUrl } from '../providers/base-url.js';
+import { checkBaseUrl } from '../../lib/base-url.js';
+import {
+  type LlmProvider,
+  ProviderError,
+  type ProviderTarget,
+  type ProviderTimeouts,
+} from '../../llm/types.js';
 import { type ProvidersService, specOf } from '../providers/providers.service.js';
 import type { ModelsCache, SourceResult } from './models.cache.js';
 
@@ -19,6 +23,8 @@ export interface ModelsDeps {
   config: Config;
   providers: Pick<ProvidersService, 'resolveTarget' | 'activeProviders'>;
   cache: ModelsCache;
+  /** The composition root's adapter factory: connects through the URL policy (base URLs are user-supplied). */
+  createProvider: (target: ProviderTarget, timeouts: ProviderTimeouts) => LlmProvider;
 }
 
 const providerKey = (provider: string) => `provider:${provider}`;
@@ -80,7 +86,7 @@ export function createModelsService(deps: ModelsDeps) {
     try {
       const target = await providers.resolveTarget(userId, provider);
       secret = target.apiKey;
-      const llm = createLlmProvider(target, config.providers);
+      const llm = deps.createProvider(target, config.providers);
       const infos = await withTimeout(timeoutMs, (signal) => llm.listModels(signal));
       const models = infos.map(
         (m): CatalogModel => ({
@@ -184,7 +190,9 @@ export function createModelsService(deps: ModelsDeps) {
     async testConnection(userId: string, body: TestProviderBody) {
       const spec = specOf(body.provider);
       const allowPrivate = config.localModels.allowPrivateEndpoints;
-      const wanted = body.base_url ? await validateBaseUrl(spec.provider, body.base_url, allowPrivate) : null;
+      const wanted = body.base_url
+        ? await checkBaseUrl(body.base_url, { provider: spec.provider, allowPrivate })
+        : null;
       let target: ProviderTarget;
       if (body.api_key || (!spec.needs_api_key && wanted)) {
         const baseUrl = wanted ?? spec.default_base_url;
@@ -197,7 +205,7 @@ export function createModelsService(deps: ModelsDeps) {
       }
       const started = Date.now();
       try {
-        const llm = createLlmProvider(target, config.providers);
+        const llm = deps.createProvider(target, config.providers);
         const infos = await withTimeout(timeoutMs, (signal) => llm.listModels(signal));
         return { ok: true, models: infos.map((m) => m.id), latency_ms: Date.now() - started, error: null };
       } catch (err) {

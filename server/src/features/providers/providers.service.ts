@@ -2,11 +2,11 @@ import type { ActivateProviderBody, ProviderStatus, UpdateProviderBody } from '@
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
-import { keyPreview, SecretBox } from '../../lib/crypto.js';
+import { checkBaseUrl } from '../../lib/base-url.js';
+import { NO_API_KEY, type SecretBox } from '../../lib/crypto.js';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderSpec, providerSpec } from '../../llm/catalog.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { validateBaseUrl } from './base-url.js';
 import * as repo from './providers.repository.js';
 
 const MAX_METADATA_BYTES = 16 * 1024;
@@ -14,6 +14,8 @@ const MAX_METADATA_BYTES = 16 * 1024;
 export interface ProvidersDeps {
   db: Db;
   config: Config;
+  /** Seals keys at rest (built once, in services.ts). */
+  box: SecretBox;
   /** Called after a user's credential for `provider` changed (the model catalogue drops its cache). */
   onChange?: (userId: string, provider: string) => Promise<void> | void;
 }
@@ -58,16 +60,12 @@ function toStatus(spec: ProviderSpec, row: repo.CredentialRow | undefined): Prov
 /** Users' provider credentials: keys sealed at rest, only ever sent to the base URL they were saved with. */
 export function createProvidersService(deps: ProvidersDeps) {
   const { db } = deps;
-  const box = new SecretBox(deps.config.encryptionKey);
+  const { box } = deps;
   const allowPrivate = deps.config.localModels.allowPrivateEndpoints;
   const changed = async (userId: string, provider: string) => {
     await deps.onChange?.(userId, provider);
   };
-  const seal = (apiKey: string) => {
-    const sealed = box.seal(apiKey);
-    return { apiKeyEnc: sealed.ciphertext, keyId: sealed.keyId, apiKeyPreview: keyPreview(apiKey) };
-  };
-  const noKey = { apiKeyEnc: null, keyId: null, apiKeyPreview: null };
+  const baseUrlOf = (provider: string, raw: string) => checkBaseUrl(raw, { provider, allowPrivate });
 
   return {
     /** Every supported provider, merged with the caller's stored credential. */
@@ -87,9 +85,7 @@ export function createProvidersService(deps: ProvidersDeps) {
       const spec = specOf(body.provider);
       if (spec.needs_api_key && !body.api_key)
         throw invalidField('api_key', `${spec.display_name} needs an API key`);
-      const baseUrl = body.base_url
-        ? await validateBaseUrl(spec.provider, body.base_url, allowPrivate)
-        : null;
+      const baseUrl = body.base_url ? await baseUrlOf(spec.provider, body.base_url) : null;
       if (!baseUrl && !spec.default_base_url)
         throw invalidField('base_url', `${spec.display_name} needs a base URL`);
       checkMetadata(body.metadata);
@@ -97,7 +93,7 @@ export function createProvidersService(deps: ProvidersDeps) {
         const saved = await repo.upsertCredential(tx, {
           userId,
           provider: spec.provider,
-          ...(body.api_key ? seal(body.api_key) : noKey),
+          ...(body.api_key ? box.sealApiKey(body.api_key) : NO_API_KEY),
           baseUrl,
           metadata: body.metadata ?? {},
           isActive: true,
@@ -125,8 +121,7 @@ export function createProvidersService(deps: ProvidersDeps) {
       if (!row) throw notFound('Provider credential');
       const set: Parameters<typeof repo.updateCredential>[2] = {};
       if (body.base_url !== undefined) {
-        set.baseUrl =
-          body.base_url === null ? null : await validateBaseUrl(spec.provider, body.base_url, allowPrivate);
+        set.baseUrl = body.base_url === null ? null : await baseUrlOf(spec.provider, body.base_url);
         if (!set.baseUrl && !spec.default_base_url) {
           throw invalidField('base_url', `${spec.display_name} needs a base URL`);
         }
@@ -135,9 +130,9 @@ export function createProvidersService(deps: ProvidersDeps) {
       const newBase = set.baseUrl === undefined ? oldBase : (set.baseUrl ?? spec.default_base_url);
       if (body.api_key === null) {
         if (spec.needs_api_key) throw invalidField('api_key', `${spec.display_name} needs an API key`);
-        Object.assign(set, noKey);
+        Object.assign(set, NO_API_KEY);
       } else if (body.api_key) {
-        Object.assign(set, seal(body.api_key));
+        Object.assign(set, box.sealApiKey(body.api_key));
       } else if (newBase !== oldBase && row.apiKeyEnc) {
         throw invalidField(
           'api_key',

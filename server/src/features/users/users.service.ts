@@ -8,6 +8,7 @@ import {
   LOCAL_USER_EMAIL,
   verifyPassword,
 } from '../auth/auth.service.js';
+import { assertUncommonPassword } from '../auth/password-policy.js';
 import { buildUserExport } from './user-export.js';
 import { toUserProfile } from './user-profile.js';
 import * as repo from './users.repository.js';
@@ -87,12 +88,13 @@ export function createUsersService(deps: {
      * Changes the password and ends every other login of the user; the calling session stays.
      * A wrong current password is a 400 on `current_password`, not a 401: the caller's token is fine,
      * and a 401 would make clients drop it.
-     * @throws validation_error (current_password), not_found
+     * @throws validation_error (current_password; new_password on the common list), not_found
      */
     async changePassword(
       caller: { userId: string; sessionId: string | null },
       input: { current_password: string; new_password: string },
     ) {
+      assertUncommonPassword(input.new_password, 'new_password');
       const user = await mustFind(db, caller.userId);
       if (!(await verifyPassword(user.passwordHash, input.current_password))) {
         throw invalidField('current_password', 'the current password is incorrect');
