@@ -94,7 +94,3 @@ export const sendMessageResult = z.object({
   assistant_message: message,
   cached: z.boolean(),
 });
-
-/** SSE event names of a streamed answer (POST /chats/{id}/messages and GET /messages/{id}/stream). */
-export const STREAM_EVENTS = ['message.created', 'delta', 'message.completed', 'error'] as const;
-export type StreamEventName = (typeof STREAM_EVENTS)[number];

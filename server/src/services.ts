@@ -8,6 +8,7 @@ import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
+import { createTargetCache } from './features/chats/pipeline/target-cache.js';
 import { createSendService } from './features/chats/send.service.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
@@ -66,11 +67,16 @@ export function createServices(deps: ServiceDeps) {
   });
   const admin = createAdminService({ db: deps.db, auth, users });
   const waitlist = createWaitlistService(deps.db);
+  // What sends resolve their model to, kept until the user's configurations, credentials or endpoints change.
+  const targets = createTargetCache({ bus: deps.bus });
   // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
   const providers = createProvidersService({
     db: deps.db,
     config: deps.config,
-    onChange: (userId, provider) => models.invalidate(userId, provider),
+    onChange: async (userId, provider) => {
+      targets.invalidate(userId);
+      await models.invalidate(userId, provider);
+    },
   });
   const modelsCache = createModelsCache({
     ttlS: deps.config.providers.modelsCacheTtlS,
@@ -84,13 +90,22 @@ export function createServices(deps: ServiceDeps) {
     config: deps.config,
     logger: deps.logger,
     lifecycle: deps.lifecycle,
-    onChange: (userId) => models.invalidate(userId, 'local'),
+    onChange: async (userId) => {
+      targets.invalidate(userId);
+      await models.invalidate(userId, 'local');
+    },
   });
   models.addSource(localModels.catalogSource);
   // GGUF files in MODELS_DIR: in every user's catalogue as provider `local`, run in process on demand.
   const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
   models.addSource(gguf.catalogSource());
-  const modelConfigs = createModelConfigsService({ db: deps.db, config: deps.config, providers, gguf });
+  const modelConfigs = createModelConfigsService({
+    db: deps.db,
+    config: deps.config,
+    providers,
+    gguf,
+    onChange: (userId) => targets.invalidate(userId),
+  });
   const answerCache = createAnswerCache({
     config: deps.config,
     redis: deps.redis,
@@ -114,9 +129,9 @@ export function createServices(deps: ServiceDeps) {
     db: deps.db,
     config: deps.config,
     logger: deps.logger,
-    chats,
     registry: generations,
     sources: { providers, modelConfigs, localModels, gguf },
+    targets,
     createProvider,
     cache: answerCache,
     telemetry,
