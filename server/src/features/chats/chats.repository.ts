@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { chats, messages } from '../../db/schema/index.js';
+import { finishAnswer } from './send.repository.js';
 
 export type ChatRow = typeof chats.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
@@ -138,7 +139,14 @@ export const updateMessage = async (
   db: Db,
   messageId: string,
   values: Partial<Pick<MessageRow, 'content' | 'status' | 'metadata'>>,
-) => (await db.update(messages).set(values).where(eq(messages.id, messageId)).returning())[0];
+) => {
+  const { content, status, metadata } = values;
+  // Every answer ends with this write: it goes through the prepared statement.
+  if (content !== undefined && status !== undefined && metadata !== undefined) {
+    return finishAnswer(db, messageId, { content, status, metadata });
+  }
+  return (await db.update(messages).set(values).where(eq(messages.id, messageId)).returning())[0];
+};
 
 export const touchChat = (db: Db, chatId: string) =>
   db.update(chats).set({ updatedAt: new Date() }).where(eq(chats.id, chatId));

@@ -87,7 +87,20 @@ function prepare(db: Db) {
     .values([row('u'), row('a')])
     .returning()
     .prepare('insert_turn');
-  return { sendState, insertTurn };
+  // The last write of every answer: its text, status and facts.
+  const finishAnswer = db
+    .update(messages)
+    .set({
+      // An update's set takes no bare placeholder; these carry the driver's values (metadata as JSON text).
+      content: sql`${sql.placeholder('content')}`,
+      status: sql`${sql.placeholder('status')}`,
+      metadata: sql`${sql.placeholder('metadata')}::jsonb`,
+      updatedAt: sql`${sql.placeholder('now')}::timestamptz`,
+    })
+    .where(eq(messages.id, sql.placeholder('id')))
+    .returning()
+    .prepare('finish_answer');
+  return { sendState, insertTurn, finishAnswer };
 }
 
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -148,4 +161,20 @@ export async function insertTurn(
   const assistant = rows.find((r) => r.id === answerId);
   if (!user || !assistant) throw new Error('insert returned no rows');
   return { user, assistant };
+}
+
+/** Stores an answer's final text, status and metadata; the row, or undefined when it is gone. */
+export async function finishAnswer(
+  db: Db,
+  messageId: string,
+  values: Pick<MessageRow, 'content' | 'status' | 'metadata'>,
+): Promise<MessageRow | undefined> {
+  const rows = await prepared(db).finishAnswer.execute({
+    id: messageId,
+    content: values.content,
+    status: values.status,
+    metadata: JSON.stringify(values.metadata),
+    now: new Date(),
+  });
+  return rows[0];
 }
