@@ -85,7 +85,10 @@ export const sendMessageBody = z.object({
   model: z.string().min(1).max(200).optional(),
   params: chatParams.optional(),
   stream: z.boolean().optional(),
-  cache: z.boolean().optional(),
+  cache: z
+    .boolean()
+    .optional()
+    .describe('false: neither look the prompt up in the answer cache nor keep this answer in it'),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 

@@ -59,23 +59,27 @@ export function createSendService(deps: SendDeps) {
         { userId, body, chatModelConfigId: state.chat.modelConfigId },
       );
       const context = buildSendContext({ resolved, history: state.history, prompt: body.content });
-      const prep = deps.cache.prepare(
-        cacheKeyInput({
-          userId,
-          target: resolved.target,
-          model: resolved.model,
-          params: resolved.params,
-          systemPrompt: resolved.systemPrompt,
-          history: state.history,
-          prompt: body.content,
-          contextFor: context.contextFor,
-        }),
-      );
+      // `cache: false` leaves the cache out entirely: no lookup, and the answer is not kept for others to get.
+      const prep =
+        body.cache === false
+          ? null
+          : deps.cache.prepare(
+              cacheKeyInput({
+                userId,
+                target: resolved.target,
+                model: resolved.model,
+                params: resolved.params,
+                systemPrompt: resolved.systemPrompt,
+                history: state.history,
+                prompt: body.content,
+                contextFor: context.contextFor,
+              }),
+            );
       const turn = { chatId, userId, chatTitle: state.chat.title, prompt: body.content };
       const sent = { userId, chatId, resolved };
 
       const started = performance.now();
-      const hit = body.cache === false ? null : await deps.cache.lookup(prep, body.content);
+      const hit = prep ? await deps.cache.lookup(prep, body.content) : null;
       if (hit) {
         const latencyMs = Math.round(performance.now() - started);
         const answer = answerFromCache(context.metadata, hit, latencyMs);
@@ -107,8 +111,8 @@ export function createSendService(deps: SendDeps) {
         metadata: context.metadata,
         onFinished: (outcome) => {
           recordOutcome(deps, { ...sent, cacheHit: false }, outcome);
-          const remember = answerToRemember(outcome);
-          if (remember) void deps.cache.store(prep, body.content, remember);
+          const remember = prep ? answerToRemember(outcome) : null;
+          if (prep && remember) void deps.cache.store(prep, body.content, remember);
         },
       });
       return {
