@@ -86,7 +86,10 @@ export const sendMessageBody = z.object({
   model: z.string().min(1).max(200).optional(),
   params: chatParams.optional(),
   stream: z.boolean().optional(),
-  cache: z.boolean().optional(),
+  cache: z
+    .boolean()
+    .optional()
+    .describe('false: neither look the prompt up in the answer cache nor keep this answer in it'),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBody>;
 
@@ -95,7 +98,3 @@ export const sendMessageResult = z.object({
   assistant_message: message,
   cached: z.boolean(),
 });
-
-/** SSE event names of a streamed answer (POST /chats/{id}/messages and GET /messages/{id}/stream). */
-export const STREAM_EVENTS = ['message.created', 'delta', 'message.completed', 'error'] as const;
-export type StreamEventName = (typeof STREAM_EVENTS)[number];

@@ -11,5 +11,6 @@ export * from './model-configs.js';
 export * from './portal.js';
 export * from './providers.js';
 export * from './search.js';
+export * from './stream.js';
 export * from './telemetry.js';
 export * from './templates.js';

@@ -9,6 +9,7 @@ import { createAuthService } from './features/auth/auth.service.js';
 import { createChatsService } from './features/chats/chats.service.js';
 import { answerSweeper } from './features/chats/answer-sweeper.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
+import { createTargetCache } from './features/chats/pipeline/target-cache.js';
 import { createSendService } from './features/chats/send.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
 import { createFilesService } from './features/files/files.service.js';
@@ -71,12 +72,17 @@ export function createServices(deps: ServiceDeps) {
   });
   const admin = createAdminService({ db: deps.db, auth, users });
   const waitlist = createWaitlistService(deps.db);
+  // What sends resolve their model to, kept until the user's configurations, credentials or endpoints change.
+  const targets = createTargetCache({ bus: deps.bus });
   // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
   const providers = createProvidersService({
     db: deps.db,
     config: deps.config,
     box,
-    onChange: (userId, provider) => models.invalidate(userId, provider),
+    onChange: async (userId, provider) => {
+      targets.invalidate(userId);
+      await models.invalidate(userId, provider);
+    },
   });
   const modelsCache = createModelsCache({
     ttlS: deps.config.providers.modelsCacheTtlS,
@@ -91,7 +97,10 @@ export function createServices(deps: ServiceDeps) {
     box,
     logger: deps.logger,
     lifecycle: deps.lifecycle,
-    onChange: (userId) => models.invalidate(userId, 'local'),
+    onChange: async (userId) => {
+      targets.invalidate(userId);
+      await models.invalidate(userId, 'local');
+    },
   });
   models.addSource(localModels.catalogSource);
   // GGUF files in MODELS_DIR: in every user's catalogue as provider `local`, run in process on demand.
@@ -103,6 +112,7 @@ export function createServices(deps: ServiceDeps) {
     box,
     providers,
     gguf,
+    onChange: (userId) => targets.invalidate(userId),
   });
   const answerCache = createAnswerCache({
     config: deps.config,
@@ -133,9 +143,9 @@ export function createServices(deps: ServiceDeps) {
     db: deps.db,
     config: deps.config,
     logger: deps.logger,
-    chats,
     registry: generations,
     sources: { providers, modelConfigs, localModels, gguf },
+    targets,
     createProvider,
     cache: answerCache,
     telemetry,

@@ -1,32 +1,17 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import type { ChatMessage, ChatParams } from '../llm/types.js';
-import { contentTokens, normalizePrompt, sha256 } from './normalize.js';
+import { type CacheKeyInput, type PreparedLookup, prepareKey } from './cache-key.js';
 import { cosine, lexicalSimilarity } from './similarity.js';
-import { type CachedAnswer, type CacheStore, createMemoryStore, createRedisStore } from './store.js';
+import {
+  type CachedAnswer,
+  type CacheStore,
+  createMemoryStore,
+  createRedisStore,
+  type StatsDelta,
+} from './store.js';
 
-export type { CachedAnswer };
-
-/** Everything that decides an answer. */
-export interface CacheKeyInput {
-  userId: string;
-  provider: string;
-  model: string;
-  params: ChatParams;
-  systemPrompt: string | null;
-  /** The earlier turns sent with the prompt (no system prompt, not the prompt itself). */
-  context: ChatMessage[];
-  prompt: string;
-}
-
-export interface PreparedLookup {
-  userId: string;
-  key: string;
-  bucket: string;
-  tokens: string[];
-  embedding?: number[];
-}
+export type { CachedAnswer, CacheKeyInput, PreparedLookup };
 
 export interface CacheHit {
   answer: CachedAnswer;
@@ -35,9 +20,6 @@ export interface CacheHit {
 
 /** Turns texts into vectors with the user's embedding provider, or null when none is usable. */
 export type Embedder = (userId: string, texts: string[]) => Promise<number[][] | null>;
-
-const sortedParams = (p: ChatParams) =>
-  Object.fromEntries(Object.entries(p).sort(([a], [b]) => a.localeCompare(b)));
 
 export function createAnswerCache(deps: {
   config: Config;
@@ -64,34 +46,17 @@ export function createAnswerCache(deps: {
 
   return {
     /** Computes the exact key and the similarity bucket (same scope and context, any prompt). */
-    prepare(input: CacheKeyInput): PreparedLookup {
-      const scope =
-        config.cache.scope === 'global' && input.context.length === 0 ? 'global' : `user:${input.userId}`;
-      const bucket = sha256(
-        JSON.stringify([
-          scope,
-          input.provider,
-          input.model,
-          sortedParams(input.params),
-          input.systemPrompt ?? '',
-          input.context.map((m) => [m.role, m.content]),
-        ]),
-      );
-      const normalized = normalizePrompt(input.prompt);
-      return {
-        userId: input.userId,
-        bucket,
-        key: sha256(`${bucket}\n${normalized}`),
-        tokens: contentTokens(input.prompt),
-      };
-    },
+    prepare: (input: CacheKeyInput): PreparedLookup => prepareKey(input, config.cache.scope),
 
     /** An exact hit, else a similar prompt's answer above the threshold; null on a miss or when the store is down. */
     async lookup(prep: PreparedLookup, prompt: string): Promise<CacheHit | null> {
+      // Hit/miss counters are not waited for: they only feed the stats, and one Redis connection keeps them
+      // in order before any later stats read.
+      const count = (delta: StatsDelta) => void store.count(prep.userId, delta).catch(degrade);
       try {
         const exact = await store.get(prep.key);
         if (exact) {
-          await store.count(prep.userId, { hits: 1 });
+          count({ hits: 1 });
           ok();
           return { answer: exact, semantic: false };
         }
@@ -110,7 +75,7 @@ export function createAnswerCache(deps: {
           }
         }
         const similar = best ? await store.get(best.key) : undefined;
-        await store.count(prep.userId, similar ? { hits: 1, semanticHits: 1 } : { misses: 1 });
+        count(similar ? { hits: 1, semanticHits: 1 } : { misses: 1 });
         ok();
         return similar ? { answer: similar, semantic: true } : null;
       } catch (err) {

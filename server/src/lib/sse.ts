@@ -1,7 +1,14 @@
 import type { FastifyReply } from 'fastify';
 
-export interface SseStream {
-  send(event: string, data: unknown, id?: string | number): void;
+/** One event of a stream's protocol: its name and JSON payload (e.g. contracts' StreamEvent). */
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+/** A stream that can only carry the events of its protocol `E`; `id` becomes the event's `id:` line. */
+export interface SseStream<E extends SseEvent = SseEvent> {
+  send(event: E, id?: string | number): void;
   end(): void;
   /** True once the client went away (the work behind the stream goes on regardless). */
   readonly closed: boolean;
@@ -14,7 +21,7 @@ const HEARTBEAT_MS = 15_000;
  * Takes over the reply and opens a Server-Sent-Events stream. Headers Fastify already set (x-request-id, CORS)
  * are kept. A comment line every 15 s keeps proxies from closing an idle stream.
  */
-export function openSse(reply: FastifyReply): SseStream {
+export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
   reply.hijack();
   const res = reply.raw;
   const headers: Record<string, string | number | string[]> = {};
@@ -39,10 +46,10 @@ export function openSse(reply: FastifyReply): SseStream {
     for (const fn of closeHandlers) fn();
   });
   return {
-    send(event, data, id) {
+    send(e, id) {
       if (closed) return;
       const idLine = id === undefined ? '' : `id: ${id}\n`;
-      res.write(`${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(`${idLine}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
     },
     end() {
       clearInterval(heartbeat);

@@ -12,6 +12,7 @@ import {
   parseJson,
   requestJson,
   UpstreamCall,
+  type UpstreamInit,
 } from './http.js';
 import {
   type ChatEvent,
@@ -151,7 +152,11 @@ export class OllamaProvider implements LlmProvider {
   }
 
   async embed(input: string[], model: string, signal?: AbortSignal): Promise<number[][]> {
-    const init = { method: 'POST', headers: this.headers, body: JSON.stringify({ model, input }) };
+    const init: UpstreamInit = {
+      method: 'POST',
+      headers: this.headers,
+      body: JSON.stringify({ model, input }),
+    };
     const j = await requestJson(`${this.base}/api/embed`, init, this.opts(signal));
     if (!isObject(j) || !Array.isArray(j.embeddings) || j.embeddings.length !== input.length) {
       throw new ProviderError('malformed', `expected ${input.length} embeddings`);

@@ -17,6 +17,7 @@ import {
   parseJson,
   requestJson,
   UpstreamCall,
+  type UpstreamInit,
 } from './http.js';
 import {
   type ChatEvent,
@@ -99,7 +100,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
         { method: 'POST', headers: this.headers, body: this.body(req) },
         'stream',
       );
-      if (res.headers.get('content-type')?.includes('application/json')) {
+      if (res.contentType.includes('application/json')) {
         // Some servers ignore `stream: true` and answer with one completion.
         yield* completionEvents(await call.readJson(), call);
         return;
@@ -172,7 +173,11 @@ export class OpenAICompatibleProvider implements LlmProvider {
   }
 
   async embed(input: string[], model: string, signal?: AbortSignal): Promise<number[][]> {
-    const init = { method: 'POST', headers: this.headers, body: JSON.stringify({ model, input }) };
+    const init: UpstreamInit = {
+      method: 'POST',
+      headers: this.headers,
+      body: JSON.stringify({ model, input }),
+    };
     const j = await requestJson(`${this.base}/embeddings`, init, this.opts(signal));
     if (!isObject(j) || !Array.isArray(j.data))
       throw new ProviderError('malformed', 'embeddings without `data`');

@@ -3,71 +3,77 @@
  * nor send an Authorization header, so the body of a fetch Response is parsed with eventsource-parser.
  */
 import { createParser } from 'eventsource-parser';
+import type { SendMessageBody } from '../../../contracts/src/chats.js';
+import type { StreamEvent as WireEvent } from '../../../contracts/src/stream.js';
 import { apiFetch, isRecord } from './client';
 import type { Message } from './types';
 
+/**
+ * One event as the chat state applies it: the wire event of contracts/src/stream.ts (parsed with the very
+ * schemas the server's stream is typed with), flattened, with the event id as the answer's offset.
+ */
 export type StreamEvent =
   | { type: 'message.created'; user_message: Message | null; assistant_message: Message; offset: number }
   | { type: 'delta'; content: string; offset: number }
   | { type: 'message.completed'; message: Message; offset: number }
   | { type: 'error'; code: string; message: string; assistant: Message | null; offset: number };
 
-function isMessage(v: unknown): v is Message {
-  return (
-    isRecord(v) && typeof v.id === 'string' && typeof v.content === 'string' && typeof v.role === 'string'
-  );
+function fromWire(e: WireEvent, offset: number): StreamEvent {
+  switch (e.event) {
+    case 'message.created':
+      return { type: e.event, ...e.data, offset };
+    case 'delta':
+      return { type: e.event, content: e.data.content, offset };
+    case 'message.completed':
+      return { type: e.event, message: e.data.message, offset };
+    case 'error':
+      return { type: e.event, ...e.data.error, assistant: e.data.message ?? null, offset };
+  }
 }
 
-/** Turns one raw SSE event into a typed one; unknown events (comments, pings) are dropped. */
-export function toStreamEvent(
+/** Turns one raw SSE event into a typed one; unknown or malformed events (comments, pings) are dropped. */
+export type StreamParser = (
   name: string | undefined,
   data: string,
   id: string | undefined,
-): StreamEvent | null {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!isRecord(payload)) return null;
-  const offset = Number.parseInt(id ?? '', 10);
-  const at = Number.isFinite(offset) ? offset : -1;
-  switch (name) {
-    case 'message.created':
-      if (!isMessage(payload.assistant_message)) return null;
-      return {
-        type: 'message.created',
-        user_message: isMessage(payload.user_message) ? payload.user_message : null,
-        assistant_message: payload.assistant_message,
-        offset: at,
-      };
-    case 'delta':
-      return typeof payload.content === 'string'
-        ? { type: 'delta', content: payload.content, offset: at }
-        : null;
-    case 'message.completed':
-      return isMessage(payload.message)
-        ? { type: 'message.completed', message: payload.message, offset: at }
-        : null;
-    case 'error': {
-      const err = isRecord(payload.error) ? payload.error : {};
-      return {
-        type: 'error',
-        code: typeof err.code === 'string' ? err.code : 'stream_error',
-        message: typeof err.message === 'string' ? err.message : 'The answer failed',
-        assistant: isMessage(payload.message) ? payload.message : null,
-        offset: at,
-      };
-    }
-    default:
+) => StreamEvent | null;
+
+let parser: Promise<StreamParser> | undefined;
+
+/**
+ * The parser, built on first use: the schemas bring zod with them (~27 kB gzipped), which the first paint
+ * does not need, so they come in their own chunk when the first answer is streamed.
+ */
+export function loadStreamParser(): Promise<StreamParser> {
+  parser ??= import('../../../contracts/src/stream.js').then(({ streamEvent }) => (name, data, id) => {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
       return null;
-  }
+    }
+    const n = Number.parseInt(id ?? '', 10);
+    const offset = Number.isFinite(n) ? n : -1;
+    const parsed = streamEvent.safeParse({ event: name, data: payload });
+    if (parsed.success) return fromWire(parsed.data, offset);
+    // A failure must reach the user even when its payload is not what the protocol says (e.g. a proxy's).
+    if (name !== 'error') return null;
+    const err = isRecord(payload) && isRecord(payload.error) ? payload.error : {};
+    return {
+      type: 'error',
+      code: typeof err.code === 'string' ? err.code : 'stream_error',
+      message: typeof err.message === 'string' ? err.message : 'The answer failed',
+      assistant: null,
+      offset,
+    };
+  });
+  return parser;
 }
 
 /** Feeds a streamed Response body to `onEvent` until it ends or `signal` aborts. */
 export async function readEvents(res: Response, onEvent: (e: StreamEvent) => void): Promise<void> {
   if (!res.body) return;
+  const toStreamEvent = await loadStreamParser();
   const parser = createParser({
     onEvent(ev) {
       const parsed = toStreamEvent(ev.event, ev.data, ev.id);
@@ -82,13 +88,11 @@ export async function readEvents(res: Response, onEvent: (e: StreamEvent) => voi
   }
 }
 
-export type SendBody = {
-  content: string;
-  model_config_id?: string;
-  provider?: string;
-  model?: string;
-  local_model_id?: string;
-};
+/** What the portal sends with a message (the contracts body, less what it never sets). */
+export type SendBody = Pick<
+  SendMessageBody,
+  'content' | 'model_config_id' | 'provider' | 'model' | 'local_model_id'
+>;
 
 /** Sends a message and streams the answer. Rejects with ApiError when the request is refused up front. */
 export async function sendMessageStream(

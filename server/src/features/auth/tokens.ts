@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../errors.js';
 
 export interface AccessClaims {
@@ -11,6 +12,10 @@ const CLOCK_TOLERANCE_S = 5;
 /** Short-lived HS256 access tokens. They carry the login session's id, which is checked on every request. */
 export class AccessTokens {
   private readonly key: Uint8Array;
+  // A token verified once is the same token on its next request: checking its HMAC again (an async WebCrypto
+  // job) was the largest cost of an authenticated request. Keyed by the whole token, signature included, so
+  // only a token that verified can hit; each entry still ends at the token's own expiry.
+  private readonly verified = new LRUCache<string, AccessClaims & { expiresAtMs: number }>({ max: 10_000 });
 
   constructor(
     secret: string,
@@ -35,6 +40,11 @@ export class AccessTokens {
    * @throws AppError unauthorized when the token is malformed, forged, expired or older than ttlS.
    */
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAtMs > Date.now()) return { userId: known.userId, sessionId: known.sessionId };
+      this.verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
@@ -45,7 +55,10 @@ export class AccessTokens {
         clockTolerance: CLOCK_TOLERANCE_S,
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
-      return { userId: payload.sub, sessionId: payload.sid };
+      const claims = { userId: payload.sub, sessionId: payload.sid };
+      if (typeof payload.exp === 'number')
+        this.verified.set(token, { ...claims, expiresAtMs: payload.exp * 1000 });
+      return claims;
     } catch (err) {
       const expired = err instanceof errors.JWTExpired;
       throw new AppError('unauthorized', expired ? 'Access token expired' : 'Invalid access token');

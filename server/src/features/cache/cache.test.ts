@@ -104,6 +104,14 @@ describe('answer cache', () => {
     expect(bypass.cached).toBe(false);
   });
 
+  it('keeps no answer of a send made with cache:false', async () => {
+    const u = await userWithKey();
+    await ask(u, await newChat(u), 'Do not remember this answer', { cache: false });
+    const next = await ask(u, await newChat(u), 'Do not remember this answer');
+    expect(next.cached).toBe(false);
+    expect((await ask(u, await newChat(u), 'Do not remember this answer')).cached).toBe(true);
+  });
+
   it('matches a paraphrase lexically but never a near-miss', async () => {
     const u = await userWithKey();
     await ask(u, await newChat(u), 'What is the capital of France?');

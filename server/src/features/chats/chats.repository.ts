@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { chats, messages } from '../../db/schema/index.js';
+import { finishAnswer } from './send.repository.js';
 
 export type ChatRow = typeof chats.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
@@ -98,20 +99,6 @@ export async function messageWindow(db: Db, chatId: string, limit: number, befor
   return { rows: (hasMore ? rows.slice(0, limit) : rows).reverse(), hasMore };
 }
 
-// No model's context holds more than this many turns; reading further back costs every send for nothing.
-const HISTORY_WINDOW = 500;
-
-/** The newest earlier messages of a chat (at most HISTORY_WINDOW), oldest first: the next answer's context. */
-export async function chatHistory(db: Db, chatId: string) {
-  const rows = await db
-    .select({ id: messages.id, role: messages.role, content: messages.content, status: messages.status })
-    .from(messages)
-    .where(eq(messages.chatId, chatId))
-    .orderBy(desc(messages.createdAt), desc(messages.id))
-    .limit(HISTORY_WINDOW);
-  return rows.reverse();
-}
-
 export const findMessage = async (db: Db, userId: string, messageId: string) =>
   (
     await db
@@ -121,24 +108,18 @@ export const findMessage = async (db: Db, userId: string, messageId: string) =>
       .limit(1)
   )[0];
 
-export async function insertMessages(db: Db, chatId: string, rows: NewMessage[], title?: string) {
-  const inserted = await db.insert(messages).values(rows).returning();
-  await db
-    .update(chats)
-    .set({
-      messageCount: sql`${chats.messageCount} + ${rows.length}`,
-      updatedAt: new Date(),
-      ...(title ? { title: sql`coalesce(${chats.title}, ${title})` } : {}),
-    })
-    .where(eq(chats.id, chatId));
-  return inserted;
-}
-
 export const updateMessage = async (
   db: Db,
   messageId: string,
   values: Partial<Pick<MessageRow, 'content' | 'status' | 'metadata'>>,
-) => (await db.update(messages).set(values).where(eq(messages.id, messageId)).returning())[0];
+) => {
+  const { content, status, metadata } = values;
+  // Every answer ends with this write: it goes through the prepared statement.
+  if (content !== undefined && status !== undefined && metadata !== undefined) {
+    return finishAnswer(db, messageId, { content, status, metadata });
+  }
+  return (await db.update(messages).set(values).where(eq(messages.id, messageId)).returning())[0];
+};
 
 export const touchChat = (db: Db, chatId: string) =>
   db.update(chats).set({ updatedAt: new Date() }).where(eq(chats.id, chatId));

@@ -9,6 +9,8 @@ import {
   pageQuery,
   type SendMessageBody,
   sendMessageBody,
+  STREAM_EVENTS,
+  type StreamEvent,
   sendMessageResult,
   updateChatBody,
 } from '@pocketllm/contracts';
@@ -24,7 +26,7 @@ import type { SendHandle } from './send.service.js';
 
 const sseResponse = z
   .string()
-  .describe('text/event-stream: message.created, delta, message.completed, error');
+  .describe(`text/event-stream: ${STREAM_EVENTS.join(', ')} (contracts/src/stream.ts)`);
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -142,10 +144,12 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
       stream: wantsStream,
     });
     if (wantsStream) {
-      const sse = openSse(reply);
+      const sse = openSse<StreamEvent>(reply);
       sse.send(
-        'message.created',
-        { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
+        {
+          event: 'message.created',
+          data: { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
+        },
         0,
       );
       await chatSend.pipe(sse, handle);
@@ -172,7 +176,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
       const userId = principalOf(req).userId;
       // Ownership is checked before the stream opens, so a stranger gets a plain 404.
       await chatSend.assertAnswer(userId, req.params.id);
-      const sse = openSse(reply);
+      const sse = openSse<StreamEvent>(reply);
       await chatSend.resume(userId, req.params.id, req.headers['last-event-id'] ?? 0, sse);
       return reply;
     },

@@ -1,31 +1,33 @@
-import type { Message } from '@pocketllm/contracts';
+import type { Message, StreamEvent } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
 import type { SseStream } from '../../lib/sse.js';
 import { toMessage } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
 import type { Generation, GenerationEvent } from './generation.js';
 
+/** The stream of an answer: it carries only the events of the shared protocol (contracts/src/stream.ts). */
+export type AnswerStream = SseStream<StreamEvent>;
+
 // Event ids are the answer's length after the event, so `Last-Event-ID` says exactly where to resume.
 
-function sendFinal(sse: SseStream, message: Message) {
+function sendFinal(sse: AnswerStream, message: Message) {
   const offset = message.content.length;
   if (message.status === 'failed') {
     const error = message.metadata.error ?? { code: 'provider_error', message: 'The answer failed' };
-    sse.send('error', { error, message }, offset);
+    sse.send({ event: 'error', data: { error, message } }, offset);
   } else {
-    sse.send('message.completed', { message }, offset);
+    sse.send({ event: 'message.completed', data: { message } }, offset);
   }
 }
 
 /** Pipes a running answer to one client from `fromOffset` on; resolves when the answer ends or the client leaves. */
-export function pipeGeneration(sse: SseStream, gen: Generation, fromOffset: number): Promise<void> {
+export function pipeGeneration(sse: AnswerStream, gen: Generation, fromOffset: number): Promise<void> {
   return new Promise((resolve) => {
     let sent = fromOffset;
     if (gen.finished) {
       if (gen.finished.message.content.length > sent) {
         sse.send(
-          'delta',
-          { content: gen.finished.message.content.slice(sent) },
+          { event: 'delta', data: { content: gen.finished.message.content.slice(sent) } },
           gen.finished.message.content.length,
         );
       }
@@ -35,19 +37,22 @@ export function pipeGeneration(sse: SseStream, gen: Generation, fromOffset: numb
       return;
     }
     if (gen.content.length > sent) {
-      sse.send('delta', { content: gen.content.slice(sent) }, gen.content.length);
+      sse.send({ event: 'delta', data: { content: gen.content.slice(sent) } }, gen.content.length);
       sent = gen.content.length;
     }
     const off = gen.subscribe((e: GenerationEvent) => {
       if (e.type === 'delta') {
         const start = e.offset - e.content.length;
         const piece = start >= sent ? e.content : e.content.slice(sent - start);
-        if (piece) sse.send('delta', { content: piece }, e.offset);
+        if (piece) sse.send({ event: 'delta', data: { content: piece } }, e.offset);
         sent = Math.max(sent, e.offset);
         return;
       }
       if (e.message.content.length > sent) {
-        sse.send('delta', { content: e.message.content.slice(sent) }, e.message.content.length);
+        sse.send(
+          { event: 'delta', data: { content: e.message.content.slice(sent) } },
+          e.message.content.length,
+        );
       }
       sendFinal(sse, e.message);
       sse.end();
@@ -68,7 +73,7 @@ const POLL_MS = 300;
  * not moved for `staleAfterMs` is reported as interrupted rather than waited on forever.
  */
 export async function followStoredAnswer(
-  sse: SseStream,
+  sse: AnswerStream,
   db: Db,
   row: repo.MessageRow,
   fromOffset: number,
@@ -79,7 +84,7 @@ export async function followStoredAnswer(
   let lastChange = Date.now();
   while (!sse.closed) {
     if (current.content.length > sent) {
-      sse.send('delta', { content: current.content.slice(sent) }, current.content.length);
+      sse.send({ event: 'delta', data: { content: current.content.slice(sent) } }, current.content.length);
       sent = current.content.length;
       lastChange = Date.now();
     }
@@ -89,10 +94,12 @@ export async function followStoredAnswer(
     }
     if (Date.now() - lastChange > staleAfterMs) {
       sse.send(
-        'error',
         {
-          error: { code: 'interrupted', message: 'This answer stopped making progress' },
-          message: toMessage(current),
+          event: 'error',
+          data: {
+            error: { code: 'interrupted', message: 'This answer stopped making progress' },
+            message: toMessage(current),
+          },
         },
         sent,
       );

@@ -1,48 +1,35 @@
 import type { Message, SendMessageBody } from '@pocketllm/contracts';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AnswerCache, PreparedLookup } from '../../cache/answer-cache.js';
-import { normalizePrompt } from '../../cache/normalize.js';
+import type { AnswerCache } from '../../cache/answer-cache.js';
+import { cacheKeyInput } from '../../cache/cache-key.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';
-import type { SseStream } from '../../lib/sse.js';
-import type { ChatMessage, LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
+import type { LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
 import { toMessage } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
-import type { ChatsService } from './chats.service.js';
-import { buildContext, titleFrom } from './context-window.js';
-import type { Generation, GenerationOutcome, GenerationRegistry } from './generation.js';
-import { followStoredAnswer, pipeGeneration } from './message-stream.js';
-import { type ModelSources, resolveModel } from './resolve-model.js';
+import type { Generation, GenerationRegistry } from './generation.js';
+import { type AnswerStream, followStoredAnswer, pipeGeneration } from './message-stream.js';
+import { buildSendContext } from './pipeline/build-context.js';
+import { startGeneration } from './pipeline/generate.js';
+import { answerFromCache, persistTurn } from './pipeline/persist.js';
+import { answerToRemember, type RecordSinks, recordOutcome } from './pipeline/record.js';
+import { type ModelSources, resolveTarget } from './pipeline/resolve-target.js';
+import type { TargetCache } from './pipeline/target-cache.js';
+import { loadSendState } from './send.repository.js';
 
-/** One row of the request log (written off the hot path by the telemetry service). */
-export interface ChatRequestRecord {
-  userId: string;
-  chatId: string;
-  messageId: string;
-  provider: string;
-  model: string;
-  localEndpointId?: string;
-  tokensIn: number;
-  tokensOut: number;
-  latencyMs: number;
-  ttftMs?: number | null;
-  cacheHit: boolean;
-  status: 'ok' | 'error' | 'aborted';
-  errorCode?: string;
-}
+export type { ChatRequestRecord } from './pipeline/record.js';
 
-export interface SendDeps {
+export interface SendDeps extends RecordSinks {
   db: Db;
   config: Config;
   logger: FastifyBaseLogger;
-  chats: ChatsService;
   registry: GenerationRegistry;
   sources: ModelSources;
+  /** Resolved model targets kept between sends (invalidated when the user's models change). */
+  targets?: TargetCache;
   createProvider(target: ProviderTarget, timeouts: ProviderTimeouts): LlmProvider;
   cache: AnswerCache;
-  telemetry?: { record(entry: ChatRequestRecord): void };
-  endpointHealth?: { recordResult(endpointId: string, ok: boolean, error?: string): void | Promise<void> };
 }
 
 export interface SendHandle {
@@ -53,150 +40,54 @@ export interface SendHandle {
   cached: boolean;
 }
 
-const withoutEnds = (messages: ChatMessage[], hasSystem: boolean) => messages.slice(hasSystem ? 1 : 0, -1);
-
 export function createSendService(deps: SendDeps) {
   const { db, config, registry } = deps;
-
-  function recordOutcome(
-    userId: string,
-    chatId: string,
-    target: ProviderTarget,
-    model: string,
-    outcome: Pick<
-      GenerationOutcome,
-      'message' | 'status' | 'latencyMs' | 'ttftMs' | 'tokensIn' | 'tokensOut' | 'error' | 'errorKind'
-    >,
-    cacheHit = false,
-  ) {
-    deps.telemetry?.record({
-      userId,
-      chatId,
-      messageId: outcome.message.id,
-      provider: target.provider,
-      model,
-      ...(target.localEndpointId ? { localEndpointId: target.localEndpointId } : {}),
-      tokensIn: outcome.tokensIn,
-      tokensOut: outcome.tokensOut,
-      latencyMs: outcome.latencyMs,
-      ttftMs: outcome.ttftMs,
-      cacheHit,
-      status: outcome.status === 'completed' ? 'ok' : outcome.status === 'aborted' ? 'aborted' : 'error',
-      ...(outcome.error ? { errorCode: outcome.error.code } : {}),
-    });
-    // Only failures of the endpoint itself count toward its circuit breaker, not a bad request of the user's.
-    const endpointFault = ['unreachable', 'timeout', 'upstream'].includes(outcome.errorKind ?? '');
-    if (target.localEndpointId && (outcome.status === 'completed' || endpointFault)) {
-      void deps.endpointHealth?.recordResult(
-        target.localEndpointId,
-        outcome.status === 'completed',
-        outcome.error?.message,
-      );
-    }
-  }
-
-  const rememberAnswer = (prep: PreparedLookup, prompt: string, outcome: GenerationOutcome) =>
-    deps.cache.store(prep, prompt, {
-      content: outcome.message.content,
-      tokensIn: outcome.tokensIn,
-      tokensOut: outcome.tokensOut,
-      finishReason: 'stop',
-      createdAt: Date.now(),
-    });
+  const generate = { registry, createProvider: deps.createProvider, timeouts: config.providers };
 
   return {
     /**
-     * Stores the user's message and an empty 'streaming' answer, then starts writing the answer in the
-     * background. @throws not_found, no_model_configured, provider_not_configured, validation_error
+     * The send pipeline: resolve target → build context → cache key → persist → generate → record. What the
+     * user typed is stored (with an empty 'streaming' answer) before any provider is called; the answer is
+     * then written in the background. @throws not_found, no_model_configured, provider_not_configured,
+     * validation_error
      */
     async send(userId: string, chatId: string, body: SendMessageBody): Promise<SendHandle> {
-      const chat = await deps.chats.ownChat(userId, chatId);
-      const resolved = await resolveModel(deps.sources, userId, body, chat.modelConfigId);
-      const history = await repo.chatHistory(db, chatId);
-      const maxTokens = resolved.params.max_tokens ?? 2048;
-      const contextFor = (earlier: typeof history) =>
-        buildContext({
-          systemPrompt: resolved.systemPrompt,
-          history: earlier,
-          prompt: body.content,
-          maxTokens,
-        });
-      const messages = contextFor(history);
-      const metadata = {
-        provider: resolved.target.provider,
-        model: resolved.model,
-        ...(resolved.target.localEndpointId ? { local_model_id: resolved.target.localEndpointId } : {}),
-        ...(resolved.failover ? { failover: resolved.failover } : {}),
-      };
-      // A prompt asked again in this chat is looked up in the context of its first asking.
-      const normalized = normalizePrompt(body.content);
-      const firstAsked = history.findIndex(
-        (h) => h.role === 'user' && normalizePrompt(h.content) === normalized,
+      const state = await loadSendState(db, userId, chatId);
+      if (!state) throw notFound('Chat');
+      const resolved = await resolveTarget(
+        { sources: deps.sources, cache: deps.targets },
+        { userId, body, chatModelConfigId: state.chat.modelConfigId },
       );
-      const keyContext = firstAsked >= 0 ? contextFor(history.slice(0, firstAsked)) : messages;
-      const prep = deps.cache.prepare({
-        userId,
-        // Two endpoints serving the same model name are still two different servers.
-        provider: resolved.target.localEndpointId
-          ? `${resolved.target.provider}:${resolved.target.localEndpointId}`
-          : resolved.target.provider,
-        model: resolved.model,
-        params: resolved.params,
-        systemPrompt: resolved.systemPrompt,
-        context: withoutEnds(keyContext, Boolean(resolved.systemPrompt)),
-        prompt: body.content,
-      });
-      const started = performance.now();
-      const hit = body.cache === false ? null : await deps.cache.lookup(prep, body.content);
-      const title = chat.title ? undefined : titleFrom(body.content);
-      const now = Date.now();
-      const userRow: repo.NewMessage = {
-        chatId,
-        userId,
-        role: 'user',
-        content: body.content,
-        status: 'completed',
-        createdAt: new Date(now),
-      };
+      const context = buildSendContext({ resolved, history: state.history, prompt: body.content });
+      // `cache: false` leaves the cache out entirely: no lookup, and the answer is not kept for others to get.
+      const prep =
+        body.cache === false
+          ? null
+          : deps.cache.prepare(
+              cacheKeyInput({
+                userId,
+                target: resolved.target,
+                model: resolved.model,
+                params: resolved.params,
+                systemPrompt: resolved.systemPrompt,
+                history: state.history,
+                prompt: body.content,
+                contextFor: context.contextFor,
+              }),
+            );
+      const turn = { chatId, userId, chatTitle: state.chat.title, prompt: body.content };
+      const sent = { userId, chatId, resolved };
 
+      const started = performance.now();
+      const hit = prep ? await deps.cache.lookup(prep, body.content) : null;
       if (hit) {
         const latencyMs = Math.round(performance.now() - started);
-        const cachedMeta = {
-          ...metadata,
-          cached: true,
-          ...(hit.semantic ? { cache_match: 'similar' } : {}),
-          latency_ms: latencyMs,
-          ttft_ms: latencyMs,
-          tokens_in: hit.answer.tokensIn,
-          tokens_out: hit.answer.tokensOut,
-          finish_reason: hit.answer.finishReason,
-        };
-        const [u, a] = await db.transaction((tx) =>
-          repo.insertMessages(
-            tx,
-            chatId,
-            [
-              userRow,
-              {
-                chatId,
-                userId,
-                role: 'assistant',
-                content: hit.answer.content,
-                status: 'completed',
-                metadata: cachedMeta,
-                createdAt: new Date(now + 1),
-              },
-            ],
-            title,
-          ),
-        );
-        if (!u || !a) throw new Error('insert returned no rows');
-        const assistantMessage = toMessage(a);
+        const answer = answerFromCache(context.metadata, hit, latencyMs);
+        const stored = await persistTurn(db, { ...turn, answer });
+        const assistantMessage = toMessage(stored.assistantRow);
         recordOutcome(
-          userId,
-          chatId,
-          resolved.target,
-          resolved.model,
+          deps,
+          { ...sent, cacheHit: true },
           {
             message: assistantMessage,
             status: 'completed',
@@ -205,59 +96,44 @@ export function createSendService(deps: SendDeps) {
             tokensIn: hit.answer.tokensIn,
             tokensOut: hit.answer.tokensOut,
           },
-          true,
         );
-        return { userMessage: toMessage(u), assistantMessage, generation: null, cached: true };
+        return { userMessage: stored.userMessage, assistantMessage, generation: null, cached: true };
       }
 
-      // Store first: whatever happens upstream, what the user typed is kept.
-      const [u, assistantRow] = await db.transaction((tx) =>
-        repo.insertMessages(
-          tx,
-          chatId,
-          [
-            userRow,
-            {
-              chatId,
-              userId,
-              role: 'assistant',
-              status: 'streaming',
-              writerId: registry.instanceId,
-              metadata,
-              createdAt: new Date(now + 1),
-            },
-          ],
-          title,
-        ),
-      );
-      if (!u || !assistantRow) throw new Error('insert returned no rows');
-      const provider = deps.createProvider(resolved.target, config.providers);
-      const generation = registry.start({
-        message: assistantRow,
-        provider,
-        request: { model: resolved.model, messages, params: resolved.params },
-        metadata,
+      const stored = await persistTurn(db, {
+        ...turn,
+        answer: {
+          status: 'streaming',
+          content: '',
+          metadata: context.metadata,
+          writerId: registry.instanceId,
+        },
+      });
+      const generation = startGeneration(generate, {
+        row: stored.assistantRow,
+        resolved,
+        messages: context.messages,
+        metadata: context.metadata,
         onFinished: (outcome) => {
-          recordOutcome(userId, chatId, resolved.target, resolved.model, outcome);
-          if (outcome.status === 'completed' && outcome.message.metadata.finish_reason === 'stop') {
-            void rememberAnswer(prep, body.content, outcome);
-          }
+          recordOutcome(deps, { ...sent, cacheHit: false }, outcome);
+          const remember = prep ? answerToRemember(outcome) : null;
+          if (prep && remember) void deps.cache.store(prep, body.content, remember);
         },
       });
       return {
-        userMessage: toMessage(u),
-        assistantMessage: toMessage(assistantRow),
+        userMessage: stored.userMessage,
+        assistantMessage: toMessage(stored.assistantRow),
         generation,
         cached: false,
       };
     },
 
     /** Streams a send's answer to its client: live from the generation, or a cached answer replayed at once. */
-    async pipe(sse: SseStream, handle: SendHandle): Promise<void> {
+    async pipe(sse: AnswerStream, handle: SendHandle): Promise<void> {
       if (handle.generation) return pipeGeneration(sse, handle.generation, 0);
       const answer = handle.assistantMessage;
-      sse.send('delta', { content: answer.content }, answer.content.length);
-      sse.send('message.completed', { message: answer }, answer.content.length);
+      sse.send({ event: 'delta', data: { content: answer.content } }, answer.content.length);
+      sse.send({ event: 'message.completed', data: { message: answer } }, answer.content.length);
       sse.end();
     },
 
@@ -286,7 +162,7 @@ export function createSendService(deps: SendDeps) {
     },
 
     /** Streams an answer to `sse` from `fromOffset`: live when this instance writes it, else from the database. */
-    async resume(userId: string, messageId: string, fromOffset: number, sse: SseStream): Promise<void> {
+    async resume(userId: string, messageId: string, fromOffset: number, sse: AnswerStream): Promise<void> {
       let row = await this.assertAnswer(userId, messageId);
       const gen = registry.get(messageId);
       if (gen) return pipeGeneration(sse, gen, fromOffset);

@@ -25,6 +25,8 @@ export interface ModelConfigsDeps {
   providers: Pick<ProvidersService, 'resolveTarget'>;
   /** GGUF files run in process: the target of a `local` configuration without a local endpoint. */
   gguf?: { resolveTarget(model: string): ProviderTarget };
+  /** After any of the user's configurations changed (what sends resolve to, which one is default). */
+  onChange?: (userId: string) => void;
 }
 
 function toDto(row: repo.ModelConfigRow): ModelConfigDto {
@@ -152,6 +154,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
           isDefault: body.is_default,
         }),
       );
+      deps.onChange?.(userId);
       return toDto(row);
     },
 
@@ -193,11 +196,13 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
         repo.updateConfig(tx, userId, id, set),
       );
       if (!updated) throw notFound('Model configuration');
+      deps.onChange?.(userId);
       return toDto(updated);
     },
 
     async remove(userId: string, id: string): Promise<void> {
       if (!(await repo.deleteConfig(db, userId, id))) throw notFound('Model configuration');
+      deps.onChange?.(userId);
     },
 
     /**

@@ -1,0 +1,36 @@
+import type { MessageMetadata } from '@pocketllm/contracts';
+import type { ChatMessage } from '../../../llm/types.js';
+import { buildContext, type HistoryItem } from '../context-window.js';
+import type { ResolvedModel } from './resolve-target.js';
+
+// The output tokens a model configuration leaves room for when it sets no max_tokens.
+const DEFAULT_MAX_TOKENS = 2048;
+
+/** Step 2 of a send: what the model is sent, and the facts stored on the answer from the start. */
+export interface SendContext {
+  messages: ChatMessage[];
+  metadata: MessageMetadata;
+  /** The messages `prompt` would be sent with after only `earlier` of the history (the cache-key step). */
+  contextFor(earlier: HistoryItem[]): ChatMessage[];
+}
+
+export function buildSendContext(input: {
+  resolved: ResolvedModel;
+  history: HistoryItem[];
+  prompt: string;
+}): SendContext {
+  const { resolved, prompt } = input;
+  const maxTokens = resolved.params.max_tokens ?? DEFAULT_MAX_TOKENS;
+  const contextFor = (earlier: HistoryItem[]) =>
+    buildContext({ systemPrompt: resolved.systemPrompt, history: earlier, prompt, maxTokens });
+  return {
+    messages: contextFor(input.history),
+    metadata: {
+      provider: resolved.target.provider,
+      model: resolved.model,
+      ...(resolved.target.localEndpointId ? { local_model_id: resolved.target.localEndpointId } : {}),
+      ...(resolved.failover ? { failover: resolved.failover } : {}),
+    },
+    contextFor,
+  };
+}
