@@ -13,3 +13,4 @@ export * from './providers.js';
 export * from './search.js';
 export * from './telemetry.js';
 export * from './templates.js';
+export * from './operations.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { applyPendingRestore, serveControlSocket } from './backup/runtime.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
@@ -21,6 +22,7 @@ async function main() {
   const logger = createLogger(config.logLevel);
   for (const w of warnings) logger.warn(w);
 
+  await applyPendingRestore(config, logger);
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: `${config.dataDir}/db`,
@@ -38,6 +40,7 @@ async function main() {
   await runMigrations(database);
   await app.ctx.lifecycle.start();
   app.ctx.state.ready = true;
+  serveControlSocket(config, database, logger);
   logger.info(
     { url: `http://${config.host}:${config.port}`, database: database.kind, redis: Boolean(redis) },
     'PocketLLM is ready',
