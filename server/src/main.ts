@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
 import { applyPendingRestore, serveControlSocket } from './backup/runtime.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
@@ -23,11 +22,15 @@ async function main() {
   for (const w of warnings) logger.warn(w);
 
   await applyPendingRestore(config, logger);
-  const database = await openDatabase({
+  // The database opens (PGlite compiles its WASM off the main thread) while the app's modules load.
+  const opening = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: `${config.dataDir}/db`,
     poolSize: config.dbPoolSize,
   });
+  opening.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  const { buildApp } = await import('./app.js');
+  const database = await opening;
   const redis = config.redisUrl
     ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : null;
@@ -42,7 +45,14 @@ async function main() {
   app.ctx.state.ready = true;
   serveControlSocket(config, database, logger);
   logger.info(
-    { url: `http://${config.host}:${config.port}`, database: database.kind, redis: Boolean(redis) },
+    {
+      url: `http://${config.host}:${config.port}`,
+      database: database.kind,
+      redis: Boolean(redis),
+      // Wall and CPU time from process start: the CPU figure is what a restart costs on an idle machine.
+      startup_ms: Math.round(process.uptime() * 1000),
+      startup_cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
+    },
     'PocketLLM is ready',
   );
 
