@@ -5,6 +5,7 @@ import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createRedis, waitForRedis } from './lib/redis.js';
 import { createLogger } from './plugins/logger.js';
+import { prettyStream } from './plugins/pretty-log.js';
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
@@ -18,7 +19,9 @@ async function main() {
     throw err;
   }
   const { config, warnings } = loaded;
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads lines; anything else (containers, systemd, files) gets JSON.
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
+  const logger = createLogger(config.logLevel, pretty ? prettyStream(process.stdout) : undefined);
   for (const w of warnings) logger.warn(w);
 
   await applyPendingRestore(config, logger);
