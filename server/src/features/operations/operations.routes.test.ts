@@ -96,6 +96,24 @@ describe('GET /admin/audit', () => {
   });
 });
 
+describe("admins and users' chats", () => {
+  it("the admin view holds no chat, and an admin token cannot open a user's chat", async () => {
+    const chat = json<{ id: string }>(
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/chats',
+        headers: user.headers,
+        payload: { title: 'diary of a private person' },
+      }),
+    );
+    const asAdmin = await get(`/v1/chats/${chat.id}`);
+    expect(asAdmin.statusCode).toBe(404);
+    for (const url of ['/v1/admin/status', '/v1/admin/audit']) {
+      expect((await get(url)).body).not.toContain('diary of a private person');
+    }
+  });
+});
+
 describe('GET /admin/status', () => {
   it('reports database, Redis, migrations, jobs, running answers, endpoints, version and uptime', async () => {
     await t.database.db.insert(jobs).values([
