@@ -172,3 +172,18 @@ describe('GET /admin/status', () => {
     expect((await get('/v1/admin/status', null)).statusCode).toBe(401);
   });
 });
+
+describe('/docs/json', () => {
+  it('documents the audit, status, backup and restore routes', async () => {
+    const res = await get('/docs/json', null);
+    expect(res.statusCode).toBe(200);
+    type Op = { parameters?: { name: string }[] };
+    const paths = json<{ paths: Record<string, Record<string, Op>> }>(res).paths;
+    expect(paths['/v1/admin/audit']?.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['actor', 'action', 'since', 'until', 'limit', 'cursor']),
+    );
+    expect(paths['/v1/admin/status']?.get).toBeDefined();
+    expect(paths['/v1/admin/backup']?.post).toBeDefined();
+    expect(paths['/v1/admin/restore']?.post).toBeDefined();
+  });
+});
