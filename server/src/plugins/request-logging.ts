@@ -45,8 +45,6 @@ function chatIdOf(request: FastifyRequest): string | undefined {
  */
 export function registerRequestLogging(app: FastifyInstance) {
   app.decorateRequest('logFields', undefined);
-  // The ids come from the log context, so the child logger must not bind request_id a second time.
-  app.setChildLoggerFactory((logger, _bindings, opts) => logger.child({}, opts));
   // Callback style on purpose: the rest of the request's lifecycle runs inside `run`, so it sees the store.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -65,8 +63,8 @@ export function registerRequestLogging(app: FastifyInstance) {
     if (route === '/healthz' || route === '/readyz') return;
     request.log.info(
       {
-        // Explicit: onResponse runs from the socket's finish event, outside the request's log context.
-        request_id: String(request.id),
+        // Explicit: onResponse runs from the socket's finish event, outside the request's log context
+        // (request_id is bound by the request's own logger).
         user_id: request.principal?.userId,
         chat_id: chatIdOf(request),
         method: request.method,
