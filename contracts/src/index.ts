@@ -14,3 +14,4 @@ export * from './search.js';
 export * from './stream.js';
 export * from './telemetry.js';
 export * from './templates.js';
+export * from './operations.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 // The only module that reads process.env. Everything else receives a Config.
@@ -35,6 +36,7 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_S: int(900, 30),
   REFRESH_TOKEN_TTL_S: int(30 * 24 * 3600, 60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: bool(false),
   BODY_LIMIT_MB: num(1, 0.01),
@@ -103,6 +105,7 @@ function buildConfig(env: Env) {
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
@@ -168,7 +171,7 @@ const SECRET_VARS = [
  * Reads the environment once. In embedded mode a missing secret is generated and kept in
  * DATA_DIR/secrets.json (mode 0600); in server mode it is a startup error naming the variable.
  */
-export function loadConfig(env: Env = process.env): LoadedConfig {
+export function loadConfig(env: Env = withDotEnv(process.env, process.cwd())): LoadedConfig {
   const config = buildConfig(env);
   const warnings: string[] = [];
   const missing = SECRET_VARS.filter(([, key]) => !config[key]);
@@ -187,6 +190,24 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     );
   }
   return { config: Object.freeze(config), warnings };
+}
+
+/**
+ * The environment over the variables of `dir/.env` when that file exists: a variable set in the
+ * environment always wins, so `PORT=9000 npm start` overrides the file.
+ */
+export function withDotEnv(env: Env, dir: string): Env {
+  const file = path.join(dir, '.env');
+  if (!existsSync(file)) return env;
+  let fromFile: Env;
+  try {
+    fromFile = parseEnv(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`${file} could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const merged: Env = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
+  return merged;
 }
 
 function readOrCreateSecrets(dataDir: string): { jwtSecret: string; encryptionKey: string } {

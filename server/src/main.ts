@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { applyPendingRestore, serveControlSocket } from './backup/runtime.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createRedis, waitForRedis } from './lib/redis.js';
 import { createLogger } from './plugins/logger.js';
+import { prettyStream } from './plugins/pretty-log.js';
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
@@ -18,14 +19,21 @@ async function main() {
     throw err;
   }
   const { config, warnings } = loaded;
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads lines; anything else (containers, systemd, files) gets JSON.
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
+  const logger = createLogger(config.logLevel, pretty ? prettyStream(process.stdout) : undefined);
   for (const w of warnings) logger.warn(w);
 
-  const database = await openDatabase({
+  await applyPendingRestore(config, logger);
+  // The database opens (PGlite compiles its WASM off the main thread) while the app's modules load.
+  const opening = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: `${config.dataDir}/db`,
     poolSize: config.dbPoolSize,
   });
+  opening.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
+  const { buildApp } = await import('./app.js');
+  const database = await opening;
   const redis = config.redisUrl
     ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : null;
@@ -38,8 +46,16 @@ async function main() {
   await runMigrations(database);
   await app.ctx.lifecycle.start();
   app.ctx.state.ready = true;
+  serveControlSocket(config, database, logger);
   logger.info(
-    { url: `http://${config.host}:${config.port}`, database: database.kind, redis: Boolean(redis) },
+    {
+      url: `http://${config.host}:${config.port}`,
+      database: database.kind,
+      redis: Boolean(redis),
+      // Wall and CPU time from process start: the CPU figure is what a restart costs on an idle machine.
+      startup_ms: Math.round(process.uptime() * 1000),
+      startup_cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
+    },
     'PocketLLM is ready',
   );
 

@@ -21,6 +21,8 @@ export interface Database {
   withConnection<T>(fn: (query: (sql: string) => Promise<unknown>) => Promise<T>): Promise<T>;
   /** Apply the migrations in `folder` (callers hold the migration lock). */
   migrate(folder: string): Promise<void>;
+  /** PGlite only: a tar of its data directory, taken while the app runs (see fromPglite). */
+  dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,13 @@ export function fromPglite(client: PGlite): Database {
     // PGlite has one connection: it is always "the same session".
     withConnection: (fn) => fn((text) => client.exec(text)),
     migrate: (migrationsFolder) => migratePglite(db, { migrationsFolder }),
+    // The checkpoint keeps the copy's WAL short; the transaction mutex keeps any transaction from being
+    // half-way through while the files are copied. What commits between the two is in the WAL, replayed
+    // on load like after a crash, so the copy is always a consistent, committed state.
+    async dumpDataDir() {
+      await client.exec('checkpoint');
+      return client._runExclusiveTransaction(() => client.dumpDataDir('none'));
+    },
     close: () => client.close(),
   };
 }

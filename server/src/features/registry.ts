@@ -11,6 +11,7 @@ import { localModelsRoutes } from './local-models/local-models.routes.js';
 import { messagesRoutes } from './messages/messages.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
+import { operationsRoutes } from './operations/operations.routes.js';
 import { portalRoutes } from './portal/portal.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
 import { searchRoutes } from './search/search.routes.js';
@@ -26,6 +27,7 @@ export const featureRoutes: FeatureRoutes[] = [
   authRoutes,
   usersRoutes,
   adminRoutes,
+  operationsRoutes,
   waitlistRoutes,
   providersRoutes,
   modelsRoutes,

@@ -1,5 +1,6 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { logContextFields } from '../lib/log-context.js';
 
 /** Anything that could hold a secret, wherever it sits in a logged object. */
 export const REDACT_PATHS = [
@@ -75,6 +76,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'pocketllm' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // request_id, user_id and chat_id of the request this line belongs to (see lib/log-context.ts).
+    mixin: logContextFields,
     serializers: {
       // Only method and path: query strings may carry signed-URL tokens.
       req: (req: { method?: string; url?: string; id?: string }) => ({

@@ -1,4 +1,4 @@
-/** Admin: users (role, disable), invites (create, copy, revoke), waitlist, metrics charts. */
+/** Admin: users (role, disable), invites (create, copy, revoke), waitlist, metrics charts, audit, status. */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, lazy, Suspense, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
@@ -7,6 +7,7 @@ import type { AdminUser, Invite, MetricsReport, WaitlistEntry } from '../api/typ
 import { useUser } from '../auth/auth';
 import { metricsSeries } from './metrics-series';
 import { Button, Empty, ErrorNote, Field, formatTime, inputClass, PageTitle, Spinner } from '../ui/ui';
+import { Audit, Status } from './OperationsPages';
 
 const LineChart = lazy(() => import('../ui/LineChart'));
 
@@ -269,6 +270,8 @@ const tabs = [
   ['invites', 'Invites'],
   ['waitlist', 'Waitlist'],
   ['metrics', 'Metrics'],
+  ['audit', 'Audit'],
+  ['status', 'Status'],
 ] as const;
 
 export default function AdminPage() {
@@ -300,6 +303,8 @@ export default function AdminPage() {
           <Route path="invites" element={<Invites />} />
           <Route path="waitlist" element={<Waitlist />} />
           <Route path="metrics" element={<Metrics />} />
+          <Route path="audit" element={<Audit />} />
+          <Route path="status" element={<Status />} />
         </Routes>
       </div>
     </div>

@@ -113,7 +113,8 @@ export async function apiFetch(path: string, opts: RequestOptions = {}): Promise
     const headers = new Headers(opts.headers);
     if (accessToken) headers.set('authorization', `Bearer ${accessToken}`);
     let body: BodyInit | undefined;
-    if (opts.body instanceof FormData) body = opts.body;
+    // FormData and files go as they are (uploads, backup archives); anything else as JSON.
+    if (opts.body instanceof FormData || opts.body instanceof Blob) body = opts.body;
     else if (opts.body !== undefined) {
       headers.set('content-type', 'application/json');
       body = JSON.stringify(opts.body);
