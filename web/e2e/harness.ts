@@ -3,11 +3,13 @@
  * free port as a child process, and launches Debian's Chromium through playwright-core.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -40,15 +42,56 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The engines a browser suite runs on: the embedded default always, and PostgreSQL + Redis too when the run
+ * has them (TEST_DATABASE_URL / TEST_REDIS_URL, as `.ci/run` sets), so the portal is proven on both.
+ */
+export type Engine = 'pglite' | 'postgres';
+export const engines: Engine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+/** A database of its own on the run's PostgreSQL (the server migrates it at start); dropped by `drop()`. */
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.TEST_DATABASE_URL ?? '';
+  const name = `pocketllm_e2e_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
 export interface RunningServer {
   url: string;
   logs: string[];
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  engine: Engine = 'pglite',
+): Promise<RunningServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-e2e-'));
   const port = await freePort();
+  const database = engine === 'postgres' ? await createDatabase() : null;
+  const engineEnv: Record<string, string> = database
+    ? {
+        DATABASE_URL: database.url,
+        ...(process.env.TEST_REDIS_URL
+          ? {
+              REDIS_URL: process.env.TEST_REDIS_URL,
+              REDIS_PREFIX: `pocketllm-e2e:${randomBytes(4).toString('hex')}:`,
+            }
+          : {}),
+      }
+    : {};
   const logs: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
@@ -68,6 +111,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         LOG_LEVEL: 'warn',
         RATE_LIMIT_AUTH_PER_MIN: '10000',
         RATE_LIMIT_CHAT_PER_MIN: '10000',
+        ...engineEnv,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,6 +142,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         if (child.exitCode === null) child.kill('SIGKILL');
       }
       rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop().catch(() => {});
     },
   };
 }

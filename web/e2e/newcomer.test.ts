@@ -8,7 +8,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
-import { buildPortal, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
+import {
+  buildPortal,
+  engines,
+  hasChromium,
+  launchBrowser,
+  type RunningServer,
+  shot,
+  startServer,
+} from './harness.js';
 
 const SHOTS = '/tmp/portal-shots';
 const EMAIL = 'newcomer@example.com';
@@ -16,7 +24,7 @@ const PASSWORD = 'correct horse battery staple';
 const SHORT = 'Short answer.';
 const LONG = Array.from({ length: 60 }, (_, i) => `Line ${i + 1} of a long answer.`).join('\n\n');
 
-describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
+describe.skipIf(!hasChromium).each(engines)('a newcomer in the portal (%s)', (engine) => {
   let fake: FakeServer;
   let server: RunningServer;
   let browser: Browser;
@@ -67,7 +75,7 @@ describe.skipIf(!hasChromium)('a newcomer in the portal', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], reply: () => reply, chunks: 30 });
     buildPortal();
-    server = await startServer();
+    server = await startServer({}, engine);
     browser = await launchBrowser();
     ({ access_token: token } = await call<{ access_token: string }>(
       '/auth/register',

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOllama } from '../../server/test/fakes/ollama.js';
 import { startFakeOpenAI, tinyPng } from '../../server/test/fakes/openai.js';
-import { buildPortal, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
+import {
+  buildPortal,
+  engines,
+  hasChromium,
+  launchBrowser,
+  type RunningServer,
+  shot,
+  startServer,
+} from './harness.js';
 
 if (!hasChromium)
   console.warn(
@@ -19,7 +27,7 @@ const STORY = Array.from({ length: 40 }, (_, i) => `word${i + 1}`).join(' ');
 const EMAIL = 'ada@example.com';
 const PASSWORD = 'correct horse battery staple';
 
-describe.skipIf(!hasChromium)('portal in a browser', () => {
+describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine) => {
   let fake: FakeServer;
   let ollama: FakeServer;
   let server: RunningServer;
@@ -45,7 +53,7 @@ describe.skipIf(!hasChromium)('portal in a browser', () => {
     });
     ollama = await startFakeOllama({ models: ['llama3.2:1b'] });
     buildPortal();
-    server = await startServer();
+    server = await startServer({}, engine);
     browser = await launchBrowser();
   });
   afterAll(async () => {
