@@ -3,6 +3,7 @@
  * the caller's AbortSignal, HTTP status → ProviderError kind, and short upstream messages that never
  * carry the API key or request headers.
  */
+import { STATUS_CODES } from 'node:http';
 import { type Dispatcher, request } from 'undici';
 import { type ChatEvent, ProviderError, type ProviderErrorKind, type ProviderTimeouts } from './types.js';
 
@@ -222,7 +223,10 @@ export class UpstreamCall {
         },
         'provider answered an error',
       );
-      const msg = sanitizeMessage(upstreamMessage(text), this.opts.secret) || `HTTP ${res.statusCode}`;
+      // undici's request() has no status text: the standard reason phrase stands in when the body says nothing.
+      const msg =
+        sanitizeMessage(upstreamMessage(text), this.opts.secret) ||
+        (STATUS_CODES[res.statusCode] ?? `HTTP ${res.statusCode}`);
       throw new ProviderError(
         kindForStatus(res.statusCode),
         `${this.host} returned ${res.statusCode}: ${msg}`,
