@@ -1,12 +1,20 @@
 /** Admin: users (role, disable), invites (create, copy, revoke), waitlist, metrics charts, audit, status. */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, lazy, Suspense, useState } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
-import { api } from '../api/client';
-import type { AdminUser, Invite, MetricsReport, WaitlistEntry } from '../api/types';
+import {
+  createInvite,
+  revokeInvite,
+  updateUser,
+  useAdminUsers,
+  useInvites,
+  useMetrics,
+  useWaitlist,
+} from '../api/admin';
+import { keys } from '../api/keys';
 import { useUser } from '../auth/auth';
-import { metricsSeries } from './metrics-series';
 import { Button, Empty, ErrorNote, Field, formatTime, inputClass, PageTitle, Spinner } from '../ui/ui';
+import { metricsSeries } from './metrics-series';
 import { Audit, Status } from './OperationsPages';
 
 const LineChart = lazy(() => import('../ui/LineChart'));
@@ -14,19 +22,11 @@ const LineChart = lazy(() => import('../ui/LineChart'));
 function Users() {
   const qc = useQueryClient();
   const me = useUser();
-  const users = useInfiniteQuery({
-    queryKey: ['admin', 'users'],
-    queryFn: ({ pageParam }) =>
-      api<{ users: AdminUser[]; next_cursor: string | null }>(
-        `/admin/users?limit=100${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
-      ),
-    initialPageParam: '',
-    getNextPageParam: (l) => l.next_cursor ?? undefined,
-  });
+  const users = useAdminUsers();
   const patch = useMutation({
     mutationFn: ({ id, body }: { id: string; body: { role?: 'user' | 'admin'; disabled?: boolean } }) =>
-      api(`/admin/users/${id}`, { method: 'PATCH', body }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: ['admin', 'users'] }),
+      updateUser(id, body),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.admin.users() }),
   });
   if (users.isPending) return <Spinner label="Loading users" />;
   if (users.isError) return <ErrorNote error={users.error} onRetry={() => void users.refetch()} />;
@@ -92,17 +92,14 @@ function Invites() {
   const qc = useQueryClient();
   const [maxUses, setMaxUses] = useState(1);
   const [copied, setCopied] = useState<string | null>(null);
-  const invites = useQuery({
-    queryKey: ['admin', 'invites'],
-    queryFn: () => api<{ invites: Invite[] }>('/admin/invites'),
-  });
+  const invites = useInvites();
   const create = useMutation({
-    mutationFn: () => api<Invite>('/admin/invites', { method: 'POST', body: { max_uses: maxUses } }),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['admin', 'invites'] }),
+    mutationFn: () => createInvite(maxUses),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.admin.invites() }),
   });
   const revoke = useMutation({
-    mutationFn: (code: string) => api(`/admin/invites/${encodeURIComponent(code)}`, { method: 'DELETE' }),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['admin', 'invites'] }),
+    mutationFn: (code: string) => revokeInvite(code),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: keys.admin.invites() }),
   });
   const copy = (code: string) => {
     const link = `${location.origin}/register?invite=${encodeURIComponent(code)}`;
@@ -169,10 +166,7 @@ function Invites() {
 }
 
 function Waitlist() {
-  const list = useQuery({
-    queryKey: ['admin', 'waitlist'],
-    queryFn: () => api<{ entries: WaitlistEntry[] }>('/admin/waitlist?limit=200'),
-  });
+  const list = useWaitlist();
   if (list.isPending) return <Spinner />;
   if (list.isError) return <ErrorNote error={list.error} />;
   if (list.data.entries.length === 0) return <Empty>Nobody on the waitlist.</Empty>;
@@ -191,11 +185,7 @@ function Waitlist() {
 }
 
 function Metrics() {
-  const m = useQuery({
-    queryKey: ['admin', 'metrics'],
-    queryFn: () => api<MetricsReport>('/metrics'),
-    refetchInterval: 30_000,
-  });
+  const m = useMetrics({ refetchInterval: 30_000 });
   if (m.isPending) return <Spinner />;
   if (m.isError) return <ErrorNote error={m.error} />;
   const r = m.data;

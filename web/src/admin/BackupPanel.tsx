@@ -1,23 +1,18 @@
 /** Admin → Status → Backup: download an archive of the embedded database and files, or stage a restore. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { z } from 'zod';
-import type { adminStatus, restoreStaged } from '../../../contracts/src/operations.js';
-import { api, apiFetch } from '../api/client';
+import { downloadBackup, stageRestore } from '../api/admin';
+import { keys } from '../api/keys';
+import type { AdminStatus } from '../api/types';
 import { Button, ErrorNote, Field, Spinner } from '../ui/ui';
-
-type AdminStatus = z.infer<typeof adminStatus>;
-type RestoreStaged = z.infer<typeof restoreStaged>;
 
 export function Backup({ status }: { status: AdminStatus }) {
   const qc = useQueryClient();
   const [link, setLink] = useState<{ url: string; name: string } | null>(null);
   const download = useMutation({
     mutationFn: async () => {
-      const res = await apiFetch('/admin/backup', { method: 'POST' });
-      const name =
-        /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'backup.tar.gz';
-      return { url: URL.createObjectURL(await res.blob()), name };
+      const { blob, name } = await downloadBackup();
+      return { url: URL.createObjectURL(blob), name };
     },
     onSuccess: (l) => {
       setLink(l);
@@ -28,13 +23,8 @@ export function Backup({ status }: { status: AdminStatus }) {
     },
   });
   const restore = useMutation({
-    mutationFn: (file: File) =>
-      api<RestoreStaged>('/admin/restore', {
-        method: 'POST',
-        body: file,
-        headers: { 'content-type': 'application/gzip' },
-      }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: ['admin', 'status'] }),
+    mutationFn: (file: File) => stageRestore(file),
+    onSettled: () => void qc.invalidateQueries({ queryKey: keys.admin.status() }),
   });
   if (!status.backup.supported) {
     return (

@@ -1,14 +1,8 @@
 /** Admin → Audit (who changed what, filtered, paged) and Admin → Status (health, backup and restore). */
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import type { z } from 'zod';
-import type { adminStatus, auditEntry } from '../../../contracts/src/operations.js';
-import { api } from '../api/client';
-import { Backup } from './BackupPanel';
+import { useAdminStatus, useAudit } from '../api/admin';
 import { Button, Empty, ErrorNote, Field, formatTime, inputClass, Spinner } from '../ui/ui';
-
-type AuditEntry = z.infer<typeof auditEntry>;
-type AdminStatus = z.infer<typeof adminStatus>;
+import { Backup } from './BackupPanel';
 
 const ACTIONS = [
   'user.role_change',
@@ -37,15 +31,7 @@ export function Audit() {
   if (filter.action) query.set('action', filter.action);
   if (filter.since) query.set('since', toIso(filter.since));
   if (filter.until) query.set('until', toIso(filter.until));
-  const list = useInfiniteQuery({
-    queryKey: ['admin', 'audit', query.toString()],
-    queryFn: ({ pageParam }) =>
-      api<{ entries: AuditEntry[]; next_cursor: string | null }>(
-        `/admin/audit?${query}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
-      ),
-    initialPageParam: '',
-    getNextPageParam: (l) => l.next_cursor ?? undefined,
-  });
+  const list = useAudit(query);
   const set = (k: keyof typeof draft) => (e: { target: { value: string } }) =>
     setDraft({ ...draft, [k]: e.target.value });
   const entries = list.data?.pages.flatMap((p) => p.entries) ?? [];
@@ -166,11 +152,7 @@ function uptime(s: number) {
 }
 
 export function Status() {
-  const s = useQuery({
-    queryKey: ['admin', 'status'],
-    queryFn: () => api<AdminStatus>('/admin/status'),
-    refetchInterval: 15_000,
-  });
+  const s = useAdminStatus({ refetchInterval: 15_000 });
   if (s.isPending) return <Spinner label="Loading status" />;
   if (s.isError) return <ErrorNote error={s.error} onRetry={() => void s.refetch()} />;
   const st = s.data;

@@ -3,28 +3,40 @@
 import type { z } from 'zod';
 import type {
   adminUser,
+  adminUserList,
+  avatarResponse,
   chatList,
   chatSummary,
   chatWithMessages,
+  imageGenerationAccepted,
   invite,
+  inviteList,
   message,
   sendMessageResult,
   userProfile,
   waitlistEntry,
+  waitlistList,
 } from '../../../contracts/src/index.js';
-import type { job } from '../../../contracts/src/jobs.js';
-import type { pinnedMessage } from '../../../contracts/src/messages.js';
-import type { localModel, localModelUsage } from '../../../contracts/src/local-models.js';
-import type { modelConfig } from '../../../contracts/src/model-configs.js';
+import type { job, jobList } from '../../../contracts/src/jobs.js';
+import type {
+  importLocalModelsResult,
+  localModel,
+  localModelList,
+  localModelUsage,
+} from '../../../contracts/src/local-models.js';
+import type { pinMessageResult, pinnedMessage, pinnedMessageList } from '../../../contracts/src/messages.js';
+import type { modelConfig, modelConfigList } from '../../../contracts/src/model-configs.js';
+import type { adminStatus, auditEntry, auditList, restoreStaged } from '../../../contracts/src/operations.js';
 import type {
   catalogModel,
   modelsResponse,
+  providerList,
   providerStatus,
   testProviderResult,
 } from '../../../contracts/src/providers.js';
-import type { globalSearchHit, searchHit } from '../../../contracts/src/search.js';
+import type { globalSearchHit, globalSearchResult, searchHit } from '../../../contracts/src/search.js';
 import type { metricsReport } from '../../../contracts/src/telemetry.js';
-import type { template } from '../../../contracts/src/templates.js';
+import type { renderTemplateResult, template, templateList } from '../../../contracts/src/templates.js';
 
 export type UserProfile = z.infer<typeof userProfile>;
 export type AuthTokens = {
@@ -60,3 +72,24 @@ export type ModelChoice =
   | { kind: 'local'; local_model_id: string; model: string };
 export type LocalModel = z.infer<typeof localModel>;
 export type LocalModelUsage = z.infer<typeof localModelUsage>;
+export type LocalModelList = z.infer<typeof localModelList>;
+export type ImportLocalModelsResult = z.infer<typeof importLocalModelsResult>;
+export type PinnedMessageList = z.infer<typeof pinnedMessageList>;
+export type PinResult = z.infer<typeof pinMessageResult>;
+export type ModelConfigList = z.infer<typeof modelConfigList>;
+export type ProviderList = z.infer<typeof providerList>;
+export type TemplateList = z.infer<typeof templateList>;
+export type RenderedTemplate = z.infer<typeof renderTemplateResult>;
+export type JobList = z.infer<typeof jobList>;
+export type ImageJobAccepted = z.infer<typeof imageGenerationAccepted>;
+export type AvatarResponse = z.infer<typeof avatarResponse>;
+export type AdminUserList = z.infer<typeof adminUserList>;
+export type InviteList = z.infer<typeof inviteList>;
+export type WaitlistList = z.infer<typeof waitlistList>;
+export type AuditEntry = z.infer<typeof auditEntry>;
+export type AuditList = z.infer<typeof auditList>;
+export type AdminStatus = z.infer<typeof adminStatus>;
+export type RestoreStaged = z.infer<typeof restoreStaged>;
+export type GlobalSearchResult = z.infer<typeof globalSearchResult>;
+/** A search's answer as the search box shows it, in one chat or across all of them. */
+export type SearchResults = { results: SearchHit[]; total_results: number };

@@ -1,7 +1,6 @@
 /** Sign in and register (with an invite code) on one page; errors from the API shown next to the form. */
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
-import type { AuthTokens } from '../api/types';
+import { login, register } from '../api/users';
 import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
 import { useAuth } from './auth';
 
@@ -37,16 +36,16 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      const body =
+      signIn(
         mode === 'login'
-          ? { email, password }
-          : {
+          ? await login({ email, password })
+          : await register({
               email,
               password,
               ...(fullName.trim() ? { full_name: fullName.trim() } : {}),
               ...(invite.trim() ? { invite_code: invite.trim() } : {}),
-            };
-      signIn(await api<AuthTokens>(`/auth/${mode}`, { method: 'POST', body }));
+            }),
+      );
     } catch (err) {
       setError(err);
     } finally {

@@ -4,9 +4,10 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, use, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, api, getRefreshToken, onAuthChange, refreshSession, setTokens } from '../api/client';
+import { ApiError, getRefreshToken, onAuthChange, refreshSession, setTokens } from '../api/client';
 import { errorMessage } from '../api/errors';
 import type { AuthTokens, UserProfile } from '../api/types';
+import { getMe, logout } from '../api/users';
 
 export type AuthState =
   | { status: 'loading' }
@@ -38,7 +39,7 @@ export function useUser(): UserProfile {
 async function restore(): Promise<AuthState> {
   if (getRefreshToken() && (await refreshSession())) {
     try {
-      return { status: 'signed-in', user: await api<UserProfile>('/auth/me'), singleUser: false };
+      return { status: 'signed-in', user: await getMe(), singleUser: false };
     } catch {
       // fall through to the anonymous probe
     }
@@ -47,7 +48,7 @@ async function restore(): Promise<AuthState> {
   const mode = document.querySelector('meta[name="pocketllm-auth-mode"]')?.getAttribute('content');
   if (mode === 'multi-user') return { status: 'signed-out', expired: false };
   try {
-    const user = await api<UserProfile>('/auth/me');
+    const user = await getMe();
     return { status: 'signed-in', user, singleUser: true };
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return { status: 'signed-out', expired: false };
@@ -87,7 +88,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
   const signOut = useCallback(async () => {
     try {
-      await api('/auth/logout', { method: 'POST' });
+      await logout();
     } catch {
       // Signing out locally is what matters; the server session expires anyway.
     }

@@ -1,9 +1,8 @@
 /** The sidebar's search: chats whose title matches, then messages that match (jumping to the message). */
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { NavLink } from 'react-router';
-import { api } from '../api/client';
-import type { ChatSummary, GlobalSearchHit } from '../api/types';
+import { useGlobalSearch } from '../api/chats';
+import type { ChatSummary } from '../api/types';
 import { ErrorNote } from '../ui/ui';
 import { matchTitle } from './chat-groups';
 import { Highlighted } from './SearchBar';
@@ -24,11 +23,7 @@ export function ChatFinder({
     const t = setTimeout(() => setDebounced(q.trim()), 250);
     return () => clearTimeout(t);
   }, [q]);
-  const hits = useQuery({
-    queryKey: ['search', 'all', debounced],
-    queryFn: () => api<{ results: GlobalSearchHit[] }>(`/search?q=${encodeURIComponent(debounced)}&limit=10`),
-    enabled: debounced.length > 0,
-  });
+  const hits = useGlobalSearch(debounced, 10);
   const titled = chats.filter((c) => matchTitle(c.title, q));
   return (
     <div>

@@ -1,7 +1,7 @@
 /** One message: Markdown for answers, time, rating and pin on assistant messages, cached badge, error + retry. */
 import { lazy, memo, Suspense, useState } from 'react';
-import { api } from '../api/client';
 import { errorMessage } from '../api/errors';
+import { pinMessage, rateMessage } from '../api/messages';
 import type { Message } from '../api/types';
 import { Icon } from '../ui/icons';
 import { formatTime } from '../ui/ui';
@@ -34,7 +34,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
     const prev = m.rating;
     onChange(m.id, { rating: next });
     try {
-      await api(`/messages/${m.id}/rate`, { method: 'POST', body: { rating: next } });
+      await rateMessage(m.id, next);
       setActionError(null);
     } catch (err) {
       onChange(m.id, { rating: prev });
@@ -43,10 +43,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
   }
   async function pin() {
     try {
-      const res = await api<{ pinned: boolean }>(`/messages/${m.id}/pin`, {
-        method: 'POST',
-        body: { pinned: !m.pinned },
-      });
+      const res = await pinMessage(m.id, !m.pinned);
       onChange(m.id, { pinned: res.pinned });
       setActionError(null);
     } catch (err) {

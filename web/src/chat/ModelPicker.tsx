@@ -2,11 +2,13 @@
  * Chooses the model a message is sent with: the user's model configurations, the catalogue of the
  * configured providers, and local endpoints (with a health dot). The choice is remembered per browser.
  */
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId } from 'react';
 import { Link } from 'react-router';
-import { api, isRecord } from '../api/client';
-import type { ModelChoice, ModelConfig, ModelsResponse } from '../api/types';
+import { isRecord } from '../api/client';
+import { useLocalModels } from '../api/local-models';
+import { useModelConfigs } from '../api/model-configs';
+import { useModels } from '../api/models';
+import type { LocalModelList, ModelChoice } from '../api/types';
 import { Icon } from '../ui/icons';
 
 const STORE = 'pocketllm.model_choice';
@@ -51,40 +53,20 @@ export type LocalEndpoint = {
   models: string[];
 };
 
-/** Local endpoints as the picker needs them; tolerant of fields the endpoint list may add. */
-export function toLocalEndpoints(body: unknown): LocalEndpoint[] {
-  const list =
-    isRecord(body) && Array.isArray(body.local_models) ? body.local_models : Array.isArray(body) ? body : [];
-  return list.filter(isRecord).map((e) => ({
-    id: String(e.id),
-    name: String(e.name ?? e.base_url ?? 'Local endpoint'),
-    status:
-      typeof e.status === 'string'
-        ? e.status
-        : typeof e.health_status === 'string'
-          ? e.health_status
-          : 'unknown',
-    models: Array.isArray(e.available_models) ? e.available_models.map(String) : [],
+/** Local endpoints as the picker needs them, from the list the settings page shows too. */
+export function toLocalEndpoints(body: LocalModelList): LocalEndpoint[] {
+  return body.local_models.map((e) => ({
+    id: e.id,
+    name: e.name,
+    status: e.health_status,
+    models: e.available_models,
   }));
 }
 
 export function useModelSources() {
-  const models = useQuery({
-    queryKey: ['models'],
-    queryFn: () => api<ModelsResponse>('/models'),
-    staleTime: 60_000,
-  });
-  const configs = useQuery({
-    queryKey: ['model-configs'],
-    queryFn: () => api<{ model_configs: ModelConfig[] }>('/model-configs'),
-    staleTime: 60_000,
-  });
-  const locals = useQuery({
-    queryKey: ['local-models'],
-    queryFn: async () => toLocalEndpoints(await api<unknown>('/local-models')),
-    staleTime: 60_000,
-    retry: false,
-  });
+  const models = useModels();
+  const configs = useModelConfigs({ staleTime: 60_000 });
+  const locals = useLocalModels({ select: toLocalEndpoints, staleTime: 60_000, retry: false });
   return { models, configs, locals };
 }
 

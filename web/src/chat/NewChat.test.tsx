@@ -5,6 +5,9 @@ import { setTokens } from '../api/client';
 import { installFakeApi, json, msg, sse, user } from '../test/fake-api';
 
 const CHAT = '00000000-0000-4000-8000-0000000c0001';
+// Message ids are uuids: the portal parses the stream with the contracts schemas and drops what they refuse.
+const USER_MSG = '00000000-0000-4000-8000-00000000b001';
+const ANSWER = '00000000-0000-4000-8000-00000000a001';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -38,12 +41,12 @@ describe('New chat', () => {
             event: 'message.created',
             id: 0,
             data: {
-              user_message: msg({ id: 'u1', role: 'user', content: 'Hi there' }),
-              assistant_message: msg({ id: 'a1', status: 'streaming' }),
+              user_message: msg({ id: USER_MSG, role: 'user', content: 'Hi there' }),
+              assistant_message: msg({ id: ANSWER, status: 'streaming' }),
             },
           },
           { event: 'delta', id: 5, data: { content: 'Hello' } },
-          { event: 'message.completed', id: 5, data: { message: msg({ id: 'a1', content: 'Hello' }) } },
+          { event: 'message.completed', id: 5, data: { message: msg({ id: ANSWER, content: 'Hello' }) } },
         ]),
       [`GET /chats/${CHAT}`]: () =>
         json({

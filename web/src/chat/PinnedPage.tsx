@@ -1,21 +1,22 @@
 /** Every pinned message across the user's chats: which chat it is in, a jump to its place there, and unpin. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api } from '../api/client';
-import type { PinnedMessage } from '../api/types';
+import { keys } from '../api/keys';
+import { pinMessage, usePinned } from '../api/messages';
+import type { PinnedMessage, PinnedMessageList } from '../api/types';
 import { Icon } from '../ui/icons';
 import { Button, Empty, ErrorNote, formatTime, PageTitle, Spinner } from '../ui/ui';
 
 function PinnedItem({ m }: { m: PinnedMessage }) {
   const qc = useQueryClient();
   const unpin = useMutation({
-    mutationFn: () => api(`/messages/${m.id}/pin`, { method: 'POST', body: { pinned: false } }),
+    mutationFn: () => pinMessage(m.id, false),
     onSuccess: () => {
-      qc.setQueryData<{ messages: PinnedMessage[] }>(['pinned'], (old) =>
+      qc.setQueryData<PinnedMessageList>(keys.pinned(), (old) =>
         old ? { ...old, messages: old.messages.filter((x) => x.id !== m.id) } : old,
       );
       // The chat shows its pin state too.
-      void qc.invalidateQueries({ queryKey: ['chat', m.chat_id] });
+      void qc.invalidateQueries({ queryKey: keys.chat(m.chat_id) });
     },
   });
   const title = m.chat_title || 'Untitled chat';
@@ -53,10 +54,7 @@ function PinnedItem({ m }: { m: PinnedMessage }) {
 }
 
 export function PinnedPage() {
-  const pinned = useQuery({
-    queryKey: ['pinned'],
-    queryFn: () => api<{ messages: PinnedMessage[] }>('/messages/pinned'),
-  });
+  const pinned = usePinned();
   return (
     <div className="h-full overflow-y-auto">
       <div className="mx-auto max-w-3xl p-4">

@@ -1,9 +1,7 @@
 /** Search in this chat or across all chats; hits show the matched words in bold and jump to the message. */
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { api } from '../api/client';
-import type { SearchHit } from '../api/types';
+import { useSearch } from '../api/chats';
 import { ErrorNote, formatTime } from '../ui/ui';
 
 /** The snippet marks hits with <b>…</b>; everything else is text, so it is never parsed as HTML. */
@@ -47,16 +45,7 @@ export function SearchBar({ chatId }: { chatId?: string }) {
   }, []);
 
   const inChat = scope === 'chat' && chatId;
-  const results = useQuery({
-    queryKey: ['search', inChat ? chatId : 'all', debounced],
-    queryFn: () =>
-      api<{ results: SearchHit[]; total_results: number }>(
-        inChat
-          ? `/chats/${chatId}/search?q=${encodeURIComponent(debounced)}`
-          : `/search?q=${encodeURIComponent(debounced)}`,
-      ),
-    enabled: debounced.length > 0,
-  });
+  const results = useSearch(debounced, inChat ? chatId : null);
 
   return (
     <search ref={box} className="relative flex items-center gap-1">

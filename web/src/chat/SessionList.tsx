@@ -2,25 +2,16 @@
  * The chats, newest activity first and grouped by day: a search over titles and messages, rename inline,
  * delete with confirmation, more on scroll.
  */
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { NavLink, useNavigate, useParams } from 'react-router';
-import { api } from '../api/client';
-import type { ChatList, ChatSummary } from '../api/types';
+import { deleteChat, renameChat, useChatList } from '../api/chats';
+import { keys } from '../api/keys';
+import type { ChatSummary } from '../api/types';
 import { Icon } from '../ui/icons';
 import { Button, ConfirmDialog, ErrorNote, Spinner } from '../ui/ui';
 import { ChatFinder } from './ChatFinder';
 import { groupChats } from './chat-groups';
-
-export function useChatList() {
-  return useInfiniteQuery({
-    queryKey: ['chats'],
-    queryFn: ({ pageParam }) =>
-      api<ChatList>(`/chats?limit=50${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-}
 
 /** Router state of a fresh "New chat" draft; its key keeps one window from draft to created chat. */
 export function newDraftState(): { draft: string } {
@@ -46,19 +37,19 @@ function SessionItem({
     if (editing) titleInput.current?.select();
   }, [editing]);
   const rename = useMutation({
-    mutationFn: (t: string) => api(`/chats/${chat.id}`, { method: 'PATCH', body: { title: t } }),
+    mutationFn: (t: string) => renameChat(chat.id, t),
     onSuccess: () => {
       setEditing(false);
-      void qc.invalidateQueries({ queryKey: ['chats'] });
-      void qc.invalidateQueries({ queryKey: ['chat', chat.id] });
+      void qc.invalidateQueries({ queryKey: keys.chats() });
+      void qc.invalidateQueries({ queryKey: keys.chat(chat.id) });
     },
   });
   const remove = useMutation({
-    mutationFn: () => api(`/chats/${chat.id}`, { method: 'DELETE' }),
+    mutationFn: () => deleteChat(chat.id),
     onSuccess: () => {
       setConfirm(false);
-      qc.removeQueries({ queryKey: ['chat', chat.id] });
-      void qc.invalidateQueries({ queryKey: ['chats'] });
+      qc.removeQueries({ queryKey: keys.chat(chat.id) });
+      void qc.invalidateQueries({ queryKey: keys.chats() });
       if (active) navigate('/chats');
     },
   });

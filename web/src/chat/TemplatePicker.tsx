@@ -1,8 +1,7 @@
 /** Prompt templates: picking one asks for its {{variables}}, renders it on the server and fills the input. */
-import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { api } from '../api/client';
 import { errorMessage } from '../api/errors';
+import { renderTemplate, useTemplates } from '../api/templates';
 import type { Template } from '../api/types';
 import { Button, inputClass } from '../ui/ui';
 
@@ -14,15 +13,7 @@ export function templateVariables(content: string): string[] {
 
 export function TemplatePicker({ onInsert }: { onInsert: (text: string) => void }) {
   const id = useId();
-  const templates = useQuery({
-    queryKey: ['templates'],
-    queryFn: async () => {
-      const body = await api<{ templates: Template[] } | Template[]>('/templates');
-      return Array.isArray(body) ? body : body.templates;
-    },
-    staleTime: 300_000,
-    retry: false,
-  });
+  const templates = useTemplates();
   const [picked, setPicked] = useState<Template | null>(null);
   const [vars, setVars] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -32,10 +23,7 @@ export function TemplatePicker({ onInsert }: { onInsert: (text: string) => void 
 
   async function render(t: Template, variables: Record<string, string>) {
     try {
-      const res = await api<{ prompt: string }>(`/templates/${encodeURIComponent(t.id)}/render`, {
-        method: 'POST',
-        body: { variables },
-      });
+      const res = await renderTemplate(t.id, variables);
       onInsert(res.prompt);
       setPicked(null);
       setError(null);

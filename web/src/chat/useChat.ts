@@ -7,12 +7,14 @@
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from '../api/client';
+import { getChat } from '../api/chats';
+import { keys } from '../api/keys';
+import { cancelMessage } from '../api/messages';
 import { resumeStream, type SendBody, type StreamEvent, sendMessageStream } from '../api/stream';
 import type { ChatWithMessages, Message } from '../api/types';
 import { applyEvent, localUserMessage } from './stream-state';
 
-export const chatKey = (id: string) => ['chat', id] as const;
+const chatKey = keys.chat;
 const PAGE = 100;
 /** The path segment that sends to a new chat: POST /chats/new/messages. */
 export const NEW_CHAT = 'new';
@@ -41,7 +43,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
   const isDraft = chatId === NEW_CHAT;
   const query = useQuery({
     queryKey: chatKey(chatId),
-    queryFn: () => api<ChatWithMessages>(`/chats/${chatId}?limit=${PAGE}`),
+    queryFn: () => getChat(chatId, PAGE),
     enabled: !isDraft,
     ...(isDraft ? { initialData: emptyDraft } : {}),
     staleTime: adopted.current === chatId ? Number.POSITIVE_INFINITY : 0,
@@ -65,7 +67,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
     const id = idRef.current;
     const chat = qc.getQueryData<ChatWithMessages>(chatKey(id));
     if (id === NEW_CHAT || !chat || chat.title) return;
-    api<ChatWithMessages>(`/chats/${id}?limit=1`)
+    getChat(id, 1)
       .then((fresh) =>
         qc.setQueryData<ChatWithMessages>(chatKey(id), (old) => (old ? { ...old, title: fresh.title } : old)),
       )
@@ -95,7 +97,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
         streamingRef.current = e.assistant_message.id;
         setStreamingId(e.assistant_message.id);
         // The first message names the chat: let the list show it at once.
-        void qc.invalidateQueries({ queryKey: ['chats'] });
+        void qc.invalidateQueries({ queryKey: keys.chats() });
       }
       update((ms) => applyEvent(ms, e, streamingRef.current));
     },
@@ -106,7 +108,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
     streamingRef.current = null;
     abortRef.current = null;
     setStreamingId(null);
-    void qc.invalidateQueries({ queryKey: ['chats'] });
+    void qc.invalidateQueries({ queryKey: keys.chats() });
     // The header shows the chat's title, given by the server with the first message.
     refreshTitle();
   }, [qc, refreshTitle]);
@@ -154,7 +156,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
   const stop = useCallback(async () => {
     const id = streamingRef.current;
     if (!id) return;
-    await api(`/messages/${id}/cancel`, { method: 'POST' });
+    await cancelMessage(id);
   }, []);
 
   // Resume an answer that is still being generated on the server.
@@ -191,7 +193,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
     if (!current || !oldest) return;
     setLoadingOlder(true);
     try {
-      const page = await api<ChatWithMessages>(`/chats/${chatId}?limit=${PAGE}&before=${oldest.id}`);
+      const page = await getChat(chatId, PAGE, oldest.id);
       qc.setQueryData<ChatWithMessages>(chatKey(chatId), (old) =>
         old ? { ...old, has_more: page.has_more, messages: [...page.messages, ...old.messages] } : old,
       );

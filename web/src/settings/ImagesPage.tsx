@@ -1,8 +1,11 @@
 /** Image generation: prompt → a job → progress → the images; past image jobs below as a gallery. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { api, isRecord } from '../api/client';
+import { isRecord } from '../api/client';
+import { generateImage, jobFinished, useImageJobs, useJob } from '../api/images';
+import { keys } from '../api/keys';
+import { useProviders } from '../api/models';
 import type { Job, ProviderStatus } from '../api/types';
 import { Button, Empty, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
 
@@ -11,19 +14,13 @@ export function imagesOf(job: Job): string[] {
   return images.flatMap((i) => (isRecord(i) && typeof i.url === 'string' ? [i.url] : []));
 }
 
-const done = (j: Job | undefined) => j && ['completed', 'failed', 'cancelled'].includes(j.status);
-
 function JobView({ id }: { id: string }) {
   const qc = useQueryClient();
-  const job = useQuery({
-    queryKey: ['job', id],
-    queryFn: () => api<Job>(`/jobs/${id}`),
-    refetchInterval: (q) => (done(q.state.data) ? false : 1000),
-  });
+  const job = useJob(id);
   const status = job.data?.status;
   // A finished image joins the gallery.
   useEffect(() => {
-    if (status === 'completed') void qc.invalidateQueries({ queryKey: ['jobs', 'images'] });
+    if (status === 'completed') void qc.invalidateQueries({ queryKey: keys.imageJobs() });
   }, [status, qc]);
   if (job.isPending) return <Spinner label="Starting" />;
   if (job.isError) return <ErrorNote error={job.error} />;
@@ -38,7 +35,7 @@ function JobView({ id }: { id: string }) {
         }
       />
     );
-  if (!done(j)) return <Spinner label={j.status === 'pending' ? 'Queued' : 'Generating'} />;
+  if (!jobFinished(j)) return <Spinner label={j.status === 'pending' ? 'Queued' : 'Generating'} />;
   return (
     <div className="grid gap-2 sm:grid-cols-2">
       {imagesOf(j).map((u) => (
@@ -66,10 +63,7 @@ export function defaultImageProvider(statuses: ProviderStatus[]): ImageProvider 
 export default function ImagesPage() {
   const qc = useQueryClient();
   const [prompt, setPrompt] = useState('');
-  const providers = useQuery({
-    queryKey: ['providers'],
-    queryFn: () => api<{ providers: ProviderStatus[] }>('/providers'),
-  });
+  const providers = useProviders();
   const statuses = providers.data?.providers ?? [];
   const configured = (id: string) => statuses.some((s) => s.provider === id && s.configured && s.is_active);
   const [provider, setProviderState] = useState<ImageProvider | null>(null);
@@ -87,19 +81,12 @@ export default function ImagesPage() {
   const noneReady = providers.data !== undefined && fallback === null;
   const [size, setSize] = useState('1024x1024');
   const [jobId, setJobId] = useState<string | null>(null);
-  const gallery = useQuery({
-    queryKey: ['jobs', 'images'],
-    queryFn: () => api<{ jobs: Job[] }>('/jobs?limit=24&status=completed'),
-  });
+  const gallery = useImageJobs();
   const start = useMutation({
-    mutationFn: () =>
-      api<{ job_id: string }>('/images/generations', {
-        method: 'POST',
-        body: { prompt, model, size, n: 1, provider: provider ?? 'openai' },
-      }),
+    mutationFn: () => generateImage({ prompt, model, size, n: 1, provider: provider ?? 'openai' }),
     onSuccess: (r) => {
       setJobId(r.job_id);
-      void qc.invalidateQueries({ queryKey: ['jobs', 'images'] });
+      void qc.invalidateQueries({ queryKey: keys.imageJobs() });
     },
   });
   const past = (gallery.data?.jobs ?? []).filter((j) => imagesOf(j).length > 0);

@@ -1,9 +1,18 @@
 /** The user's own Ollama / OpenAI-compatible servers: add, health, discover models, usage, import. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, lazy, Suspense, useState } from 'react';
-import { api } from '../api/client';
 import { errorMessage } from '../api/errors';
-import type { LocalModel, LocalModelUsage } from '../api/types';
+import {
+  checkLocalModel,
+  createLocalModel,
+  deleteLocalModel,
+  discoverLocalModels,
+  importLocalModels,
+  refreshLocalModels,
+  useLocalModels,
+  useLocalModelUsage,
+} from '../api/local-models';
+import type { LocalModel } from '../api/types';
 import {
   Button,
   ConfirmDialog,
@@ -17,13 +26,13 @@ import {
 } from '../ui/ui';
 
 const LineChart = lazy(() => import('../ui/LineChart'));
+// The options of the Type select, as the contract names them.
+const ENDPOINT_TYPES = ['ollama', 'openai-compatible', 'custom'] as const satisfies readonly EndpointType[];
+type EndpointType = LocalModel['endpoint_type'];
 const dotClass = { healthy: 'bg-emerald-500', unhealthy: 'bg-red-500', unknown: 'bg-zinc-400' } as const;
 
 function Usage({ id }: { id: string }) {
-  const usage = useQuery({
-    queryKey: ['local-usage', id],
-    queryFn: () => api<LocalModelUsage>(`/local-models/${id}/usage`),
-  });
+  const usage = useLocalModelUsage(id);
   if (usage.isPending) return <Spinner label="Loading usage" />;
   if (usage.isError) return <ErrorNote error={usage.error} />;
   const u = usage.data;
@@ -60,21 +69,17 @@ function EndpointCard({ e }: { e: LocalModel }) {
   const qc = useQueryClient();
   const [showUsage, setShowUsage] = useState(false);
   const [confirm, setConfirm] = useState(false);
-  const refresh = () => {
-    void qc.invalidateQueries({ queryKey: ['local-models-full'] });
-    void qc.invalidateQueries({ queryKey: ['local-models'] });
-    void qc.invalidateQueries({ queryKey: ['models'] });
-  };
+  const refresh = () => refreshLocalModels(qc);
   const check = useMutation({
-    mutationFn: () => api(`/local-models/${e.id}/health`, { method: 'POST' }),
+    mutationFn: () => checkLocalModel(e.id),
     onSettled: refresh,
   });
   const discover = useMutation({
-    mutationFn: () => api(`/local-models/${e.id}/models`, { method: 'POST' }),
+    mutationFn: () => discoverLocalModels(e.id),
     onSettled: refresh,
   });
   const remove = useMutation({
-    mutationFn: () => api(`/local-models/${e.id}`, { method: 'DELETE' }),
+    mutationFn: () => deleteLocalModel(e.id),
     onSuccess: refresh,
   });
   return (
@@ -149,32 +154,27 @@ function EndpointCard({ e }: { e: LocalModel }) {
 
 export function LocalModelsPage() {
   const qc = useQueryClient();
-  const list = useQuery({
-    queryKey: ['local-models-full'],
-    queryFn: () => api<{ local_models: LocalModel[] }>('/local-models'),
-  });
-  const [f, setF] = useState({
+  const list = useLocalModels();
+  const [f, setF] = useState<{
+    name: string;
+    base_url: string;
+    api_key: string;
+    endpoint_type: EndpointType;
+  }>({
     name: '',
     base_url: 'http://localhost:11434',
     api_key: '',
     endpoint_type: 'ollama',
   });
   const [importMsg, setImportMsg] = useState<string | null>(null);
-  const refresh = () => {
-    void qc.invalidateQueries({ queryKey: ['local-models-full'] });
-    void qc.invalidateQueries({ queryKey: ['local-models'] });
-    void qc.invalidateQueries({ queryKey: ['models'] });
-  };
+  const refresh = () => refreshLocalModels(qc);
   const add = useMutation({
     mutationFn: () =>
-      api('/local-models', {
-        method: 'POST',
-        body: {
-          name: f.name,
-          base_url: f.base_url,
-          endpoint_type: f.endpoint_type,
-          ...(f.api_key ? { api_key: f.api_key } : {}),
-        },
+      createLocalModel({
+        name: f.name,
+        base_url: f.base_url,
+        endpoint_type: f.endpoint_type,
+        ...(f.api_key ? { api_key: f.api_key } : {}),
       }),
     onSuccess: () => {
       setF({ ...f, name: '', api_key: '' });
@@ -185,10 +185,7 @@ export function LocalModelsPage() {
     setImportMsg(null);
     try {
       const body: unknown = JSON.parse(await file.text());
-      const res = await api<{ created: unknown[]; refused: { name: string | null; reason: string }[] }>(
-        '/local-models/import',
-        { method: 'POST', body },
-      );
+      const res = await importLocalModels(body);
       setImportMsg(
         `Imported ${res.created.length}; refused ${res.refused.length}${res.refused.length ? `: ${res.refused.map((r) => `${r.name ?? '?'} (${r.reason})`).join(', ')}` : ''}`,
       );
@@ -234,7 +231,12 @@ export function LocalModelsPage() {
             <select
               id={id}
               value={f.endpoint_type}
-              onChange={(e) => setF({ ...f, endpoint_type: e.target.value })}
+              onChange={(e) =>
+                setF({
+                  ...f,
+                  endpoint_type: ENDPOINT_TYPES.find((t) => t === e.target.value) ?? f.endpoint_type,
+                })
+              }
               className={inputClass}
             >
               <option value="ollama">Ollama</option>

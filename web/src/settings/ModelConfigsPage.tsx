@@ -1,8 +1,15 @@
 /** Model configurations: a named provider + model + sampling settings, one of them the default. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
-import type { ModelConfig, ProviderStatus } from '../api/types';
+import { keys } from '../api/keys';
+import {
+  createModelConfig,
+  deleteModelConfig,
+  updateModelConfig,
+  useModelConfigs,
+} from '../api/model-configs';
+import { useProviders } from '../api/models';
+import type { ModelConfig } from '../api/types';
 import { Button, ConfirmDialog, Empty, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
 
 type Form = {
@@ -66,20 +73,16 @@ function toForm(c: ModelConfig): Form {
 
 function ConfigForm({ initial, onDone }: { initial: ModelConfig | null; onDone: () => void }) {
   const qc = useQueryClient();
-  const providers = useQuery({
-    queryKey: ['providers'],
-    queryFn: () => api<{ providers: ProviderStatus[] }>('/providers'),
-  });
+  const providers = useProviders();
   const [f, setF] = useState<Form>(() => (initial ? toForm(initial) : blank));
   const save = useMutation({
-    mutationFn: () => {
-      const body = { ...f, system_prompt: f.system_prompt || (initial ? null : undefined) };
-      return initial
-        ? api(`/model-configs/${initial.id}`, { method: 'PATCH', body })
-        : api('/model-configs', { method: 'POST', body });
-    },
+    // An emptied prompt is removed (null) on an edit and simply left out of a new configuration.
+    mutationFn: () =>
+      initial
+        ? updateModelConfig(initial.id, { ...f, system_prompt: f.system_prompt || null })
+        : createModelConfig({ ...f, system_prompt: f.system_prompt || undefined }),
     onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: ['model-configs'] });
+      void qc.invalidateQueries({ queryKey: keys.modelConfigs() });
       onDone();
     },
   });
@@ -196,17 +199,14 @@ function ConfigForm({ initial, onDone }: { initial: ModelConfig | null; onDone: 
 
 export function ModelConfigsPage() {
   const qc = useQueryClient();
-  const list = useQuery({
-    queryKey: ['model-configs'],
-    queryFn: () => api<{ model_configs: ModelConfig[] }>('/model-configs'),
-  });
+  const list = useModelConfigs();
   const [editing, setEditing] = useState<ModelConfig | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ModelConfig | null>(null);
   const remove = useMutation({
-    mutationFn: (id: string) => api(`/model-configs/${id}`, { method: 'DELETE' }),
+    mutationFn: (id: string) => deleteModelConfig(id),
     onSuccess: () => {
       setDeleting(null);
-      void qc.invalidateQueries({ queryKey: ['model-configs'] });
+      void qc.invalidateQueries({ queryKey: keys.modelConfigs() });
     },
   });
   return (

@@ -1,9 +1,8 @@
 /** The profile (name, username, bio, profession), avatar upload and a download of all my data. */
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, apiFetch } from '../api/client';
 import { errorMessage } from '../api/errors';
-import type { UserProfile } from '../api/types';
+import { exportData as fetchExport, uploadAvatar as sendAvatar, updateProfile } from '../api/users';
 import { useAuth, useUser } from '../auth/auth';
 import { Button, ErrorNote, Field, inputClass, PageTitle } from '../ui/ui';
 
@@ -21,14 +20,11 @@ export function ProfilePage() {
   const [exportError, setExportError] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: () =>
-      api<UserProfile>('/users/me', {
-        method: 'PATCH',
-        body: {
-          full_name: f.full_name.trim() || null,
-          username: f.username.trim() || null,
-          bio: f.bio.trim() || null,
-          profession: f.profession.trim() || null,
-        },
+      updateProfile({
+        full_name: f.full_name.trim() || null,
+        username: f.username.trim() || null,
+        bio: f.bio.trim() || null,
+        profession: f.profession.trim() || null,
       }),
     onSuccess: (u) => {
       setUser(u);
@@ -38,10 +34,8 @@ export function ProfilePage() {
 
   async function uploadAvatar(file: File) {
     setAvatarError(null);
-    const form = new FormData();
-    form.append('file', file);
     try {
-      const res = await api<{ avatar_url: string }>('/users/me/avatar', { method: 'PUT', body: form });
+      const res = await sendAvatar(file);
       setUser({ ...user, avatar_url: res.avatar_url });
     } catch (err) {
       setAvatarError(errorMessage(err));
@@ -51,7 +45,7 @@ export function ProfilePage() {
   async function exportData() {
     setExportError(null);
     try {
-      const blob = await (await apiFetch('/users/me/export')).blob();
+      const blob = await fetchExport();
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
       a.download = `pocketllm-export-${new Date().toISOString().slice(0, 10)}.json`;

@@ -1,8 +1,15 @@
 /** Provider keys: which are configured (key shown only as its preview), add/replace/remove, their models. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api } from '../api/client';
-import type { ModelsResponse, ProviderStatus, TestProviderResult } from '../api/types';
+import {
+  activateProvider,
+  deleteProvider,
+  refreshProviders,
+  testProvider,
+  useModels,
+  useProviders,
+} from '../api/models';
+import type { ProviderStatus, TestProviderResult } from '../api/types';
 import { Button, ConfirmDialog, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
 
 const TEST_HINTS: Record<string, string> = {
@@ -34,23 +41,13 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
   const [key, setKey] = useState('');
   const [baseUrl, setBaseUrl] = useState(p.base_url ?? '');
   const [confirm, setConfirm] = useState(false);
-  const refresh = () => {
-    void qc.invalidateQueries({ queryKey: ['providers'] });
-    // The catalogue is cached per user on the server: ask it to look again after a key changed.
-    void api<ModelsResponse>('/models?refresh=true').then(
-      (m) => qc.setQueryData(['models'], m),
-      () => qc.invalidateQueries({ queryKey: ['models'] }),
-    );
-  };
+  const refresh = () => refreshProviders(qc);
   const save = useMutation({
     mutationFn: () =>
-      api('/providers/activate', {
-        method: 'POST',
-        body: {
-          provider: p.provider,
-          ...(key.trim() ? { api_key: key.trim() } : {}),
-          ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
-        },
+      activateProvider({
+        provider: p.provider,
+        ...(key.trim() ? { api_key: key.trim() } : {}),
+        ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
       }),
     onSuccess: () => {
       setEditing(false);
@@ -61,17 +58,14 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
   // Tries what is typed (or the saved key) without saving; the provider's own answer is shown as it is.
   const check = useMutation({
     mutationFn: () =>
-      api<TestProviderResult>('/providers/test', {
-        method: 'POST',
-        body: {
-          provider: p.provider,
-          ...(key.trim() ? { api_key: key.trim() } : {}),
-          ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
-        },
+      testProvider({
+        provider: p.provider,
+        ...(key.trim() ? { api_key: key.trim() } : {}),
+        ...(baseUrl.trim() ? { base_url: baseUrl.trim() } : {}),
       }),
   });
   const remove = useMutation({
-    mutationFn: () => api(`/providers/${p.provider}`, { method: 'DELETE' }),
+    mutationFn: () => deleteProvider(p.provider),
     onSuccess: () => {
       setConfirm(false);
       refresh();
@@ -198,15 +192,8 @@ function ProviderCard({ p, models }: { p: ProviderStatus; models: string[] }) {
 }
 
 export function ProvidersPage() {
-  const providers = useQuery({
-    queryKey: ['providers'],
-    queryFn: () => api<{ providers: ProviderStatus[] }>('/providers'),
-  });
-  const models = useQuery({
-    queryKey: ['models'],
-    queryFn: () => api<ModelsResponse>('/models'),
-    staleTime: 60_000,
-  });
+  const providers = useProviders();
+  const models = useModels();
   const displayName = (id: string) =>
     providers.data?.providers.find((p) => p.provider === id)?.display_name ?? id;
   const byProvider = (p: string) =>
