@@ -24,6 +24,11 @@ export function cleanProviderText(s: string): string {
 export const MAX_DEPTH = 64;
 
 /** The first string (or object key) in `value` that cannot be stored, with its dotted path under `root`. */
+function isJsonContainer(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return false;
+  return !('pipe' in v && typeof v.pipe === 'function');
+}
+
 export function findUnstorable(value: unknown, root: string): { field: string; reason: string } | null {
   // Iterative: a 1 MB body of "[" nests 500k deep, more than any call stack.
   const stack: [unknown, string, number][] = [[value, root, 0]];
@@ -35,8 +40,9 @@ export function findUnstorable(value: unknown, root: string): { field: string; r
       if (reason) return { field: name, reason };
       continue;
     }
-    // Only parsed JSON is walked: raw bytes (Buffer bodies) are not text yet.
-    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) continue;
+    // Only parsed input is walked: raw bytes and streamed bodies (a backup archive is a request stream whose
+    // fields reach the socket and the server) are not user text.
+    if (!isJsonContainer(v)) continue;
     if (depth >= MAX_DEPTH) return { field: name, reason: `must not nest deeper than ${MAX_DEPTH} levels` };
     const entries = Array.isArray(v) ? v.map((x, i): [string, unknown] => [String(i), x]) : Object.entries(v);
     for (const [key] of entries) {
