@@ -6,7 +6,7 @@ import {
   ABORTED,
   asNumber,
   asString,
-  type CallOptions,
+  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -82,16 +82,6 @@ export class AnthropicProvider implements LlmProvider {
     if (o.apiKey) this.headers['x-api-key'] = o.apiKey;
   }
 
-  private opts(signal?: AbortSignal): CallOptions {
-    return {
-      timeouts: this.o.timeouts,
-      signal,
-      secret: this.o.apiKey,
-      dispatcher: this.o.dispatcher,
-      logger: this.o.logger,
-    };
-  }
-
   private body(req: ChatRequest): string {
     const p = req.params ?? {};
     const { system, messages } = toAnthropicMessages(req.messages);
@@ -110,7 +100,7 @@ export class AnthropicProvider implements LlmProvider {
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
     const url = `${this.base}/messages`;
-    const call = new UpstreamCall(url, this.opts(req.signal));
+    const call = new UpstreamCall(url, callOptions(this.o, req.signal));
     try {
       await call.send(url, { method: 'POST', headers: this.headers, body: this.body(req) }, 'stream');
       const pending: string[] = [];
@@ -177,7 +167,7 @@ export class AnthropicProvider implements LlmProvider {
     const j = await requestJson(
       `${this.base}/models?limit=1000`,
       { headers: this.headers },
-      this.opts(signal),
+      callOptions(this.o, signal),
     );
     if (!isObject(j) || !Array.isArray(j.data))
       throw new ProviderError('malformed', 'model list without `data`');

@@ -110,6 +110,14 @@ export interface CallOptions {
   logger?: DebugLogger;
 }
 
+/** An adapter's call options: its timeouts, the key to mask, its dispatcher and logger, and this call's signal. */
+export function callOptions(
+  o: { timeouts: ProviderTimeouts; apiKey: string | null; dispatcher?: Dispatcher; logger?: DebugLogger },
+  signal?: AbortSignal,
+): CallOptions {
+  return { timeouts: o.timeouts, signal, secret: o.apiKey, dispatcher: o.dispatcher, logger: o.logger };
+}
+
 /** The one logger method UpstreamCall needs (Fastify's logger has it). */
 export interface DebugLogger {
   debug(obj: object, msg: string): void;

@@ -4,7 +4,7 @@ import {
   ABORTED,
   asNumber,
   asString,
-  type CallOptions,
+  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -56,19 +56,9 @@ export class OllamaProvider implements LlmProvider {
     if (o.apiKey) this.headers.authorization = `Bearer ${o.apiKey}`;
   }
 
-  private opts(signal?: AbortSignal): CallOptions {
-    return {
-      timeouts: this.o.timeouts,
-      signal,
-      secret: this.o.apiKey,
-      dispatcher: this.o.dispatcher,
-      logger: this.o.logger,
-    };
-  }
-
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
     const url = `${this.base}/api/chat`;
-    const call = new UpstreamCall(url, this.opts(req.signal));
+    const call = new UpstreamCall(url, callOptions(this.o, req.signal));
     const body = JSON.stringify({
       model: req.model,
       messages: req.messages,
@@ -131,7 +121,11 @@ export class OllamaProvider implements LlmProvider {
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
-    const j = await requestJson(`${this.base}/api/tags`, { headers: this.headers }, this.opts(signal));
+    const j = await requestJson(
+      `${this.base}/api/tags`,
+      { headers: this.headers },
+      callOptions(this.o, signal),
+    );
     if (!isObject(j) || !Array.isArray(j.models))
       throw new ProviderError('malformed', 'tags without `models`');
     const models: ModelInfo[] = [];
@@ -157,7 +151,7 @@ export class OllamaProvider implements LlmProvider {
       headers: this.headers,
       body: JSON.stringify({ model, input }),
     };
-    const j = await requestJson(`${this.base}/api/embed`, init, this.opts(signal));
+    const j = await requestJson(`${this.base}/api/embed`, init, callOptions(this.o, signal));
     if (!isObject(j) || !Array.isArray(j.embeddings) || j.embeddings.length !== input.length) {
       throw new ProviderError('malformed', `expected ${input.length} embeddings`);
     }

@@ -9,7 +9,7 @@ import {
   ABORTED,
   asNumber,
   asString,
-  type CallOptions,
+  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -65,16 +65,6 @@ export class OpenAICompatibleProvider implements LlmProvider {
     if (o.apiKey) this.headers.authorization = `Bearer ${o.apiKey}`;
   }
 
-  private opts(signal?: AbortSignal): CallOptions {
-    return {
-      timeouts: this.o.timeouts,
-      signal,
-      secret: this.o.apiKey,
-      dispatcher: this.o.dispatcher,
-      logger: this.o.logger,
-    };
-  }
-
   private body(req: ChatRequest): string {
     const p = req.params ?? {};
     const body: JsonObject = {
@@ -93,7 +83,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
     const url = `${this.base}/chat/completions`;
-    const call = new UpstreamCall(url, this.opts(req.signal));
+    const call = new UpstreamCall(url, callOptions(this.o, req.signal));
     try {
       const res = await call.send(
         url,
@@ -154,7 +144,11 @@ export class OpenAICompatibleProvider implements LlmProvider {
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
-    const j = await requestJson(`${this.base}/models`, { headers: this.headers }, this.opts(signal));
+    const j = await requestJson(
+      `${this.base}/models`,
+      { headers: this.headers },
+      callOptions(this.o, signal),
+    );
     const data = isObject(j) && Array.isArray(j.data) ? j.data : Array.isArray(j) ? j : undefined;
     if (!data) throw new ProviderError('malformed', 'model list without `data`');
     const models: ModelInfo[] = [];
@@ -178,7 +172,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
       headers: this.headers,
       body: JSON.stringify({ model, input }),
     };
-    const j = await requestJson(`${this.base}/embeddings`, init, this.opts(signal));
+    const j = await requestJson(`${this.base}/embeddings`, init, callOptions(this.o, signal));
     if (!isObject(j) || !Array.isArray(j.data))
       throw new ProviderError('malformed', 'embeddings without `data`');
     const out: number[][] = new Array(input.length);
