@@ -4,8 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createRedis, waitForRedis } from './lib/redis.js';
-import { createLogger } from './plugins/logger.js';
-import { prettyStream } from './plugins/pretty-log.js';
+import { createLogger, prettyDestination } from './plugins/logger.js';
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
@@ -21,7 +20,7 @@ async function main() {
   const { config, warnings } = loaded;
   // A person at a terminal reads lines; anything else (containers, systemd, files) gets JSON.
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
-  const logger = createLogger(config.logLevel, pretty ? prettyStream(process.stdout) : undefined);
+  const logger = createLogger(config.logLevel, pretty ? await prettyDestination() : undefined);
   for (const w of warnings) logger.warn(w);
 
   await applyPendingRestore(config, logger);
