@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { applyPendingRestore, serveControlSocket } from './backup/runtime.js';
+import type { Redis } from 'ioredis';
+import { pendingRestorePath } from './backup/paths.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { createRedis, waitForRedis } from './lib/redis.js';
-import { createLogger } from './plugins/logger.js';
-import { prettyStream } from './plugins/pretty-log.js';
+import { createLogger, prettyDestination } from './plugins/logger.js';
+
+// Only what every start needs is imported up front; the backup code (a staged restore, the control socket)
+// and the Redis client load when this installation uses them, so a restart does not pay for them.
 
 async function main() {
   let loaded: ReturnType<typeof loadConfig>;
@@ -21,10 +24,13 @@ async function main() {
   const { config, warnings } = loaded;
   // A person at a terminal reads lines; anything else (containers, systemd, files) gets JSON.
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY);
-  const logger = createLogger(config.logLevel, pretty ? prettyStream(process.stdout) : undefined);
+  const logger = createLogger(config.logLevel, pretty ? await prettyDestination() : undefined);
   for (const w of warnings) logger.warn(w);
 
-  await applyPendingRestore(config, logger);
+  if (!config.databaseUrl && existsSync(pendingRestorePath(config.dataDir))) {
+    const { applyPendingRestore } = await import('./backup/runtime.js');
+    await applyPendingRestore(config, logger);
+  }
   // The database opens (PGlite compiles its WASM off the main thread) while the app's modules load.
   const opening = openDatabase({
     databaseUrl: config.databaseUrl,
@@ -34,11 +40,13 @@ async function main() {
   opening.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const { buildApp } = await import('./app.js');
   const database = await opening;
-  const redis = config.redisUrl
-    ? createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger })
-    : null;
-  if (redis && !(await waitForRedis(redis)))
-    logger.warn('redis did not answer at start; running degraded until it does');
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    const { createRedis, waitForRedis } = await import('./lib/redis.js');
+    redis = createRedis({ url: config.redisUrl, prefix: config.redisPrefix, logger });
+    if (!(await waitForRedis(redis)))
+      logger.warn('redis did not answer at start; running degraded until it does');
+  }
   const app: FastifyInstance = await buildApp(config, { database, logger, redis });
 
   // Listen first so /healthz answers at once; /readyz turns 200 once migrations are applied.
@@ -46,7 +54,6 @@ async function main() {
   await runMigrations(database);
   await app.ctx.lifecycle.start();
   app.ctx.state.ready = true;
-  serveControlSocket(config, database, logger);
   logger.info(
     {
       url: `http://${config.host}:${config.port}`,
@@ -58,6 +65,10 @@ async function main() {
     },
     'PocketLLM is ready',
   );
+  if (database.dumpDataDir) {
+    const { serveControlSocket } = await import('./backup/runtime.js');
+    serveControlSocket(config, database, logger);
+  }
 
   let closing = false;
   const shutdown = async (signal: string) => {

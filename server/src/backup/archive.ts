@@ -1,130 +1,61 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Header, Pack, Parser, ReadEntry } from 'tar';
 
-// A gzipped ustar archive, written and read here so the backup controls every byte it trusts: only regular
-// files with safe relative names, sizes checked, a sha256 per entry computed while streaming.
-
-const BLOCK = 512;
+// The backup's gzipped tar, written and read with node-tar. What this file adds is what the backup trusts:
+// only regular files with safe relative names, each entry's sha256 computed while it streams, and writes that
+// wait for the output (a backup of a large installation never sits in memory).
 
 export class ArchiveError extends Error {}
 
 /** What the reader finds wrong with the bytes; the caller decides whether that means foreign or damaged. */
 export class TarError extends Error {}
 
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, '0')}\0`;
-}
-
-/** ustar splits a long path into prefix (155) + name (100) at a slash. */
-function splitName(name: string): { prefix: string; base: string } {
-  if (Buffer.byteLength(name) <= 100) return { prefix: '', base: name };
-  for (let i = name.indexOf('/'); i !== -1; i = name.indexOf('/', i + 1)) {
-    const prefix = name.slice(0, i);
-    const base = name.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(base) <= 100) return { prefix, base };
-  }
-  throw new ArchiveError(`path too long for the archive: ${name}`);
-}
-
-export function tarHeader(name: string, size: number, mtime = Date.now()): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  const { prefix, base } = splitName(name);
-  h.write(base, 0, 100, 'utf8');
-  h.write(octal(0o644, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  h.write(octal(size, 12), 124, 'ascii');
-  h.write(octal(Math.floor(mtime / 1000), 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write('0', 156, 'ascii');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return h;
-}
-
-async function write(out: Writable, chunk: Buffer) {
-  if (!out.write(chunk)) await once(out, 'drain');
-}
-
 /** Writes entries one after another; each returns its sha256 so the caller can list it in the manifest. */
 export class ArchiveWriter {
-  constructor(private readonly out: Writable) {}
+  private readonly pack = new Pack({ gzip: { level: 6 }, portable: true, strict: true });
+  /** Settles when the output has taken the whole archive; rejects if it fails or closes early, or tar fails. */
+  private readonly done: Promise<void>;
+
+  constructor(out: Writable) {
+    this.done = Promise.race([
+      finished(out),
+      new Promise<never>((_, reject) => this.pack.once('error', reject)),
+    ]);
+    this.done.catch(() => {}); // awaited by finish(); a write waiting for room races it too
+    this.pack.pipe(out);
+  }
 
   async add(name: string, size: number, content: Buffer | AsyncIterable<Buffer>): Promise<string> {
-    await write(this.out, tarHeader(name, size));
+    const entry = new ReadEntry(
+      new Header({ path: name, size, mode: 0o644, type: 'File', mtime: new Date() }),
+    );
+    this.pack.add(entry);
     const hash = createHash('sha256');
     let written = 0;
-    const chunks = Buffer.isBuffer(content) ? [content] : content;
-    for await (const chunk of chunks) {
+    for await (const chunk of Buffer.isBuffer(content) ? [content] : content) {
       const part = chunk.subarray(0, Math.max(0, size - written));
+      if (part.length === 0) continue;
       hash.update(part);
       written += part.length;
-      await write(this.out, part);
+      if (!entry.write(part)) await Promise.race([once(entry, 'drain'), this.done]);
     }
     // A file that shrank while being read would corrupt every entry after it: refuse rather than pad.
     if (written !== size) throw new ArchiveError(`${name} changed size while being archived`);
-    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (pad) await write(this.out, Buffer.alloc(pad));
+    entry.end();
     return hash.digest('hex');
   }
 
   async finish() {
-    await write(this.out, Buffer.alloc(BLOCK * 2));
-    this.out.end();
-    await once(this.out, 'finish');
-  }
-}
-
-/** Reads exactly n bytes at a time from a stream (null at a clean end). */
-class BlockReader {
-  private buffered: Buffer[] = [];
-  private length = 0;
-  private readonly it: AsyncIterator<Buffer>;
-
-  constructor(source: Readable) {
-    this.it = source[Symbol.asyncIterator]();
-  }
-
-  async read(n: number): Promise<Buffer | null> {
-    while (this.length < n) {
-      const next = await this.it.next();
-      if (next.done) {
-        if (this.length === 0) return null;
-        throw new TarError('the archive is truncated');
-      }
-      this.buffered.push(next.value);
-      this.length += next.value.length;
-    }
-    const all = Buffer.concat(this.buffered);
-    this.buffered = all.length > n ? [all.subarray(n)] : [];
-    this.length = all.length - n;
-    return all.subarray(0, n);
+    this.pack.end();
+    await this.done;
   }
 }
 
 const SAFE_NAME = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[^\0\\]+$/;
-
-function parseHeader(h: Buffer): { name: string; size: number; type: string } {
-  const field = (start: number, len: number) =>
-    h
-      .subarray(start, start + len)
-      .toString('utf8')
-      .replace(/\0.*$/s, '');
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] ?? 0);
-  const stored = Number.parseInt(field(148, 8).trim(), 8);
-  if (field(257, 5) !== 'ustar' || stored !== sum) throw new TarError('not a tar archive');
-  const prefix = field(345, 155);
-  const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
-  const size = Number.parseInt(field(124, 12).trim() || '0', 8);
-  if (!Number.isSafeInteger(size) || size < 0) throw new TarError(`bad size for ${name}`);
-  return { name, size, type: field(156, 1) || '0' };
-}
 
 export interface ArchiveEntry {
   name: string;
@@ -133,37 +64,67 @@ export interface ArchiveEntry {
   chunks: AsyncIterable<Buffer>;
 }
 
-/** Yields each regular file of a (gunzipped) tar stream; anything else is a TarError. */
+/** Yields each regular file of a gzipped tar stream; anything else, or bytes that are not one, is a TarError. */
 export async function* readArchive(source: Readable): AsyncGenerator<ArchiveEntry> {
-  const reader = new BlockReader(source);
+  // strict: every warning (checksum failure, truncated input, not a tar at all) is an error. Node's gunzip,
+  // not tar's own: it hands over what it has inflated before it reports a damaged byte, so the entries before
+  // the damage are read and a damaged backup is told apart from a foreign file.
+  const parser = new Parser({ strict: true });
+  const gunzip = createGunzip();
+  const queue: ReadEntry[] = [];
+  let current: ReadEntry | undefined;
+  let failure: TarError | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const fail = (err: unknown) => {
+    failure ??= new TarError(err instanceof Error ? err.message : String(err));
+    // Entries not yet complete get no more bytes: end them so their reader stops waiting and sees the failure.
+    for (const entry of current ? [current, ...queue] : queue) if (entry.remain > 0) entry.end();
+    notify();
+  };
+  parser.on('entry', (entry: ReadEntry) => {
+    if (failure && entry.remain > 0) entry.end(); // emitted after the failure: it gets no more bytes either
+    queue.push(entry);
+    notify();
+  });
+  parser.on('ignoredEntry', (entry: ReadEntry) => fail(`unexpected entry in the archive: ${entry.path}`));
+  parser.on('error', fail);
+  parser.on('end', () => {
+    ended = true;
+    notify();
+  });
+  source.on('error', fail);
+  gunzip.on('error', (err) => fail(new Error(`gzip: ${err.message}`)));
+  source.pipe(gunzip).pipe(parser);
+
   for (;;) {
-    const header = await reader.read(BLOCK);
-    if (!header || header.every((b) => b === 0)) return;
-    const { name, size, type } = parseHeader(header);
-    if (type !== '0') throw new TarError(`unexpected entry type in the archive: ${name}`);
-    if (!SAFE_NAME.test(name)) throw new TarError(`unsafe path in the archive: ${name}`);
-    let left = size;
+    while (!failure && queue.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+    // Entries read whole before a failure are still given out: a cut-short backup is then told apart from a
+    // foreign file by the PocketLLM header it starts with.
+    const entry = queue.shift();
+    if (!entry) {
+      if (failure) throw failure;
+      return;
+    }
+    if (entry.type !== 'File') throw new TarError(`unexpected entry type in the archive: ${entry.path}`);
+    if (!SAFE_NAME.test(entry.path)) throw new TarError(`unsafe path in the archive: ${entry.path}`);
+    current = entry;
     yield {
-      name,
-      size,
+      name: entry.path,
+      size: entry.size,
       chunks: {
         async *[Symbol.asyncIterator]() {
-          while (left > 0) {
-            const part = await reader.read(Math.min(left, 64 * 1024));
-            if (!part) throw new TarError('the archive is truncated');
-            left -= part.length;
-            yield part;
-          }
+          for await (const chunk of entry) yield Buffer.from(chunk);
+          if (entry.remain > 0) throw failure ?? new TarError('the archive is truncated');
         },
       },
     };
-    // Skip what the consumer did not read, then the padding to the next block.
-    while (left > 0) {
-      const part = await reader.read(Math.min(left, 64 * 1024));
-      if (!part) throw new TarError('the archive is truncated');
-      left -= part.length;
-    }
-    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (pad && !(await reader.read(pad))) throw new TarError('the archive is truncated');
+    // What the consumer did not read is skipped; the parser moves on once the entry has ended.
+    entry.resume();
+    current = undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createGzip, gzipSync } from 'node:zlib';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
 import {
@@ -14,7 +14,7 @@ import { registerUser, type TestUser } from '../../test/helpers/factories.js';
 import { testEngine } from '../../test/helpers/test-db.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { ArchiveWriter, tarHeader } from './archive.js';
+import { ArchiveWriter } from './archive.js';
 import { pendingRestorePath } from './paths.js';
 import { applyPendingRestore } from './runtime.js';
 
@@ -42,6 +42,21 @@ afterAll(async () => {
   await fake.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** An archive written by the backup's own writer, for archives the backup itself would never write. */
+async function pack(fill: (w: ArchiveWriter) => Promise<void>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  const w = new ArchiveWriter(out);
+  await fill(w);
+  await w.finish();
+  return Buffer.concat(chunks);
+}
 
 const backup = (headers: Record<string, string> | undefined) =>
   t.app.inject({ method: 'POST', url: '/v1/admin/backup', ...(headers ? { headers } : {}) });
@@ -118,9 +133,9 @@ describe.runIf(pglite)('backup → wipe → restore (embedded PGlite)', () => {
   });
 
   it('refuses foreign, damaged and other-key archives with a clear 400, leaving the data untouched', async () => {
-    const otherTar = gzipSync(
-      Buffer.concat([tarHeader('etc/passwd', 3), Buffer.from('abc'), Buffer.alloc(509 + 1024)]),
-    );
+    const otherTar = await pack(async (w) => {
+      await w.add('etc/passwd', 3, Buffer.from('abc'));
+    });
     const truncated = archive.subarray(0, Math.floor(archive.length / 2));
     const flipped = Buffer.from(archive);
     const at = Math.floor(flipped.length * 0.6);
@@ -165,10 +180,6 @@ describe.runIf(pglite)('backup → wipe → restore (embedded PGlite)', () => {
   });
 
   it('refuses an archive whose manifest does not list an entry', async () => {
-    const out = createGzip();
-    const chunks: Buffer[] = [];
-    out.on('data', (c: Buffer) => chunks.push(c));
-    const w = new ArchiveWriter(out);
     const header = Buffer.from(
       JSON.stringify({
         format: 'pocketllm-backup',
@@ -179,17 +190,18 @@ describe.runIf(pglite)('backup → wipe → restore (embedded PGlite)', () => {
         app_version: '0',
       }),
     );
-    const sha256 = await w.add('pocketllm-backup.json', header.length, header);
-    await w.add('files/extra.txt', 2, Buffer.from('hi'));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        format: 'pocketllm-backup',
-        entries: [{ name: 'pocketllm-backup.json', size: header.length, sha256 }],
-      }),
-    );
-    await w.add('manifest.json', manifest.length, manifest);
-    await w.finish();
-    const res = await restore(t, seed.alice, Buffer.concat(chunks));
+    const body = await pack(async (w) => {
+      const sha256 = await w.add('pocketllm-backup.json', header.length, header);
+      await w.add('files/extra.txt', 2, Buffer.from('hi'));
+      const manifest = Buffer.from(
+        JSON.stringify({
+          format: 'pocketllm-backup',
+          entries: [{ name: 'pocketllm-backup.json', size: header.length, sha256 }],
+        }),
+      );
+      await w.add('manifest.json', manifest.length, manifest);
+    });
+    const res = await restore(t, seed.alice, body);
     expect(res.statusCode).toBe(400);
     expect(json<{ error: { message: string } }>(res).error.message).toMatch(
       /files\/extra.txt is not in its manifest/,

@@ -3,7 +3,6 @@ import { type Dirent, existsSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { createGzip, createGunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { z } from 'zod';
 import { ArchiveError, ArchiveWriter, readArchive } from './archive.js';
@@ -61,9 +60,7 @@ async function* bytesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Buff
 /** Streams a backup archive into `out` (gzip). Files are read through an open descriptor, so one replaced
  * meanwhile is archived whole (old or new); one deleted meanwhile is left out. */
 export async function writeBackup(src: BackupSource, out: Writable): Promise<void> {
-  const gzip = createGzip({ level: 6 });
-  gzip.pipe(out);
-  const archive = new ArchiveWriter(gzip);
+  const archive = new ArchiveWriter(out);
   const entries: { name: string; size: number; sha256: string }[] = [];
   const add = async (name: string, size: number, content: Buffer | AsyncIterable<Buffer>) => {
     entries.push({ name, size, sha256: await archive.add(name, size, content) });
@@ -119,14 +116,11 @@ export async function checkBackup(source: Readable, workDir: string, keyId: stri
   const dir = path.join(workDir, `.restore-${randomBytes(6).toString('hex')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
-    const gunzip = createGunzip();
-    source.on('error', (err) => gunzip.destroy(err));
-    source.pipe(gunzip);
     const seen = new Map<string, { size: number; sha256: string }>();
     let header: BackupHeader | undefined;
     let manifest: z.infer<typeof manifestSchema> | undefined;
     try {
-      for await (const entry of readArchive(gunzip)) {
+      for await (const entry of readArchive(source)) {
         if (manifest) throw new ArchiveError('the archive has entries after its manifest');
         if (!header && entry.name !== HEADER) throw notOurs(`it starts with ${entry.name}`);
         if (entry.name === HEADER || entry.name === MANIFEST) {

@@ -10,7 +10,7 @@ import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
 import { expectInstallation, seedInstallation } from '../../test/helpers/backup-scenario.js';
 import { buildTestApp, type TestApp } from '../../test/helpers/build-test-app.js';
 import { testEngine } from '../../test/helpers/test-db.js';
-import { fromPool } from '../db/client.js';
+import { fromPool } from '../db/postgres.js';
 import { sqlRows } from '../lib/sql-rows.js';
 
 // The README's PostgreSQL recipe, run as written: pg_dump + a tar of DATA_DIR/files, then into an empty

@@ -1,12 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -26,7 +23,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const drizzleOptions = { schema, casing: 'snake_case' } as const;
+export const drizzleOptions = { schema, casing: 'snake_case' } as const;
 
 export function fromPglite(client: PGlite): Database {
   const db = drizzlePglite({ client, ...drizzleOptions });
@@ -47,24 +44,6 @@ export function fromPglite(client: PGlite): Database {
   };
 }
 
-export function fromPool(pool: pg.Pool): Database {
-  const db = drizzlePg({ client: pool, ...drizzleOptions });
-  return {
-    db,
-    kind: 'postgres',
-    async withConnection(fn) {
-      const conn = await pool.connect();
-      try {
-        return await fn((text) => conn.query(text));
-      } finally {
-        conn.release();
-      }
-    },
-    migrate: (migrationsFolder) => migratePg(db, { migrationsFolder }),
-    close: () => pool.end(),
-  };
-}
-
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** PGlite data directory, used when no URL is given. */
@@ -75,6 +54,8 @@ export interface DatabaseOptions {
 /** PostgreSQL when a URL is given, else PGlite on disk. */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.databaseUrl) {
+    // node-postgres and its Drizzle driver load only here: the embedded default never needs them.
+    const [{ default: pg }, { fromPool }] = await Promise.all([import('pg'), import('./postgres.js')]);
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 20,

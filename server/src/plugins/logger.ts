@@ -1,5 +1,6 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { PrettyOptions } from 'pino-pretty';
 import { logContextFields } from '../lib/log-context.js';
 
 /** Anything that could hold a secret, wherever it sits in a logged object. */
@@ -89,4 +90,21 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * The terminal format (pino-pretty): one line per entry with its time (UTC), level, message and fields, an
+ * error's stack below it; the fields every line carries are left out. Machines get JSON (see main.ts).
+ */
+export const PRETTY_OPTIONS = {
+  translateTime: 'HH:MM:ss.l',
+  ignore: 'pid,hostname,service',
+  singleLine: true,
+} satisfies PrettyOptions;
+
+/** A destination writing pretty lines to stdout, loaded only when a terminal asks for it. */
+export async function prettyDestination(): Promise<DestinationStream> {
+  const { default: pretty } = await import('pino-pretty');
+  // sync: the last lines before process.exit (end of shutdown, a failed start) reach the terminal.
+  return pretty({ ...PRETTY_OPTIONS, sync: true });
 }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../test/helpers/factories.js';
-import { prettyLine } from './pretty-log.js';
+import { prettyFactory } from 'pino-pretty';
+import { PRETTY_OPTIONS } from './logger.js';
 
 let t: TestApp;
 let fake: FakeServer;
@@ -67,7 +68,8 @@ describe('request log context', () => {
 
 describe('pretty lines for a terminal', () => {
   it('prints time, level, message and fields; passes non-JSON through', () => {
-    const line = prettyLine(
+    const plain = prettyFactory({ ...PRETTY_OPTIONS, colorize: false });
+    const line = plain(
       JSON.stringify({
         level: 40,
         time: '2026-01-02T03:04:05.678Z',
@@ -76,15 +78,16 @@ describe('pretty lines for a terminal', () => {
         request_id: 'abc',
         reason: 'upstream said no',
       }),
-      false,
     );
-    expect(line).toBe('03:04:05.678 WARN  generation failed request_id=abc reason="upstream said no"');
-    expect(prettyLine('plain text', false)).toBe('plain text');
-    const err = prettyLine(
+    // One line: time (UTC), level, message, the line's own fields; not the service every line carries.
+    expect(line).toBe(
+      '[03:04:05.678] WARN: generation failed {"request_id":"abc","reason":"upstream said no"}\n',
+    );
+    expect(plain('plain text')).toBe('plain text\n');
+    const err = prettyFactory({ ...PRETTY_OPTIONS, colorize: true })(
       JSON.stringify({ level: 50, msg: 'boom', err: { stack: 'Error: x\n    at y' } }),
-      true,
     );
     expect(err).toContain('\x1b[31mERROR');
-    expect(err).toContain('\n  Error: x\n      at y');
+    expect(err).toMatch(/\n\s+Error: x\n\s+at y/);
   });
 });

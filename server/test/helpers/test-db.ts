@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { type Database, fromPglite, fromPool } from '../../src/db/client.js';
+import { type Database, fromPglite } from '../../src/db/client.js';
+import { fromPool } from '../../src/db/postgres.js';
 
 /** Which engine this test project runs on: PGlite by default, PostgreSQL in the "server-pg" project. */
 export const testEngine = (): 'pglite' | 'postgres' =>

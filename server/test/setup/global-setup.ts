@@ -5,8 +5,9 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { fromPglite, fromPool } from '../../src/db/client.js';
+import { fromPglite } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
+import { fromPool } from '../../src/db/postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
