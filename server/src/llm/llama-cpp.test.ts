@@ -24,7 +24,8 @@ const { config } = loadConfig({
   JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
   ENCRYPTION_KEY: 'test-encryption-key-that-is-long-enough-0123',
 });
-const gguf = createGgufService({ config, lifecycle, manager });
+const gguf = createGgufService({ config, manager });
+lifecycle.add(gguf.managed);
 
 const provider = (model: string) => new LlamaCppProvider(gguf.resolveTarget(model), manager);
 const hello = (extra: Partial<ChatRequest> = {}): ChatRequest => ({

@@ -5,6 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import { newId } from '../../lib/ids.js';
 import type { FileStore } from '../../storage/file-store.js';
 import { sanitizeFileName, withSuffix } from '../../storage/names.js';
@@ -41,7 +42,14 @@ export interface Download {
   name: string;
 }
 
-export function createFilesService(deps: { db: Db; config: Config; store: FileStore; signer: UrlSigner }) {
+export function createFilesService(deps: {
+  db: Db;
+  config: Config;
+  store: FileStore;
+  signer: UrlSigner;
+  /** A deleted account's files (rows and bytes) go with it. */
+  events: DomainEvents;
+}) {
   const { db, config, store, signer } = deps;
 
   const urlOf = (row: FileRow): string =>
@@ -65,6 +73,12 @@ export function createFilesService(deps: { db: Db; config: Config; store: FileSt
     if (!opened) throw notFound('File');
     return { ...opened, contentType: row.contentType, name: row.name };
   }
+
+  async function deleteAllForUser(userId: string): Promise<void> {
+    await repo.deleteFilesOfUser(db, userId);
+    for (const prefix of storageKeys.userFolders(userId)) await store.deletePrefix(prefix);
+  }
+  deps.events.on('account.deleted', ({ userId }) => deleteAllForUser(userId));
 
   return {
     toInfo,
@@ -205,11 +219,8 @@ export function createFilesService(deps: { db: Db; config: Config; store: FileSt
     /** A fresh signed link to a private file (for job output shown to the portal). */
     signedUrl: (fileId: string): string => signer.sign(`/v1/files/${fileId}`, fileId, SIGNED_URL_TTL_S),
 
-    /** Removes every file of a user, rows and bytes. The users feature calls this when an account is deleted. */
-    async deleteAllForUser(userId: string): Promise<void> {
-      await repo.deleteFilesOfUser(db, userId);
-      for (const prefix of storageKeys.userFolders(userId)) await store.deletePrefix(prefix);
-    },
+    /** Removes every file of a user, rows and bytes (run on `account.deleted`). */
+    deleteAllForUser,
   };
 }
 

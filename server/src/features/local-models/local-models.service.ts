@@ -55,10 +55,11 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
     probe: (row) => core.probe(row),
     record: (checked) => core.recordRound(checked),
   });
-  deps.lifecycle?.add(scheduler.managed);
 
   return {
     ...createRouting(core),
+    /** The health scheduler, for the composition root to register with the lifecycle. */
+    managed: scheduler.managed,
     /** One health round now (the scheduler runs these every HEALTH_CHECK_INTERVAL_S). */
     runHealthRound: scheduler.runRound,
 
