@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobs } from '../db/schema/index.js';
+import { returnedRow } from '../lib/sql-rows.js';
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobStatus = JobRow['status'];
@@ -17,9 +18,7 @@ export async function insertJob(
     maxAttempts: number;
   },
 ): Promise<JobRow> {
-  const [created] = await db.insert(jobs).values(row).returning();
-  if (!created) throw new Error('insert into jobs returned no row');
-  return created;
+  return returnedRow(await db.insert(jobs).values(row).returning(), 'insert into jobs');
 }
 
 /**

@@ -115,7 +115,10 @@ export const auditLog = pgTable(
   ],
 );
 
-/** Per-user API keys for the OpenAI-compatible gateway (SPEC 3.11); only the hash is kept. */
+/**
+ * Per-user API keys for the OpenAI-compatible gateway; only the hash is kept. No code reads or writes it yet:
+ * the OpenAI-compatible API issue will (kept so that issue needs no migration).
+ */
 export const apiKeys = pgTable(
   'api_keys',
   {

@@ -1,6 +1,7 @@
 import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { authSessions, refreshTokens, users } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
@@ -17,17 +18,14 @@ export const countUsers = async (db: Db) => (await db.select({ n: count() }).fro
 export const lockRegistrations = (db: Db) => db.execute(sql`select pg_advisory_xact_lock(724115002)`);
 
 export const insertUser = async (db: Db, user: NewUser) => {
-  const [row] = await db.insert(users).values(user).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+  return returnedRow(await db.insert(users).values(user).returning());
 };
 
 export const insertSession = async (
   db: Db,
   values: { userId: string; userAgent: string | null; ip: string | null; expiresAt: Date },
 ) => {
-  const [row] = await db.insert(authSessions).values(values).returning({ id: authSessions.id });
-  if (!row) throw new Error('insert returned no row');
+  const row = returnedRow(await db.insert(authSessions).values(values).returning({ id: authSessions.id }));
   return row.id;
 };
 

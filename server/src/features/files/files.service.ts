@@ -4,7 +4,7 @@ import type { FileInfo } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import { decodeIdCursor, page } from '../../lib/cursor.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
 import { newId } from '../../lib/ids.js';
 import type { FileStore } from '../../storage/file-store.js';
@@ -122,7 +122,7 @@ export function createFilesService(deps: {
     },
 
     async list(userId: string, q: { limit: number; cursor?: string; chat_id?: string }) {
-      const beforeId = q.cursor ? String(decodeCursor(q.cursor, 1)[0]) : undefined;
+      const beforeId = q.cursor ? decodeIdCursor(q.cursor) : undefined;
       const rows = await repo.listFiles(db, userId, {
         limit: q.limit,
         ...(q.chat_id ? { chatId: q.chat_id } : {}),

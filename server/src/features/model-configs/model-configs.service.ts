@@ -9,7 +9,7 @@ import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
 import { checkBaseUrl } from '../../lib/base-url.js';
 import { NO_API_KEY, type SecretBox } from '../../lib/crypto.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import { decodeIdCursor, page } from '../../lib/cursor.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import { notConfigured, type ProvidersService, specOf } from '../providers/providers.service.js';
@@ -121,7 +121,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
     get,
 
     async list(userId: string, q: PageQuery) {
-      const before = q.cursor ? String(decodeCursor(q.cursor, 1)[0]) : undefined;
+      const before = q.cursor ? decodeIdCursor(q.cursor) : undefined;
       const rows = await repo.listConfigs(db, userId, q.limit + 1, before);
       const { items, nextCursor } = page(rows, q.limit, (r) => [r.id]);
       return { model_configs: items.map(toDto), next_cursor: nextCursor };
