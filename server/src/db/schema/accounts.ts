@@ -13,6 +13,9 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns.js';
 
+/** A row of `users` (the users feature's repository owns its queries). */
+export type UserRow = typeof users.$inferSelect;
+
 export const users = pgTable(
   'users',
   {

@@ -1,25 +1,12 @@
-import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { authSessions, refreshTokens, users } from '../../db/schema/index.js';
+
+// The users table's queries (find, count, insert) are the users feature's: users.repository.ts.
 import { returnedRow } from '../../lib/sql-rows.js';
-
-export type UserRow = typeof users.$inferSelect;
-export type NewUser = typeof users.$inferInsert;
-
-export const findUserByEmail = async (db: Db, email: string) =>
-  (await db.select().from(users).where(eq(users.email, email)).limit(1))[0];
-
-export const findUserById = async (db: Db, id: string) =>
-  (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
-
-export const countUsers = async (db: Db) => (await db.select({ n: count() }).from(users))[0]?.n ?? 0;
 
 /** Serialises registrations so exactly one "first account" becomes admin. */
 export const lockRegistrations = (db: Db) => db.execute(sql`select pg_advisory_xact_lock(724115002)`);
-
-export const insertUser = async (db: Db, user: NewUser) => {
-  return returnedRow(await db.insert(users).values(user).returning());
-};
 
 export const insertSession = async (
   db: Db,

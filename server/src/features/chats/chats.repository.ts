@@ -1,11 +1,11 @@
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
 import { finishAnswer } from './send.repository.js';
 
 export type ChatRow = typeof chats.$inferSelect;
-export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
 
 // The chat list never reads message bodies: every column here lives in the chats row.

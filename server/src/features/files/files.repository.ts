@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { chats, files, users } from '../../db/schema/index.js';
+import { chats, files } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
 
 export type FileRow = typeof files.$inferSelect;
@@ -76,8 +76,3 @@ export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Pro
       .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
       .limit(1)
   ).length > 0;
-
-/** The avatar is ours to write; the rest of the profile belongs to the users feature. */
-export async function setAvatarUrl(db: Db, userId: string, avatarUrl: string): Promise<void> {
-  await db.update(users).set({ avatarUrl, updatedAt: sql`now()` }).where(eq(users.id, userId));
-}

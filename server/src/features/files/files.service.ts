@@ -11,6 +11,7 @@ import type { FileStore } from '../../storage/file-store.js';
 import { sanitizeFileName, withSuffix } from '../../storage/names.js';
 import type { UrlSigner } from '../../storage/signed-url.js';
 import { IMAGE_TYPES } from '../../storage/sniff.js';
+import * as users from '../users/users.repository.js';
 import type { FileRow } from './files.repository.js';
 import * as repo from './files.repository.js';
 
@@ -188,7 +189,7 @@ export function createFilesService(deps: {
       });
       // The hash in the query makes browsers fetch a new picture instead of their cached one.
       const avatarUrl = `/v1/files/${path}?v=${stored.sha256.slice(0, 12)}`;
-      await repo.setAvatarUrl(db, userId, avatarUrl);
+      await users.setAvatarUrl(db, userId, avatarUrl);
       return { avatar_url: avatarUrl };
     },
 
