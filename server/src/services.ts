@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createAnswerCache } from './cache/answer-cache.js';
-import { createEmbedder } from './cache/embedder.js';
+import { createAnswerCache } from './answer-cache/answer-cache.js';
+import { createEmbedder } from './answer-cache/embedder.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
@@ -28,14 +28,14 @@ import { createTelemetryService } from './features/telemetry/telemetry.service.j
 import { createTemplatesService } from './features/templates/templates.service.js';
 import { createUsersService } from './features/users/users.service.js';
 import { createWaitlistService } from './features/waitlist/waitlist.service.js';
-import { JobQueue } from './jobs/queue.js';
+import { JobQueue } from './job-queue/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { createDomainEvents } from './lib/domain-events.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle, Managed } from './lib/lifecycle.js';
 import { guardedDispatcher } from './lib/url-policy.js';
 import { createLlmProvider } from './llm/factory.js';
-import { GgufModelManager } from './llm/gguf/model-manager.js';
+import { GgufModelManager } from './llm/llama-runtime/model-manager.js';
 import type { ProviderTarget, ProviderTimeouts } from './llm/types.js';
 import { LocalFileStore } from './storage/file-store.js';
 import { UrlSigner } from './storage/signed-url.js';

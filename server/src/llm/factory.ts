@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { AnthropicProvider } from './anthropic.js';
-import type { GgufModelManager } from './gguf/model-manager.js';
 import type { DebugLogger } from './http.js';
 import { LlamaCppProvider } from './llama-cpp.js';
+import type { GgufModelManager } from './llama-runtime/model-manager.js';
 import { OllamaProvider } from './ollama.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
 import { type LlmProvider, ProviderError, type ProviderTarget, type ProviderTimeouts } from './types.js';

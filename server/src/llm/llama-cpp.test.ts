@@ -7,8 +7,8 @@ import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { createGgufService } from '../features/gguf/gguf.service.js';
 import { Lifecycle } from '../lib/lifecycle.js';
-import { GgufModelManager } from './gguf/model-manager.js';
 import { LlamaCppProvider } from './llama-cpp.js';
+import { GgufModelManager } from './llama-runtime/model-manager.js';
 import { type ChatEvent, type ChatRequest, ProviderError } from './types.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pocketllm-gguf-'));

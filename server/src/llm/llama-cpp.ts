@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import type { ChatHistoryItem } from 'node-llama-cpp';
-import type { GgufModelManager, ModelLease } from './gguf/model-manager.js';
-import { loadNodeLlamaCpp, readGgufHeader } from './gguf/validate.js';
 import { ABORTED } from './http.js';
+import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
+import { loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
 import {
   type ChatEvent,
   type ChatMessage,

@@ -1,7 +1,7 @@
 import type { Message, SendMessageBody } from '@pocketllm/contracts';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AnswerCache } from '../../cache/answer-cache.js';
-import { cacheKeyInput } from '../../cache/cache-key.js';
+import type { AnswerCache } from '../../answer-cache/answer-cache.js';
+import { cacheKeyInput } from '../../answer-cache/cache-key.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';

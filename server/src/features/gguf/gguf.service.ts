@@ -9,9 +9,9 @@ import type { CatalogError, CatalogModel } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Managed } from '../../lib/lifecycle.js';
-import type { GgufModelManager } from '../../llm/gguf/model-manager.js';
-import { type GgufHeader, readGgufHeader } from '../../llm/gguf/validate.js';
 import { ggufModelId } from '../../llm/llama-cpp.js';
+import type { GgufModelManager } from '../../llm/llama-runtime/model-manager.js';
+import { type GgufHeader, readGgufHeader } from '../../llm/llama-runtime/validate.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 /** The catalogue provider name users see for in-process models. */

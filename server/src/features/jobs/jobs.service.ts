@@ -1,9 +1,9 @@
 import type { Job } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';
-import type { JobRow, JobStatus } from '../../jobs/jobs.repository.js';
-import * as repo from '../../jobs/jobs.repository.js';
-import { JOB_UPDATED, type JobQueue } from '../../jobs/queue.js';
+import type { JobRow, JobStatus } from '../../job-queue/jobs.repository.js';
+import * as repo from '../../job-queue/jobs.repository.js';
+import { JOB_UPDATED, type JobQueue } from '../../job-queue/queue.js';
 import { decodeIdCursor, page } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
 

@@ -1,5 +1,5 @@
 import type { Message, MessageMetadata } from '@pocketllm/contracts';
-import type { CacheHit } from '../../../cache/answer-cache.js';
+import type { CacheHit } from '../../../answer-cache/answer-cache.js';
 import type { Db } from '../../../db/client.js';
 import type { MessageRow } from '../../../db/schema/index.js';
 import { notFound } from '../../../errors.js';
