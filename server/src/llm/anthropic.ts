@@ -7,6 +7,7 @@ import {
   asNumber,
   asString,
   type CallOptions,
+  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -83,13 +84,7 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return {
-      timeouts: this.o.timeouts,
-      signal,
-      secret: this.o.apiKey,
-      dispatcher: this.o.dispatcher,
-      logger: this.o.logger,
-    };
+    return callOptions(this.o, signal);
   }
 
   private body(req: ChatRequest): string {

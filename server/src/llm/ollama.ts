@@ -5,6 +5,7 @@ import {
   asNumber,
   asString,
   type CallOptions,
+  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -57,13 +58,7 @@ export class OllamaProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return {
-      timeouts: this.o.timeouts,
-      signal,
-      secret: this.o.apiKey,
-      dispatcher: this.o.dispatcher,
-      logger: this.o.logger,
-    };
+    return callOptions(this.o, signal);
   }
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {

@@ -10,6 +10,7 @@ import {
   asNumber,
   asString,
   type CallOptions,
+  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -66,13 +67,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return {
-      timeouts: this.o.timeouts,
-      signal,
-      secret: this.o.apiKey,
-      dispatcher: this.o.dispatcher,
-      logger: this.o.logger,
-    };
+    return callOptions(this.o, signal);
   }
 
   private body(req: ChatRequest): string {
