@@ -7,7 +7,6 @@ import {
   asNumber,
   asString,
   type CallOptions,
-  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -84,7 +83,13 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return callOptions(this.o, signal);
+    return {
+      timeouts: this.o.timeouts,
+      signal,
+      secret: this.o.apiKey,
+      dispatcher: this.o.dispatcher,
+      logger: this.o.logger,
+    };
   }
 
   private body(req: ChatRequest): string {

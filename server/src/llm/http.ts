@@ -109,23 +109,6 @@ export interface CallOptions {
   logger?: DebugLogger;
 }
 
-/** What every adapter is built with that a call needs: the same for each of its calls but the signal. */
-export interface AdapterConnection {
-  timeouts: ProviderTimeouts;
-  apiKey: string | null;
-  dispatcher?: Dispatcher;
-  logger?: DebugLogger;
-}
-
-/** The CallOptions of one call of an adapter built with `o`. */
-export const callOptions = (o: AdapterConnection, signal?: AbortSignal): CallOptions => ({
-  timeouts: o.timeouts,
-  signal,
-  secret: o.apiKey,
-  dispatcher: o.dispatcher,
-  logger: o.logger,
-});
-
 /** The one logger method UpstreamCall needs (Fastify's logger has it). */
 export interface DebugLogger {
   debug(obj: object, msg: string): void;

@@ -5,7 +5,6 @@ import {
   asNumber,
   asString,
   type CallOptions,
-  callOptions,
   type DebugLogger,
   isObject,
   type JsonObject,
@@ -58,7 +57,13 @@ export class OllamaProvider implements LlmProvider {
   }
 
   private opts(signal?: AbortSignal): CallOptions {
-    return callOptions(this.o, signal);
+    return {
+      timeouts: this.o.timeouts,
+      signal,
+      secret: this.o.apiKey,
+      dispatcher: this.o.dispatcher,
+      logger: this.o.logger,
+    };
   }
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
