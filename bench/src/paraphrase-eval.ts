@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { contentTokens } from '../../server/src/cache/normalize.js';
-import { lexicalSimilarity } from '../../server/src/cache/similarity.js';
+import { contentTokens } from '../../server/src/answer-cache/normalize.js';
+import { lexicalSimilarity } from '../../server/src/answer-cache/similarity.js';
 
 // The similarity step of the answer cache on a paraphrase set: for every paraphrase (should hit its own prompt)
 // and every near-miss (must hit nothing), the best-scoring cached prompt is taken, as the cache does.

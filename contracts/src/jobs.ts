@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { nextCursor, pageQuery, timestamp } from './common.js';
 
-/** `cancelled` is ours: a pending job the user cancelled (SPEC §3.8 lists the other four). */
+/**
+ * pending → processing → completed | failed is the queue's own life cycle; `cancelled` is a pending job the
+ * user cancelled, kept apart so that a cancel is not mistaken for a failure.
+ */
 export const jobStatus = z.enum(['pending', 'processing', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof jobStatus>;
 

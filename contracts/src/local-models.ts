@@ -8,7 +8,7 @@ export type HealthStatus = z.infer<typeof healthStatus>;
 
 const fields = {
   name: z.string().trim().min(1).max(200),
-  /** http/https; checked against the URL policy (SPEC §6) on save and on every connection. */
+  /** http/https; checked against the URL policy (server/src/lib/url-policy.ts) on save and on every connection. */
   base_url: z.string().trim().min(1).max(2048),
   /** Write-only: stored encrypted, answered as `api_key_preview`. */
   api_key: z.string().trim().min(1).max(4096),

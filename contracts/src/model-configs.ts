@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
 
-/** Sampling settings with SPEC §3.3's ranges; defaults are applied on create. */
+/** Sampling settings within the ranges providers accept; defaults are applied on create. */
 const settings = {
   name: z.string().trim().min(1).max(200),
   /** A catalogue provider, or `local` together with `local_model_id`. */

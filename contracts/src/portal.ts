@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { message } from './chats.js';
 import { timestamp } from './common.js';
 
-/** The portal MVP's contract (SPEC §3.6): sessions are chats, under the names its clients use. */
+/**
+ * The legacy MVP API's contract (`/v1/chat`, `/v1/sessions`, kept for the first clients): sessions are chats,
+ * under the names those clients use.
+ */
 export const portalChatBody = z.object({
   session_id: z.uuid(),
   prompt: z.string().min(1, 'prompt must not be empty').max(200_000),

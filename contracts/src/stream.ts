@@ -48,3 +48,8 @@ export type StreamEventData<N extends StreamEventName> = Extract<StreamEvent, { 
 
 /** SSE event names of a streamed answer, in the order a stream can carry them. */
 export const STREAM_EVENTS = streamEvent.options.map((o) => o.shape.event.value);
+
+/** The OpenAPI response of a route that answers with this stream (`text/event-stream`). */
+export const streamResponse = z
+  .string()
+  .describe(`text/event-stream: ${STREAM_EVENTS.join(', ')} (contracts/src/stream.ts)`);

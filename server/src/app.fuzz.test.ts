@@ -116,7 +116,7 @@ const LAST = ['POST /v1/auth/logout', 'DELETE /v1/users/me'];
 // (correct) 502 from an unreachable upstream.
 const LATE = ['PATCH /v1/providers/{provider}', 'PATCH /v1/model-configs/{id}'];
 
-/** The one error body of SPEC §2, checked with the contract's own schema. */
+/** The one error body (contracts/src/errors.ts), checked with the contract's own schema. */
 function isErrorShape(res: LightMyRequestResponse): boolean {
   try {
     return errorBodySchema.safeParse(JSON.parse(res.body)).success;

@@ -1,13 +1,13 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { createAnswerCache } from './cache/answer-cache.js';
-import { createEmbedder } from './cache/embedder.js';
+import { createAnswerCache } from './answer-cache/answer-cache.js';
+import { createEmbedder } from './answer-cache/embedder.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
-import { createChatsService } from './features/chats/chats.service.js';
 import { answerSweeper } from './features/chats/answer-sweeper.js';
+import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createTargetCache } from './features/chats/pipeline/target-cache.js';
 import { createSendService } from './features/chats/send.service.js';
@@ -28,12 +28,14 @@ import { createTelemetryService } from './features/telemetry/telemetry.service.j
 import { createTemplatesService } from './features/templates/templates.service.js';
 import { createUsersService } from './features/users/users.service.js';
 import { createWaitlistService } from './features/waitlist/waitlist.service.js';
-import { JobQueue } from './jobs/queue.js';
+import { JobQueue } from './job-queue/queue.js';
 import { SecretBox } from './lib/crypto.js';
+import { createDomainEvents } from './lib/domain-events.js';
 import type { EventBus } from './lib/event-bus.js';
-import type { Lifecycle } from './lib/lifecycle.js';
+import type { Lifecycle, Managed } from './lib/lifecycle.js';
 import { guardedDispatcher } from './lib/url-policy.js';
 import { createLlmProvider } from './llm/factory.js';
+import { GgufModelManager } from './llm/llama-runtime/model-manager.js';
 import type { ProviderTarget, ProviderTimeouts } from './llm/types.js';
 import { LocalFileStore } from './storage/file-store.js';
 import { UrlSigner } from './storage/signed-url.js';
@@ -44,75 +46,79 @@ export interface ServiceDeps {
   redis: Redis | null;
   bus: EventBus;
   logger: Logger;
-  /** Register background work (workers, schedulers) here. */
+  /** Every service's background work (workers, schedulers, flushers) is registered here. */
   lifecycle: Lifecycle;
 }
 
-/** Builds every feature's service once; features reach each other only through these. */
+/**
+ * Builds every feature's service once, in dependency order: each one only receives services built before it.
+ * Reactions that run the other way (an account deleted, a user's models changed) are domain events
+ * (lib/domain-events.ts) that the reacting service subscribes to when it is built. Background work is
+ * returned by the services as `Managed` items and registered here, in one place, in start order.
+ */
 export function createServices(deps: ServiceDeps) {
+  // Shared infrastructure, built once.
   // Every provider call connects through the URL policy: base URLs are user-supplied, and the check must hold
   // for the address actually connected to (DNS rebinding), not only when the URL was saved.
   const dispatcher = guardedDispatcher(deps.config.localModels.allowPrivateEndpoints);
   // One box seals every stored API key (provider credentials, model configurations, local endpoints).
   const box = new SecretBox(deps.config.encryptionKey);
+  // llama.cpp's runtime and loaded models are process-wide: one manager for the GGUF feature and the adapters.
+  const ggufManager = new GgufModelManager();
+  const events = createDomainEvents();
   const createProvider = (target: ProviderTarget, timeouts: ProviderTimeouts) =>
-    createLlmProvider(target, timeouts, { dispatcher, logger: deps.logger });
+    createLlmProvider(target, timeouts, { dispatcher, logger: deps.logger, gguf: ggufManager });
+
   // First, so every feature that serves chat requests can record them (telemetry.record never blocks).
-  const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger, lifecycle: deps.lifecycle });
+  const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger });
   const messages = createMessagesService({ db: deps.db });
   const search = createSearchService({ db: deps.db });
   const templates = createTemplatesService({ db: deps.db });
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
-  // Files are built further down; the hook only runs once an account is deleted.
-  const users = createUsersService({
-    db: deps.db,
-    auth,
-    onAccountDeleted: (userId) => files.deleteAllForUser(userId),
-  });
+  const users = createUsersService({ db: deps.db, auth, events });
   const admin = createAdminService({ db: deps.db, auth, users });
   const waitlist = createWaitlistService(deps.db);
-  // What sends resolve their model to, kept until the user's configurations, credentials or endpoints change.
-  const targets = createTargetCache({ bus: deps.bus });
-  // A changed provider credential drops that user's cached model list (models is bound by the time it runs).
-  const providers = createProvidersService({
+  const files = createFilesService({
     db: deps.db,
     config: deps.config,
-    box,
-    onChange: async (userId, provider) => {
-      targets.invalidate(userId);
-      await models.invalidate(userId, provider);
-    },
+    store: new LocalFileStore(deps.config.filesDir),
+    signer: new UrlSigner(deps.config.jwtSecret),
+    events,
   });
-  const modelsCache = createModelsCache({
-    ttlS: deps.config.providers.modelsCacheTtlS,
-    redis: deps.redis,
-    logger: deps.logger,
-  });
-  const models = createModelsService({ config: deps.config, providers, cache: modelsCache, createProvider });
-  // Users' own endpoints: their models join the catalogue; a change drops that user's cached 'local' list.
+  // What sends resolve their model to, kept until the user's configurations, credentials or endpoints change.
+  const targets = createTargetCache({ bus: deps.bus, events });
+  const providers = createProvidersService({ db: deps.db, config: deps.config, box, events });
+  // Users' own endpoints: their models join the catalogue.
   const localModels = createLocalModelsService({
     db: deps.db,
     config: deps.config,
     box,
     logger: deps.logger,
-    lifecycle: deps.lifecycle,
-    onChange: async (userId) => {
-      targets.invalidate(userId);
-      await models.invalidate(userId, 'local');
-    },
+    events,
   });
-  models.addSource(localModels.catalogSource);
   // GGUF files in MODELS_DIR: in every user's catalogue as provider `local`, run in process on demand.
-  const gguf = createGgufService({ config: deps.config, lifecycle: deps.lifecycle });
-  models.addSource(gguf.catalogSource());
+  const gguf = createGgufService({ config: deps.config, manager: ggufManager });
+  const modelsCache = createModelsCache({
+    ttlS: deps.config.providers.modelsCacheTtlS,
+    redis: deps.redis,
+    logger: deps.logger,
+  });
+  const models = createModelsService({
+    config: deps.config,
+    providers,
+    cache: modelsCache,
+    createProvider,
+    sources: [localModels.catalogSource, gguf.catalogSource()],
+    events,
+  });
   const modelConfigs = createModelConfigsService({
     db: deps.db,
     config: deps.config,
     box,
     providers,
     gguf,
-    onChange: (userId) => targets.invalidate(userId),
+    events,
   });
   const answerCache = createAnswerCache({
     config: deps.config,
@@ -151,15 +157,6 @@ export function createServices(deps: ServiceDeps) {
     telemetry,
     endpointHealth: localModels,
   });
-  deps.lifecycle.add(
-    answerSweeper({
-      db: deps.db,
-      logger: deps.logger,
-      registry: generations,
-      heartbeatMs: deps.config.instanceHeartbeatMs,
-      graceMs: deps.config.shutdownGraceMs,
-    }),
-  );
   const chatStart = createStartChatService({ chats, chatSend });
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
   const jobQueue = new JobQueue({
@@ -170,19 +167,29 @@ export function createServices(deps: ServiceDeps) {
     shutdownGraceMs: deps.config.shutdownGraceMs,
   });
   const jobs = createJobsService({ db: deps.db, bus: deps.bus, queue: jobQueue });
-  const files = createFilesService({
-    db: deps.db,
-    config: deps.config,
-    store: new LocalFileStore(deps.config.filesDir),
-    signer: new UrlSigner(deps.config.jwtSecret),
-  });
   const images = createImagesService({
     config: deps.config,
     queue: jobQueue,
     files,
     resolveTarget: (userId, provider) => providers.resolveTarget(userId, provider),
   });
-  deps.lifecycle.add({ name: 'jobs', start: () => jobQueue.start(), stop: () => jobQueue.stop() });
+
+  // Background work starts after migrations in this order and stops in the reverse one: job workers first,
+  // then running answers (given the grace period), and telemetry last so it stores what they recorded.
+  const background: Managed[] = [
+    telemetry.managed,
+    localModels.managed,
+    gguf.managed,
+    answerSweeper({
+      db: deps.db,
+      logger: deps.logger,
+      registry: generations,
+      heartbeatMs: deps.config.instanceHeartbeatMs,
+      graceMs: deps.config.shutdownGraceMs,
+    }),
+    { name: 'jobs', start: () => jobQueue.start(), stop: () => jobQueue.stop() },
+  ];
+  for (const item of background) deps.lifecycle.add(item);
   return {
     telemetry,
     messages,

@@ -7,12 +7,12 @@ import { chatsRoutes } from './chats/chats.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { imagesRoutes } from './images/images.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
+import { legacyApiRoutes } from './legacy-api/legacy-api.routes.js';
 import { localModelsRoutes } from './local-models/local-models.routes.js';
 import { messagesRoutes } from './messages/messages.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
 import { operationsRoutes } from './operations/operations.routes.js';
-import { portalRoutes } from './portal/portal.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
 import { searchRoutes } from './search/search.routes.js';
 import { telemetryRoutes } from './telemetry/telemetry.routes.js';
@@ -42,5 +42,5 @@ export const featureRoutes: FeatureRoutes[] = [
   searchRoutes,
   templatesRoutes,
   telemetryRoutes,
-  portalRoutes,
+  legacyApiRoutes,
 ];

@@ -10,3 +10,13 @@ export function sqlRows<S extends z.ZodType>(result: unknown, schema: S): z.infe
   }
   return result.rows.map((row: unknown) => schema.parse(row));
 }
+
+/**
+ * The one row an `insert … returning` (or upsert) gives back. PostgreSQL always returns it, so its absence is
+ * a broken statement, not a user error; `statement` names it in the message.
+ */
+export function returnedRow<T>(rows: readonly T[], statement = 'insert'): T {
+  const [row] = rows;
+  if (!row) throw new Error(`${statement} returned no row`);
+  return row;
+}

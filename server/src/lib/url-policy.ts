@@ -1,5 +1,5 @@
 /**
- * Where user-supplied base URLs may point (SPEC §6). Cloud metadata, link-local, multicast and unspecified
+ * Where user-supplied base URLs may point (ARCHITECTURE.md, "User-given URLs"). Cloud metadata, link-local, multicast and unspecified
  * addresses are always refused; private and loopback ones only when the deployment allows them
  * (`config.localModels.allowPrivateEndpoints`). The rule is applied to the address actually connected to
  * (the connector below resolves, checks and pins it, so DNS rebinding cannot slip between check and

@@ -7,8 +7,8 @@ import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { createGgufService } from '../features/gguf/gguf.service.js';
 import { Lifecycle } from '../lib/lifecycle.js';
-import { GgufModelManager } from './gguf/model-manager.js';
 import { LlamaCppProvider } from './llama-cpp.js';
+import { GgufModelManager } from './llama-runtime/model-manager.js';
 import { type ChatEvent, type ChatRequest, ProviderError } from './types.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pocketllm-gguf-'));
@@ -24,7 +24,8 @@ const { config } = loadConfig({
   JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
   ENCRYPTION_KEY: 'test-encryption-key-that-is-long-enough-0123',
 });
-const gguf = createGgufService({ config, lifecycle, manager });
+const gguf = createGgufService({ config, manager });
+lifecycle.add(gguf.managed);
 
 const provider = (model: string) => new LlamaCppProvider(gguf.resolveTarget(model), manager);
 const hello = (extra: Partial<ChatRequest> = {}): ChatRequest => ({

@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import type { ChatHistoryItem } from 'node-llama-cpp';
-import { type GgufModelManager, ggufModels, type ModelLease } from './gguf/model-manager.js';
-import { loadNodeLlamaCpp, readGgufHeader } from './gguf/validate.js';
 import { ABORTED } from './http.js';
+import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
+import { loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
 import {
   type ChatEvent,
   type ChatMessage,
@@ -63,7 +63,7 @@ export class LlamaCppProvider implements LlmProvider {
   /** @throws ProviderError('bad_request') when the target is not a .gguf file inside an allowed models folder */
   constructor(
     target: Pick<ProviderTarget, 'baseUrl'>,
-    private readonly manager: GgufModelManager = ggufModels,
+    private readonly manager: GgufModelManager,
   ) {
     this.file = path.resolve(target.baseUrl);
     if (!/\.gguf$/i.test(this.file) || !manager.isAllowed(this.file)) {

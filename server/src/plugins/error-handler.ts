@@ -77,7 +77,7 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   return sendError(request, reply, { code: 'validation_error', message, details: { field: 'params' } }, 400);
 }
 
-/** The one mapping from thrown errors to SPEC §2's error body. 5xx bodies never carry internals. */
+/** The one mapping from thrown errors to the one error body (`errorBodySchema` in contracts/src/errors.ts). 5xx bodies never carry internals. */
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     const payload = toPayload(err);

@@ -10,7 +10,7 @@ export interface Limit {
 }
 
 /**
- * Per-minute limits for one route, answering SPEC §2's 429 with Retry-After. Every limit is counted on
+ * Per-minute limits for one route, answering 429 `rate_limited` with Retry-After. Every limit is counted on
  * every request (per IP and per email both move), and the request is refused when any is over. The
  * `x-ratelimit-*` headers describe the tightest one.
  */

@@ -13,6 +13,9 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from './columns.js';
 
+/** A row of `users` (the users feature's repository owns its queries). */
+export type UserRow = typeof users.$inferSelect;
+
 export const users = pgTable(
   'users',
   {
@@ -115,7 +118,10 @@ export const auditLog = pgTable(
   ],
 );
 
-/** Per-user API keys for the OpenAI-compatible gateway (SPEC 3.11); only the hash is kept. */
+/**
+ * Per-user API keys for the OpenAI-compatible gateway; only the hash is kept. No code reads or writes it yet:
+ * the OpenAI-compatible API issue will (kept so that issue needs no migration).
+ */
 export const apiKeys = pgTable(
   'api_keys',
   {

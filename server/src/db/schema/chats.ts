@@ -25,6 +25,9 @@ export const chats = pgTable(
 /** Facts about an answer: provider, model, latency_ms, ttft_ms, tokens, cached, finish_reason, error, failover. */
 export type { MessageMetadata };
 
+/** A row of `messages`. */
+export type MessageRow = typeof messages.$inferSelect;
+
 export const messages = pgTable(
   'messages',
   {

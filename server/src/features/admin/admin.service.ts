@@ -4,8 +4,8 @@ import { decodeIdCursor, page } from '../../lib/cursor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { toUserProfile } from '../users/user-profile.js';
+import * as repo from '../users/users.repository.js';
 import type { UsersService } from '../users/users.service.js';
-import * as repo from './admin.repository.js';
 
 const toAdminUser = (u: repo.AdminUserRow) => ({
   ...toUserProfile(u),
@@ -38,7 +38,7 @@ export function createAdminService(deps: { db: Db; auth: AuthService; users: Use
     ) {
       const result = await db.transaction(async (tx) => {
         await users.lockAdminChanges(tx);
-        const target = await repo.findUser(tx, targetId);
+        const target = await repo.findUserWithLastLogin(tx, targetId);
         if (!target) throw notFound('User');
         const changes: { role?: 'user' | 'admin'; disabled?: boolean } = {};
         if (input.role !== undefined && input.role !== target.role) changes.role = input.role;
@@ -73,7 +73,7 @@ export function createAdminService(deps: { db: Db; auth: AuthService; users: Use
             targetId,
           });
         }
-        const user = await repo.findUser(tx, targetId);
+        const user = await repo.findUserWithLastLogin(tx, targetId);
         if (!user) throw notFound('User');
         return { user, changed: true };
       });

@@ -1,33 +1,18 @@
-import { and, count, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { authSessions, refreshTokens, users } from '../../db/schema/index.js';
 
-export type UserRow = typeof users.$inferSelect;
-export type NewUser = typeof users.$inferInsert;
-
-export const findUserByEmail = async (db: Db, email: string) =>
-  (await db.select().from(users).where(eq(users.email, email)).limit(1))[0];
-
-export const findUserById = async (db: Db, id: string) =>
-  (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
-
-export const countUsers = async (db: Db) => (await db.select({ n: count() }).from(users))[0]?.n ?? 0;
+// The users table's queries (find, count, insert) are the users feature's: users.repository.ts.
+import { returnedRow } from '../../lib/sql-rows.js';
 
 /** Serialises registrations so exactly one "first account" becomes admin. */
 export const lockRegistrations = (db: Db) => db.execute(sql`select pg_advisory_xact_lock(724115002)`);
-
-export const insertUser = async (db: Db, user: NewUser) => {
-  const [row] = await db.insert(users).values(user).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
-};
 
 export const insertSession = async (
   db: Db,
   values: { userId: string; userAgent: string | null; ip: string | null; expiresAt: Date },
 ) => {
-  const [row] = await db.insert(authSessions).values(values).returning({ id: authSessions.id });
-  if (!row) throw new Error('insert returned no row');
+  const row = returnedRow(await db.insert(authSessions).values(values).returning({ id: authSessions.id }));
   return row.id;
 };
 

@@ -3,11 +3,13 @@ import type { AuthTokens } from '@pocketllm/contracts';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
+import type { UserRow } from '../../db/schema/index.js';
 import { AppError } from '../../errors.js';
 import { hashToken, randomToken } from '../../lib/crypto.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import type { InvitesService } from '../invites/invites.service.js';
 import { toUserProfile } from '../users/user-profile.js';
+import * as users from '../users/users.repository.js';
 import * as repo from './auth.repository.js';
 import { assertUncommonPassword } from './password-policy.js';
 import { AccessTokens } from './tokens.js';
@@ -55,7 +57,7 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
   // Revocations published while the bus was away never arrived: nothing cached from before can be trusted.
   bus.onResync(() => principals.clear());
 
-  async function issueTokens(user: repo.UserRow, sessionId: string, tx: Db = db): Promise<AuthTokens> {
+  async function issueTokens(user: UserRow, sessionId: string, tx: Db = db): Promise<AuthTokens> {
     const refresh = randomToken(32);
     await repo.insertRefreshToken(tx, sessionId, hashToken(refresh));
     return {
@@ -67,7 +69,7 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
     };
   }
 
-  async function startSession(user: repo.UserRow, client: ClientInfo, tx: Db = db) {
+  async function startSession(user: UserRow, client: ClientInfo, tx: Db = db) {
     const sessionId = await repo.insertSession(tx, {
       userId: user.id,
       userAgent: client.userAgent?.slice(0, 500) ?? null,
@@ -96,7 +98,7 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
       const passwordHash = await hashPassword(input.password);
       return db.transaction(async (tx) => {
         await repo.lockRegistrations(tx);
-        const first = (await repo.countUsers(tx)) === 0;
+        const first = (await users.countUsers(tx)) === 0;
         if (!first && config.inviteRequired) {
           if (!input.invite_code) {
             throw new AppError('invite_required', 'invite_code: an invite code is required to register', {
@@ -105,12 +107,12 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
           }
           await invites.consume(tx, input.invite_code);
         }
-        if (await repo.findUserByEmail(tx, input.email)) {
+        if (await users.findUserByEmail(tx, input.email)) {
           throw new AppError('email_taken', 'email: an account with this email already exists', {
             details: { field: 'email' },
           });
         }
-        const user = await repo
+        const user = await users
           .insertUser(tx, {
             email: input.email,
             passwordHash,
@@ -131,7 +133,7 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
 
     /** @throws invalid_credentials (same answer for an unknown email and a wrong password), account_disabled */
     async login(input: { email: string; password: string }, client: ClientInfo): Promise<AuthTokens> {
-      const user = await repo.findUserByEmail(db, input.email);
+      const user = await users.findUserByEmail(db, input.email);
       const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, input.password);
       if (!user || !ok) throw new AppError('invalid_credentials', 'Email or password is incorrect');
       if (user.disabled) throw new AppError('account_disabled', 'This account is disabled');
@@ -148,7 +150,7 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
         await this.revokeSession(row.sessionId);
         throw invalid();
       }
-      const user = await repo.findUserById(db, row.userId);
+      const user = await users.findUser(db, row.userId);
       if (!user || user.disabled) throw invalid();
       await repo.touchSession(db, row.sessionId);
       return issueTokens(user, row.sessionId);
@@ -191,9 +193,9 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
     /** The built-in user that token-less requests act as in single-user mode. */
     async ensureLocalUser(): Promise<Principal> {
       if (localUser) return localUser;
-      let user = await repo.findUserByEmail(db, LOCAL_USER_EMAIL);
+      let user = await users.findUserByEmail(db, LOCAL_USER_EMAIL);
       if (!user) {
-        user = await repo.insertUser(db, {
+        user = await users.insertUser(db, {
           email: LOCAL_USER_EMAIL,
           passwordHash: await hashPassword(randomToken(24)),
           fullName: 'Local user',

@@ -7,6 +7,7 @@ import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-te
 import { insertChat } from '../../../test/helpers/chat-rows.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse, type SseEvent } from '../../../test/helpers/sse.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 // Answers must never stay 'streaming' once nobody writes them: a dead instance, a writer whose database
 // write failed, or a shutdown that outlived its grace.
@@ -25,9 +26,10 @@ async function until(check: () => Promise<boolean>, timeoutMs: number) {
 }
 
 const rowOf = async (id: string) => {
-  const [row] = await t.app.ctx.db.select().from(messages).where(eq(messages.id, id));
-  if (!row) throw new Error('no such message');
-  return row;
+  return returnedRow(
+    await t.app.ctx.db.select().from(messages).where(eq(messages.id, id)),
+    'no such message',
+  );
 };
 
 /** A streaming answer written straight to the database, as a writer (maybe long dead) left it. */
@@ -38,7 +40,7 @@ async function orphan(writerId: string | null, secondsAgo: number, content = 'ha
     { role: 'assistant', content, status: 'streaming', writerId, updatedAt },
   ]);
   const row = rows[1];
-  if (!row) throw new Error('insert returned no row');
+  if (!row) throw new Error('insert');
   return row.id;
 }
 

@@ -9,6 +9,3 @@ export const toChatSummary = (c: ChatSummaryRow): ChatSummary => ({
   created_at: c.createdAt.toISOString(),
   updated_at: c.updatedAt.toISOString(),
 });
-
-/** Messages are shown through the messages feature's mapper, the one shape for every route. */
-export { toMessage } from '../messages/message.mapper.js';

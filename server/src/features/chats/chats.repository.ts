@@ -1,10 +1,11 @@
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 import { finishAnswer } from './send.repository.js';
 
 export type ChatRow = typeof chats.$inferSelect;
-export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
 
 // The chat list never reads message bodies: every column here lives in the chats row.
@@ -22,9 +23,7 @@ export const insertChat = async (
   db: Db,
   values: { userId: string; title: string | null; modelConfigId: string | null },
 ) => {
-  const [row] = await db.insert(chats).values(values).returning(summaryColumns);
-  if (!row) throw new Error('insert returned no row');
-  return row;
+  return returnedRow(await db.insert(chats).values(values).returning(summaryColumns));
 };
 
 export const findChat = async (db: Db, userId: string, chatId: string) =>
@@ -120,6 +119,3 @@ export const updateMessage = async (
   }
   return (await db.update(messages).set(values).where(eq(messages.id, messageId)).returning())[0];
 };
-
-export const touchChat = (db: Db, chatId: string) =>
-  db.update(chats).set({ updatedAt: new Date() }).where(eq(chats.id, chatId));

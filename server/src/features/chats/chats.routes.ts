@@ -5,13 +5,12 @@ import {
   chatWithMessages,
   createChatBody,
   idParams,
-  message,
   pageQuery,
   type SendMessageBody,
-  sendMessageBody,
-  STREAM_EVENTS,
   type StreamEvent,
+  sendMessageBody,
   sendMessageResult,
+  streamResponse,
   updateChatBody,
 } from '@pocketllm/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -23,10 +22,6 @@ import { principalOf } from '../../plugins/auth.js';
 import { perMinuteLimit } from '../../plugins/rate-limit.js';
 import { addLogFields } from '../../plugins/request-logging.js';
 import type { SendHandle } from './send.service.js';
-
-const sseResponse = z
-  .string()
-  .describe(`text/event-stream: ${STREAM_EVENTS.join(', ')} (contracts/src/stream.ts)`);
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -106,7 +101,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Send a message and get the answer (JSON, or SSE with stream:true)',
         params: idParams,
         body: sendMessageBody,
-        response: { 201: sendMessageResult, 200: sseResponse },
+        response: { 201: sendMessageResult, 200: streamResponse },
       },
     },
     async (req, reply) =>
@@ -123,7 +118,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
           'Creates the chat and sends the message in one request; the chat id is user_message.chat_id. ' +
           'When the message is refused (e.g. no model configured) no chat is left behind.',
         body: sendMessageBody,
-        response: { 201: sendMessageResult, 200: sseResponse },
+        response: { 201: sendMessageResult, 200: streamResponse },
       },
     },
     async (req, reply) => answer(req, reply, await chatStart.start(principalOf(req).userId, req.body)),
@@ -160,38 +155,4 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
     addLogFields(req, { tokens_in: final.tokens_in, tokens_out: final.tokens_out });
     return reply.code(201).send(result);
   }
-
-  r.get(
-    '/messages/:id/stream',
-    {
-      schema: {
-        tags,
-        summary: 'Follow an answer as it is written; resumes after Last-Event-ID',
-        params: idParams,
-        headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }),
-        response: { 200: sseResponse },
-      },
-    },
-    async (req, reply) => {
-      const userId = principalOf(req).userId;
-      // Ownership is checked before the stream opens, so a stranger gets a plain 404.
-      await chatSend.assertAnswer(userId, req.params.id);
-      const sse = openSse<StreamEvent>(reply);
-      await chatSend.resume(userId, req.params.id, req.headers['last-event-id'] ?? 0, sse);
-      return reply;
-    },
-  );
-
-  r.post(
-    '/messages/:id/cancel',
-    {
-      schema: {
-        tags,
-        summary: 'Stop a running answer, keeping its partial text',
-        params: idParams,
-        response: { 200: message },
-      },
-    },
-    async (req) => chatSend.cancel(principalOf(req).userId, req.params.id),
-  );
 }

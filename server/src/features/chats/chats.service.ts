@@ -1,7 +1,9 @@
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../errors.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
-import { toChatSummary, toMessage } from './chat.mapper.js';
+import { toMessage } from '../messages/message.mapper.js';
+import { toChatSummary } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
 import type { GenerationRegistry } from './generation.js';
 
@@ -56,7 +58,7 @@ export function createChatsService(deps: ChatsDeps) {
     /** A chat with its newest `limit` messages (before `before` when paging back), oldest first. */
     async get(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
       const chat = await ownChat(userId, chatId);
-      let before: repo.MessageRow | undefined;
+      let before: MessageRow | undefined;
       if (q.before) {
         before = await repo.findMessage(db, userId, q.before);
         if (!before || before.chatId !== chatId) throw notFound('Message');

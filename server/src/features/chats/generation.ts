@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Message, MessageMetadata } from '@pocketllm/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import type { EventBus } from '../../lib/event-bus.js';
 import { cleanProviderText } from '../../lib/text.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
-import { toMessage } from './chat.mapper.js';
+import { toMessage } from '../messages/message.mapper.js';
 import * as repo from './chats.repository.js';
 import * as writers from './writers.repository.js';
 
@@ -28,7 +29,7 @@ export interface GenerationOutcome {
 }
 
 export interface StartOptions {
-  message: repo.MessageRow;
+  message: MessageRow;
   provider: LlmProvider;
   request: Omit<ChatRequest, 'signal'>;
   /** Facts stored in the answer's metadata from the start (provider, model, failover…). */
@@ -57,7 +58,7 @@ function errorOf(err: unknown): { code: string; message: string } {
   return { code: 'provider_error', message: 'The model provider failed unexpectedly' };
 }
 
-function crashOutcome(row: repo.MessageRow, content: string): GenerationOutcome {
+function crashOutcome(row: MessageRow, content: string): GenerationOutcome {
   const error = { ...STORAGE_FAILED };
   const message = { ...toMessage(row), content, status: 'failed' as const, metadata: { error } };
   return { message, status: 'failed', latencyMs: 0, ttftMs: null, tokensIn: 0, tokensOut: 0, error };

@@ -1,7 +1,8 @@
 import type { Message, StreamEvent } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import type { SseStream } from '../../lib/sse.js';
-import { toMessage } from './chat.mapper.js';
+import { toMessage } from '../messages/message.mapper.js';
 import * as repo from './chats.repository.js';
 import type { Generation, GenerationEvent } from './generation.js';
 
@@ -75,7 +76,7 @@ const POLL_MS = 300;
 export async function followStoredAnswer(
   sse: AnswerStream,
   db: Db,
-  row: repo.MessageRow,
+  row: MessageRow,
   fromOffset: number,
   staleAfterMs: number,
 ): Promise<void> {

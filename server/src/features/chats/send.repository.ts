@@ -1,6 +1,7 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
 import type { HistoryItem } from './context-window.js';
@@ -8,8 +9,6 @@ import type { HistoryItem } from './context-window.js';
 // The queries every send runs, prepared once per database: Drizzle builds their SQL text once instead of on
 // every call, and node-postgres parses and plans each once per connection (a named statement). Values that
 // Drizzle would fill in itself (ids, timestamps) are passed in, since a prepared statement would freeze them.
-
-export type MessageRow = typeof messages.$inferSelect;
 
 // No model's context holds more than this many turns; reading further back costs every send for nothing.
 export const HISTORY_WINDOW = 500;

@@ -1,12 +1,12 @@
 import type { Message, SendMessageBody } from '@pocketllm/contracts';
 import type { FastifyBaseLogger } from 'fastify';
-import type { AnswerCache } from '../../cache/answer-cache.js';
-import { cacheKeyInput } from '../../cache/cache-key.js';
+import type { AnswerCache } from '../../answer-cache/answer-cache.js';
+import { cacheKeyInput } from '../../answer-cache/cache-key.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';
 import type { LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
-import { toMessage } from './chat.mapper.js';
+import { toMessage } from '../messages/message.mapper.js';
 import * as repo from './chats.repository.js';
 import type { Generation, GenerationRegistry } from './generation.js';
 import { type AnswerStream, followStoredAnswer, pipeGeneration } from './message-stream.js';

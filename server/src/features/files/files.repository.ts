@@ -1,30 +1,32 @@
 import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { chats, files, users } from '../../db/schema/index.js';
+import { chats, files } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type FileRow = typeof files.$inferSelect;
 export type NewFile = typeof files.$inferInsert;
 
 /** Inserts, or replaces the row already at the same storage path (an avatar, a retried image). */
 export async function upsertFile(db: Db, row: NewFile): Promise<FileRow> {
-  const [saved] = await db
-    .insert(files)
-    .values(row)
-    .onConflictDoUpdate({
-      target: files.path,
-      set: {
-        name: row.name,
-        contentType: row.contentType,
-        size: row.size,
-        sha256: row.sha256,
-        chatId: row.chatId ?? null,
-        visibility: row.visibility,
-        createdAt: sql`now()`,
-      },
-    })
-    .returning();
-  if (!saved) throw new Error('upsert into files returned no row');
-  return saved;
+  return returnedRow(
+    await db
+      .insert(files)
+      .values(row)
+      .onConflictDoUpdate({
+        target: files.path,
+        set: {
+          name: row.name,
+          contentType: row.contentType,
+          size: row.size,
+          sha256: row.sha256,
+          chatId: row.chatId ?? null,
+          visibility: row.visibility,
+          createdAt: sql`now()`,
+        },
+      })
+      .returning(),
+    'upsert into files',
+  );
 }
 
 export const pathTaken = async (db: Db, path: string): Promise<boolean> =>
@@ -74,8 +76,3 @@ export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Pro
       .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
       .limit(1)
   ).length > 0;
-
-/** The avatar is ours to write; the rest of the profile belongs to the users feature. */
-export async function setAvatarUrl(db: Db, userId: string, avatarUrl: string): Promise<void> {
-  await db.update(users).set({ avatarUrl, updatedAt: sql`now()` }).where(eq(users.id, userId));
-}

@@ -4,12 +4,14 @@ import type { FileInfo } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import { decodeIdCursor, page } from '../../lib/cursor.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import { newId } from '../../lib/ids.js';
 import type { FileStore } from '../../storage/file-store.js';
 import { sanitizeFileName, withSuffix } from '../../storage/names.js';
 import type { UrlSigner } from '../../storage/signed-url.js';
 import { IMAGE_TYPES } from '../../storage/sniff.js';
+import * as users from '../users/users.repository.js';
 import type { FileRow } from './files.repository.js';
 import * as repo from './files.repository.js';
 
@@ -41,7 +43,14 @@ export interface Download {
   name: string;
 }
 
-export function createFilesService(deps: { db: Db; config: Config; store: FileStore; signer: UrlSigner }) {
+export function createFilesService(deps: {
+  db: Db;
+  config: Config;
+  store: FileStore;
+  signer: UrlSigner;
+  /** A deleted account's files (rows and bytes) go with it. */
+  events: DomainEvents;
+}) {
   const { db, config, store, signer } = deps;
 
   const urlOf = (row: FileRow): string =>
@@ -65,6 +74,12 @@ export function createFilesService(deps: { db: Db; config: Config; store: FileSt
     if (!opened) throw notFound('File');
     return { ...opened, contentType: row.contentType, name: row.name };
   }
+
+  async function deleteAllForUser(userId: string): Promise<void> {
+    await repo.deleteFilesOfUser(db, userId);
+    for (const prefix of storageKeys.userFolders(userId)) await store.deletePrefix(prefix);
+  }
+  deps.events.on('account.deleted', ({ userId }) => deleteAllForUser(userId));
 
   return {
     toInfo,
@@ -108,7 +123,7 @@ export function createFilesService(deps: { db: Db; config: Config; store: FileSt
     },
 
     async list(userId: string, q: { limit: number; cursor?: string; chat_id?: string }) {
-      const beforeId = q.cursor ? String(decodeCursor(q.cursor, 1)[0]) : undefined;
+      const beforeId = q.cursor ? decodeIdCursor(q.cursor) : undefined;
       const rows = await repo.listFiles(db, userId, {
         limit: q.limit,
         ...(q.chat_id ? { chatId: q.chat_id } : {}),
@@ -174,7 +189,7 @@ export function createFilesService(deps: { db: Db; config: Config; store: FileSt
       });
       // The hash in the query makes browsers fetch a new picture instead of their cached one.
       const avatarUrl = `/v1/files/${path}?v=${stored.sha256.slice(0, 12)}`;
-      await repo.setAvatarUrl(db, userId, avatarUrl);
+      await users.setAvatarUrl(db, userId, avatarUrl);
       return { avatar_url: avatarUrl };
     },
 
@@ -205,11 +220,8 @@ export function createFilesService(deps: { db: Db; config: Config; store: FileSt
     /** A fresh signed link to a private file (for job output shown to the portal). */
     signedUrl: (fileId: string): string => signer.sign(`/v1/files/${fileId}`, fileId, SIGNED_URL_TTL_S),
 
-    /** Removes every file of a user, rows and bytes. The users feature calls this when an account is deleted. */
-    async deleteAllForUser(userId: string): Promise<void> {
-      await repo.deleteFilesOfUser(db, userId);
-      for (const prefix of storageKeys.userFolders(userId)) await store.deletePrefix(prefix);
-    },
+    /** Removes every file of a user, rows and bytes (run on `account.deleted`). */
+    deleteAllForUser,
   };
 }
 

@@ -8,10 +8,10 @@ import path from 'node:path';
 import type { CatalogError, CatalogModel } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
-import type { Lifecycle } from '../../lib/lifecycle.js';
-import { type GgufModelManager, ggufModels } from '../../llm/gguf/model-manager.js';
-import { type GgufHeader, readGgufHeader } from '../../llm/gguf/validate.js';
+import type { Managed } from '../../lib/lifecycle.js';
 import { ggufModelId } from '../../llm/llama-cpp.js';
+import type { GgufModelManager } from '../../llm/llama-runtime/model-manager.js';
+import { type GgufHeader, readGgufHeader } from '../../llm/llama-runtime/validate.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 /** The catalogue provider name users see for in-process models. */
@@ -21,9 +21,8 @@ export const GGUF_TARGET_PROVIDER = 'gguf';
 
 export interface GgufDeps {
   config: Config;
-  lifecycle: Lifecycle;
-  /** Tests pass their own; the process-wide one otherwise. */
-  manager?: GgufModelManager;
+  /** The process's one manager (built in services.ts; tests build their own). */
+  manager: GgufModelManager;
   /** How long an unused model stays loaded. */
   idleMs?: number;
 }
@@ -33,14 +32,13 @@ const SAFE_ID = /^[^/\\\0]+$/;
 
 export function createGgufService(deps: GgufDeps) {
   const { modelsDir, llamaThreads, llamaMaxLoaded } = deps.config.localModels;
-  const manager = deps.manager ?? ggufModels;
+  const { manager } = deps;
   manager.configure({
     threads: llamaThreads,
     maxLoaded: llamaMaxLoaded,
     ...(deps.idleMs !== undefined ? { idleMs: deps.idleMs } : {}),
   });
   manager.allowDir(modelsDir);
-  deps.lifecycle.add({ name: 'gguf-models', stop: () => manager.shutdown() });
 
   // Headers are re-read only when a file changes (size or mtime).
   const headers = new Map<string, { stamp: string; header: Promise<GgufHeader> }>();
@@ -102,6 +100,9 @@ export function createGgufService(deps: GgufDeps) {
   return {
     modelsDir,
 
+    /** Disposes the loaded models at shutdown (the composition root registers it with the lifecycle). */
+    managed: { name: 'gguf-models', stop: () => manager.shutdown() } satisfies Managed,
+
     listModels,
 
     /**
@@ -118,7 +119,7 @@ export function createGgufService(deps: GgufDeps) {
       return { provider: GGUF_TARGET_PROVIDER, adapter: 'llama-cpp', baseUrl: file, apiKey: null };
     },
 
-    /** The catalogue source for `services.models.addSource`. */
+    /** The catalogue source the models service lists. */
     catalogSource() {
       return { name: 'gguf', list: (_userId: string) => listModels() };
     },

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { PermanentJobError } from '../../jobs/queue.js';
+import { PermanentJobError } from '../../job-queue/queue.js';
 import { guardedDispatcher } from '../../lib/url-policy.js';
 import { openImage, requestImages } from './image-client.js';
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ImageGenerationBody } from '@pocketllm/contracts';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { PermanentJobError } from '../../jobs/queue.js';
+import { PermanentJobError } from '../../job-queue/queue.js';
 import { policyCause } from '../../lib/url-policy.js';
 import {
   type DebugLogger,

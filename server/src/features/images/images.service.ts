@@ -2,7 +2,7 @@ import { type ImageGenerationBody, imageGenerationBody } from '@pocketllm/contra
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { type JobQueue, type JobRun, PermanentJobError } from '../../jobs/queue.js';
+import { type JobQueue, type JobRun, PermanentJobError } from '../../job-queue/queue.js';
 import { guardedDispatcher } from '../../lib/url-policy.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import { type FilesService, storageKeys } from '../files/files.service.js';

@@ -1,13 +1,12 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { invites } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type InviteRow = typeof invites.$inferSelect;
 
 export const insertInvite = async (db: Db, values: typeof invites.$inferInsert) => {
-  const [row] = await db.insert(invites).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+  return returnedRow(await db.insert(invites).values(values).returning());
 };
 
 export const listInvites = (db: Db) => db.select().from(invites).orderBy(desc(invites.createdAt));

@@ -1,10 +1,10 @@
 import type { Job } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';
-import type { JobRow, JobStatus } from '../../jobs/jobs.repository.js';
-import * as repo from '../../jobs/jobs.repository.js';
-import { JOB_UPDATED, type JobQueue } from '../../jobs/queue.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import type { JobRow, JobStatus } from '../../job-queue/jobs.repository.js';
+import * as repo from '../../job-queue/jobs.repository.js';
+import { JOB_UPDATED, type JobQueue } from '../../job-queue/queue.js';
+import { decodeIdCursor, page } from '../../lib/cursor.js';
 import type { EventBus } from '../../lib/event-bus.js';
 
 const FINAL: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
@@ -29,7 +29,7 @@ export function createJobsService(deps: { db: Db; bus: EventBus; queue: JobQueue
 
   return {
     async list(userId: string, q: { status?: JobStatus; job_type?: string; limit: number; cursor?: string }) {
-      const beforeId = q.cursor ? String(decodeCursor(q.cursor, 1)[0]) : undefined;
+      const beforeId = q.cursor ? decodeIdCursor(q.cursor) : undefined;
       const rows = await repo.listJobs(db, userId, {
         limit: q.limit,
         ...(q.status ? { status: q.status } : {}),

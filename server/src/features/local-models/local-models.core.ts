@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { checkBaseUrl } from '../../lib/base-url.js';
 import type { SecretBox } from '../../lib/crypto.js';
-import type { Lifecycle } from '../../lib/lifecycle.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import type { LookupFn } from '../../lib/url-policy.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { type ProbeResult, probeEndpoint } from './endpoint-client.js';
@@ -20,10 +20,8 @@ export interface LocalModelsDeps {
   logger: Logger;
   /** Seals endpoint keys at rest (built once, in services.ts). */
   box: SecretBox;
-  /** Called when what the catalogue shows for a user changes (models, health): drop cached lists. */
-  onChange?: (userId: string) => Promise<void> | void;
-  /** The health scheduler registers here (started by main.ts, or by tests that ask for it). */
-  lifecycle?: Lifecycle;
+  /** Told `models.changed` (provider `local`) when what the catalogue shows for a user changes (models, health). */
+  events?: DomainEvents;
   /** DNS for the URL policy; tests pass their own. */
   lookup?: LookupFn;
 }
@@ -107,11 +105,11 @@ export function createCore(deps: LocalModelsDeps) {
 
   async function notify(userId: string) {
     try {
-      await deps.onChange?.(userId);
+      await deps.events?.emit('models.changed', { userId, provider: 'local' });
     } catch (err) {
       logger.warn(
         { err: { message: err instanceof Error ? err.message : String(err) } },
-        'local-models: onChange failed',
+        'local-models: models.changed handler failed',
       );
     }
   }

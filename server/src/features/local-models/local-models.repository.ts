@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { healthChecks, localEndpoints } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type EndpointRow = typeof localEndpoints.$inferSelect;
 export type EndpointInsert = typeof localEndpoints.$inferInsert;
@@ -28,9 +29,7 @@ const owned = (userId: string, id: string) =>
   and(eq(localEndpoints.userId, userId), eq(localEndpoints.id, id));
 
 export async function insertEndpoint(db: Db, values: EndpointInsert): Promise<EndpointRow> {
-  const [row] = await db.insert(localEndpoints).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+  return returnedRow(await db.insert(localEndpoints).values(values).returning());
 }
 
 /** The user's endpoints in id (= creation) order, after `afterId`, `limit + 1` rows for paging. */

@@ -7,7 +7,7 @@ import type {
 } from '@pocketllm/contracts';
 import { notFound } from '../../errors.js';
 import { NO_API_KEY } from '../../lib/crypto.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import { decodeIdCursor, page } from '../../lib/cursor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { createHealthScheduler } from './health-scheduler.js';
 import { importLegacy } from './import.js';
@@ -55,10 +55,11 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
     probe: (row) => core.probe(row),
     record: (checked) => core.recordRound(checked),
   });
-  deps.lifecycle?.add(scheduler.managed);
 
   return {
     ...createRouting(core),
+    /** The health scheduler, for the composition root to register with the lifecycle. */
+    managed: scheduler.managed,
     /** One health round now (the scheduler runs these every HEALTH_CHECK_INTERVAL_S). */
     runHealthRound: scheduler.runRound,
 
@@ -78,7 +79,7 @@ export function createLocalModelsService(deps: LocalModelsDeps) {
     },
 
     async list(userId: string, q: PageQuery) {
-      const afterId = q.cursor ? String(decodeCursor(q.cursor, 1)[0]) : undefined;
+      const afterId = q.cursor ? decodeIdCursor(q.cursor) : undefined;
       const rows = await repo.listEndpoints(db, userId, q.limit, afterId);
       const { items, nextCursor } = page(rows, q.limit, (r) => [r.id]);
       return { local_models: items.map(toLocalModel), next_cursor: nextCursor };

@@ -1,7 +1,5 @@
 import type { Message } from '@pocketllm/contracts';
-import type { messages } from '../../db/schema/index.js';
-
-export type MessageRow = typeof messages.$inferSelect;
+import type { MessageRow } from '../../db/schema/index.js';
 
 /** A stored message as the API shows it (contracts `message`): snake_case, ISO timestamps. */
 export function toMessage(row: MessageRow): Message {

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
-import type { MessageRow } from './message.mapper.js';
 
 /** The caller's message, or undefined (another user's message is as absent as a missing one). */
 export const findOwnMessage = async (db: Db, userId: string, id: string): Promise<MessageRow | undefined> =>

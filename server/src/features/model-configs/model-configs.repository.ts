@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { localEndpoints, modelConfigs } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type ModelConfigRow = typeof modelConfigs.$inferSelect;
 export type ModelConfigInsert = typeof modelConfigs.$inferInsert;
@@ -31,9 +32,7 @@ export const listConfigs = (db: Db, userId: string, limit: number, beforeId?: st
     .limit(limit);
 
 export async function insertConfig(db: Db, values: ModelConfigInsert): Promise<ModelConfigRow> {
-  const [row] = await db.insert(modelConfigs).values(values).returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+  return returnedRow(await db.insert(modelConfigs).values(values).returning());
 }
 
 export const updateConfig = async (db: Db, userId: string, id: string, set: ModelConfigSet) =>

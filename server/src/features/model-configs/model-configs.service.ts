@@ -9,7 +9,8 @@ import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
 import { checkBaseUrl } from '../../lib/base-url.js';
 import { NO_API_KEY, type SecretBox } from '../../lib/crypto.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import { decodeIdCursor, page } from '../../lib/cursor.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import { notConfigured, type ProvidersService, specOf } from '../providers/providers.service.js';
 import * as repo from './model-configs.repository.js';
@@ -25,8 +26,8 @@ export interface ModelConfigsDeps {
   providers: Pick<ProvidersService, 'resolveTarget'>;
   /** GGUF files run in process: the target of a `local` configuration without a local endpoint. */
   gguf?: { resolveTarget(model: string): ProviderTarget };
-  /** After any of the user's configurations changed (what sends resolve to, which one is default). */
-  onChange?: (userId: string) => void;
+  /** Told `models.changed` after any of the user's configurations changed (what sends resolve to, the default). */
+  events: DomainEvents;
 }
 
 function toDto(row: repo.ModelConfigRow): ModelConfigDto {
@@ -120,7 +121,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
     get,
 
     async list(userId: string, q: PageQuery) {
-      const before = q.cursor ? String(decodeCursor(q.cursor, 1)[0]) : undefined;
+      const before = q.cursor ? decodeIdCursor(q.cursor) : undefined;
       const rows = await repo.listConfigs(db, userId, q.limit + 1, before);
       const { items, nextCursor } = page(rows, q.limit, (r) => [r.id]);
       return { model_configs: items.map(toDto), next_cursor: nextCursor };
@@ -154,7 +155,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
           isDefault: body.is_default,
         }),
       );
-      deps.onChange?.(userId);
+      await deps.events.emit('models.changed', { userId });
       return toDto(row);
     },
 
@@ -196,13 +197,13 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
         repo.updateConfig(tx, userId, id, set),
       );
       if (!updated) throw notFound('Model configuration');
-      deps.onChange?.(userId);
+      await deps.events.emit('models.changed', { userId });
       return toDto(updated);
     },
 
     async remove(userId: string, id: string): Promise<void> {
       if (!(await repo.deleteConfig(db, userId, id))) throw notFound('Model configuration');
-      deps.onChange?.(userId);
+      await deps.events.emit('models.changed', { userId });
     },
 
     /**

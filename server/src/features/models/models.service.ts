@@ -1,9 +1,10 @@
 import type { CatalogError, CatalogModel, ModelsResponse, TestProviderBody } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import { AppError, invalidField } from '../../errors.js';
+import { checkBaseUrl } from '../../lib/base-url.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
 import { sanitizeMessage } from '../../llm/http.js';
-import { checkBaseUrl } from '../../lib/base-url.js';
 import {
   type LlmProvider,
   ProviderError,
@@ -25,6 +26,10 @@ export interface ModelsDeps {
   cache: ModelsCache;
   /** The composition root's adapter factory: connects through the URL policy (base URLs are user-supplied). */
   createProvider: (target: ProviderTarget, timeouts: ProviderTimeouts) => LlmProvider;
+  /** Catalogues besides the cloud providers (local endpoints, GGUF files). */
+  sources?: CatalogSource[];
+  /** On `models.changed` naming a provider, that user's cached list of it is dropped. */
+  events: DomainEvents;
 }
 
 const providerKey = (provider: string) => `provider:${provider}`;
@@ -79,7 +84,7 @@ function summary(
 export function createModelsService(deps: ModelsDeps) {
   const { config, providers, cache } = deps;
   const timeoutMs = config.providers.modelsTimeoutMs;
-  const sources = new Map<string, CatalogSource>();
+  const sources = new Map<string, CatalogSource>((deps.sources ?? []).map((s) => [s.name, s]));
 
   async function fetchProvider(userId: string, provider: string): Promise<SourceResult> {
     let secret: string | null = null;
@@ -135,6 +140,16 @@ export function createModelsService(deps: ModelsDeps) {
     } satisfies ModelsResponse;
   }
 
+  async function invalidate(userId: string, source?: string): Promise<void> {
+    const keys = source
+      ? [providerKey(source), sourceKey(source)]
+      : [...PROVIDER_NAMES.map(providerKey), ...[...sources.keys()].map(sourceKey)];
+    await cache.invalidate(userId, keys);
+  }
+  deps.events.on('models.changed', ({ userId, provider }) =>
+    provider ? invalidate(userId, provider) : undefined,
+  );
+
   return {
     /** Lets another feature add models to every user's catalogue (local endpoints, GGUF files). */
     addSource(source: CatalogSource): void {
@@ -142,12 +157,7 @@ export function createModelsService(deps: ModelsDeps) {
     },
 
     /** Drops a user's cached lists: one provider or added source by name, or everything when omitted. */
-    async invalidate(userId: string, source?: string): Promise<void> {
-      const keys = source
-        ? [providerKey(source), sourceKey(source)]
-        : [...PROVIDER_NAMES.map(providerKey), ...[...sources.keys()].map(sourceKey)];
-      await cache.invalidate(userId, keys);
-    },
+    invalidate,
 
     /** `GET /models`: every configured, active provider and every added source. */
     async list(userId: string, opts: { refresh: boolean }): Promise<ModelsResponse> {

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { providerCredentials } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type CredentialRow = typeof providerCredentials.$inferSelect;
 export type CredentialInsert = typeof providerCredentials.$inferInsert;
@@ -19,24 +20,25 @@ export const findCredential = async (db: Db, userId: string, provider: string) =
 
 /** Insert or replace the user's credential for one provider (one row per user and provider). */
 export async function upsertCredential(db: Db, values: CredentialInsert): Promise<CredentialRow> {
-  const [row] = await db
-    .insert(providerCredentials)
-    .values(values)
-    .onConflictDoUpdate({
-      target: [providerCredentials.userId, providerCredentials.provider],
-      set: {
-        apiKeyEnc: values.apiKeyEnc ?? null,
-        keyId: values.keyId ?? null,
-        apiKeyPreview: values.apiKeyPreview ?? null,
-        baseUrl: values.baseUrl ?? null,
-        metadata: values.metadata ?? {},
-        isActive: values.isActive ?? true,
-        updatedAt: new Date(),
-      },
-    })
-    .returning();
-  if (!row) throw new Error('upsert returned no row');
-  return row;
+  return returnedRow(
+    await db
+      .insert(providerCredentials)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [providerCredentials.userId, providerCredentials.provider],
+        set: {
+          apiKeyEnc: values.apiKeyEnc ?? null,
+          keyId: values.keyId ?? null,
+          apiKeyPreview: values.apiKeyPreview ?? null,
+          baseUrl: values.baseUrl ?? null,
+          metadata: values.metadata ?? {},
+          isActive: values.isActive ?? true,
+          updatedAt: new Date(),
+        },
+      })
+      .returning(),
+    'upsert',
+  );
 }
 
 export async function updateCredential(
@@ -46,13 +48,14 @@ export async function updateCredential(
     Pick<CredentialRow, 'apiKeyEnc' | 'keyId' | 'apiKeyPreview' | 'baseUrl' | 'metadata' | 'isActive'>
   >,
 ): Promise<CredentialRow> {
-  const [row] = await db
-    .update(providerCredentials)
-    .set({ ...set, updatedAt: new Date() })
-    .where(eq(providerCredentials.id, id))
-    .returning();
-  if (!row) throw new Error('update returned no row');
-  return row;
+  return returnedRow(
+    await db
+      .update(providerCredentials)
+      .set({ ...set, updatedAt: new Date() })
+      .where(eq(providerCredentials.id, id))
+      .returning(),
+    'update',
+  );
 }
 
 export const deleteCredential = async (db: Db, userId: string, provider: string) =>

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
 import { checkBaseUrl } from '../../lib/base-url.js';
 import { NO_API_KEY, type SecretBox } from '../../lib/crypto.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import { PROVIDER_NAMES, PROVIDERS, type ProviderSpec, providerSpec } from '../../llm/catalog.js';
 import type { ProviderTarget } from '../../llm/types.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -16,8 +17,8 @@ export interface ProvidersDeps {
   config: Config;
   /** Seals keys at rest (built once, in services.ts). */
   box: SecretBox;
-  /** Called after a user's credential for `provider` changed (the model catalogue drops its cache). */
-  onChange?: (userId: string, provider: string) => Promise<void> | void;
+  /** Told `models.changed` after a user's credential for a provider changed (catalogue and send targets drop it). */
+  events: DomainEvents;
 }
 
 /** @throws validation_error naming `provider` for a name that is not in the catalogue */
@@ -63,7 +64,7 @@ export function createProvidersService(deps: ProvidersDeps) {
   const { box } = deps;
   const allowPrivate = deps.config.localModels.allowPrivateEndpoints;
   const changed = async (userId: string, provider: string) => {
-    await deps.onChange?.(userId, provider);
+    await deps.events.emit('models.changed', { userId, provider });
   };
   const baseUrlOf = (provider: string, raw: string) => checkBaseUrl(raw, { provider, allowPrivate });
 

@@ -29,7 +29,8 @@ function makeService(opts: { batchSize?: number; flushIntervalMs?: number } = {}
     }),
   );
   const lifecycle = new Lifecycle();
-  const service = createTelemetryService({ db: t.database.db, logger, lifecycle, ...opts });
+  const service = createTelemetryService({ db: t.database.db, logger, ...opts });
+  lifecycle.add(service.managed);
   return { service, lifecycle, lines };
 }
 

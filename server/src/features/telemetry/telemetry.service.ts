@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Db } from '../../db/client.js';
-import type { Lifecycle } from '../../lib/lifecycle.js';
+import type { Managed } from '../../lib/lifecycle.js';
 import { createPromMetrics } from './prometheus.js';
 import { insertBatch } from './telemetry.repository.js';
 import type { RequestLogEntry } from './telemetry.types.js';
@@ -11,7 +11,6 @@ export type { RequestLogEntry };
 export interface TelemetryOptions {
   db: Db;
   logger: Logger;
-  lifecycle: Lifecycle;
   /** Flush when this many entries wait (default 200). */
   batchSize?: number;
   /** Flush at most this long after the first waiting entry (default 1000 ms). */
@@ -68,8 +67,6 @@ export function createTelemetryService(opts: TelemetryOptions) {
     return Promise.all(inFlight).then(() => undefined);
   }
 
-  opts.lifecycle.add({ name: 'telemetry', stop: flush });
-
   return {
     /** Never blocks and never throws: the entry is written in the next batch. */
     record(entry: RequestLogEntry): void {
@@ -89,6 +86,8 @@ export function createTelemetryService(opts: TelemetryOptions) {
       }
     },
     flush,
+    /** Writes what is left at shutdown (the composition root registers it with the lifecycle). */
+    managed: { name: 'telemetry', stop: flush } satisfies Managed,
     /** Entries waiting for the next batch (for tests and /readyz-style checks). */
     pending: () => buffer.length,
     prometheus: prom,

@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { templates } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 export type TemplateRow = typeof templates.$inferSelect;
 export interface TemplateFields {
@@ -26,12 +27,12 @@ export const findOwnTemplate = async (db: Db, userId: string, id: string): Promi
   )[0];
 
 export const insertTemplate = async (db: Db, userId: string, fields: TemplateFields) => {
-  const [row] = await db
-    .insert(templates)
-    .values({ userId, ...fields })
-    .returning();
-  if (!row) throw new Error('insert returned no row');
-  return row;
+  return returnedRow(
+    await db
+      .insert(templates)
+      .values({ userId, ...fields })
+      .returning(),
+  );
 };
 
 export const updateTemplate = async (db: Db, userId: string, id: string, fields: Partial<TemplateFields>) =>

@@ -1,5 +1,6 @@
 import type { UserExport } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
+import type { UserRow } from '../../db/schema/index.js';
 import { toUserProfile } from './user-profile.js';
 import * as repo from './users.repository.js';
 
@@ -10,7 +11,7 @@ const iso = (d: Date) => d.toISOString();
  * model configurations without any key material, and templates. One query per table, all in one
  * repeatable-read snapshot so a message sent meanwhile cannot appear without its chat.
  */
-export async function buildUserExport(db: Db, user: repo.UserRow): Promise<UserExport> {
+export async function buildUserExport(db: Db, user: UserRow): Promise<UserExport> {
   const { chatRows, messageRows, configRows, templateRows } = await db.transaction(
     async (tx) => ({
       chatRows: await repo.exportChats(tx, user.id),

@@ -1,7 +1,5 @@
 import type { UserProfile } from '@pocketllm/contracts';
-import type { users } from '../../db/schema/index.js';
-
-type UserRow = typeof users.$inferSelect;
+import type { UserRow } from '../../db/schema/index.js';
 
 /** The caller's own full profile (never the password hash). */
 export function toUserProfile(u: UserRow): UserProfile {

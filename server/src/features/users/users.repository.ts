@@ -1,8 +1,11 @@
-import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { chats, messages, modelConfigs, templates, users } from '../../db/schema/index.js';
+import { authSessions, chats, messages, modelConfigs, templates, users } from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
-export type UserRow = typeof users.$inferSelect;
+// The one owner of the users table's queries: auth (sign-up, sign-in), admin and files read and write
+// accounts through these functions, not queries of their own.
+
 export type ProfileChanges = Partial<
   Pick<
     typeof users.$inferInsert,
@@ -12,6 +15,22 @@ export type ProfileChanges = Partial<
 
 export const findUser = async (db: Db, id: string) =>
   (await db.select().from(users).where(eq(users.id, id)).limit(1))[0];
+
+export type NewUser = typeof users.$inferInsert;
+
+export const findUserByEmail = async (db: Db, email: string) =>
+  (await db.select().from(users).where(eq(users.email, email)).limit(1))[0];
+
+export const countUsers = async (db: Db) => (await db.select({ n: count() }).from(users))[0]?.n ?? 0;
+
+export const insertUser = async (db: Db, user: NewUser) => {
+  return returnedRow(await db.insert(users).values(user).returning());
+};
+
+/** Written by the files feature once an avatar upload is stored. */
+export async function setAvatarUrl(db: Db, userId: string, avatarUrl: string): Promise<void> {
+  await db.update(users).set({ avatarUrl, updatedAt: sql`now()` }).where(eq(users.id, userId));
+}
 
 /** @returns the updated row, or undefined when the user is gone. Throws the driver's 23505 on a taken username. */
 export const updateProfile = async (db: Db, id: string, changes: ProfileChanges) =>
@@ -38,6 +57,42 @@ export const countOtherActiveAdmins = async (db: Db, exceptId: string) =>
 
 export const countOtherUsers = async (db: Db, exceptId: string) =>
   (await db.select({ n: count() }).from(users).where(ne(users.id, exceptId)))[0]?.n ?? 0;
+
+// A login starts a session, so the newest session is the last login; the (user_id) index serves it.
+// Written out because drizzle leaves columns unqualified in a single-table select, which inside this
+// subquery would compare auth_sessions with itself.
+const lastLoginAt = sql`(select max(s.created_at) from auth_sessions s where s.user_id = "users"."id")`
+  .mapWith(authSessions.createdAt)
+  .as('last_login_at');
+
+export type AdminUserRow = typeof users.$inferSelect & { lastLoginAt: Date | null };
+
+const withLastLogin = (db: Db) => db.select({ user: users, lastLoginAt }).from(users).$dynamic();
+
+const flatten = (r: { user: typeof users.$inferSelect; lastLoginAt: Date | null }): AdminUserRow => ({
+  ...r.user,
+  lastLoginAt: r.lastLoginAt,
+});
+
+/** The admin's list: newest accounts first. Ids are UUIDv7 (time-ordered), so the id alone is the keyset. */
+export const listUsers = async (db: Db, limit: number, beforeId?: string) =>
+  (
+    await withLastLogin(db)
+      .where(beforeId ? lt(users.id, beforeId) : undefined)
+      .orderBy(desc(users.id))
+      .limit(limit)
+  ).map(flatten);
+
+export const findUserWithLastLogin = async (db: Db, id: string) => {
+  const row = (await withLastLogin(db).where(eq(users.id, id)).limit(1))[0];
+  return row ? flatten(row) : undefined;
+};
+
+export const updateUserAccess = (
+  db: Db,
+  id: string,
+  changes: { role?: 'user' | 'admin'; disabled?: boolean },
+) => db.update(users).set(changes).where(eq(users.id, id));
 
 // The export reads one query per table (not per chat), so thousands of messages cost four round trips.
 

@@ -1,6 +1,7 @@
 import type { UserExport, UserProfile } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
+import type { DomainEvents } from '../../lib/domain-events.js';
 import {
   type AuthService,
   hashPassword,
@@ -39,8 +40,8 @@ function toChanges(input: ProfileInput): repo.ProfileChanges {
 export function createUsersService(deps: {
   db: Db;
   auth: AuthService;
-  /** Removes what the account kept outside the database (its files on disk). */
-  onAccountDeleted?: (userId: string) => Promise<void>;
+  /** Told `account.deleted`, so what the account kept outside the database (its files) goes too. */
+  events: DomainEvents;
 }) {
   const { db, auth } = deps;
 
@@ -119,7 +120,7 @@ export function createUsersService(deps: {
         await repo.deleteUser(tx, userId);
       });
       auth.forgetUser(userId);
-      await deps.onAccountDeleted?.(userId);
+      await deps.events.emit('account.deleted', { userId });
     },
 
     /**

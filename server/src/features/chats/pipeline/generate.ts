@@ -1,7 +1,7 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
+import type { MessageRow } from '../../../db/schema/index.js';
 import type { ChatMessage, LlmProvider, ProviderTarget, ProviderTimeouts } from '../../../llm/types.js';
 import type { Generation, GenerationOutcome, GenerationRegistry } from '../generation.js';
-import type { MessageRow } from '../send.repository.js';
 import type { ResolvedModel } from './resolve-target.js';
 
 export interface GenerateDeps {

@@ -1,10 +1,11 @@
 import type { Message, MessageMetadata } from '@pocketllm/contracts';
-import type { CacheHit } from '../../../cache/answer-cache.js';
+import type { CacheHit } from '../../../answer-cache/answer-cache.js';
 import type { Db } from '../../../db/client.js';
+import type { MessageRow } from '../../../db/schema/index.js';
 import { notFound } from '../../../errors.js';
-import { toMessage } from '../chat.mapper.js';
+import { toMessage } from '../../messages/message.mapper.js';
 import { titleFrom } from '../context-window.js';
-import { type AnswerRow, insertTurn, type MessageRow } from '../send.repository.js';
+import { type AnswerRow, insertTurn } from '../send.repository.js';
 
 /** Step 4 of a send: the user's message and its answer, stored before any provider is called. */
 export interface PersistedTurn {

@@ -1,4 +1,4 @@
-import type { CachedAnswer } from '../../../cache/answer-cache.js';
+import type { CachedAnswer } from '../../../answer-cache/answer-cache.js';
 import type { GenerationOutcome } from '../generation.js';
 import type { ResolvedModel } from './resolve-target.js';
 

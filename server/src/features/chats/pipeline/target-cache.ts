@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { DomainEvents } from '../../../lib/domain-events.js';
 import type { EventBus } from '../../../lib/event-bus.js';
 import type { ProviderTarget } from '../../../llm/types.js';
 
@@ -32,12 +33,18 @@ export const TARGETS_CHANGED = 'model-targets.changed';
 
 /**
  * Resolving a send's model costs up to three reads and a decryption; the answer only changes when the user
- * edits a model configuration, a provider credential or a local endpoint. Those services call `invalidate`,
+ * edits a model configuration, a provider credential or a local endpoint. Those services emit `models.changed`,
  * which reaches every instance through the bus; the TTL bounds staleness should a bus message be lost.
  * Only targets that depend on stored rows alone are kept: a local endpoint's target follows its health
  * (failover) and is resolved on every send.
  */
-export function createTargetCache(opts: { bus: EventBus; ttlMs?: number; maxUsers?: number }) {
+export function createTargetCache(opts: {
+  bus: EventBus;
+  /** `models.changed` (a configuration, credential or endpoint of the user) drops the user's targets. */
+  events?: DomainEvents;
+  ttlMs?: number;
+  maxUsers?: number;
+}) {
   const users = new LRUCache<string, UserTargets>({
     max: opts.maxUsers ?? 10_000,
     ttl: opts.ttlMs ?? 60_000,
@@ -62,6 +69,12 @@ export function createTargetCache(opts: { bus: EventBus; ttlMs?: number; maxUser
   };
   const cacheable = (t: ProviderTarget) => !t.localEndpointId && t.adapter !== 'llama-cpp';
 
+  const invalidate = (userId: string) => {
+    forget(userId);
+    opts.bus.publish(TARGETS_CHANGED, { userId });
+  };
+  opts.events?.on('models.changed', ({ userId }) => invalidate(userId));
+
   return {
     /** Call before reading what a later `set…` stores; pass the result to it. */
     begin: () => epoch,
@@ -74,10 +87,7 @@ export function createTargetCache(opts: { bus: EventBus; ttlMs?: number; maxUser
       if (since === epoch && cacheable(value)) entry(userId).providers.set(provider, value);
     },
     /** Drops the user's resolved targets here and on every other instance. */
-    invalidate(userId: string) {
-      forget(userId);
-      opts.bus.publish(TARGETS_CHANGED, { userId });
-    },
+    invalidate,
   };
 }
 

@@ -255,6 +255,3 @@ function waitOrAbort(p: Promise<void>, signal: AbortSignal | undefined): Promise
     });
   });
 }
-
-/** The one manager of this process: llama.cpp's runtime and loaded models are process-wide. */
-export const ggufModels = new GgufModelManager();

@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { jobs } from '../db/schema/index.js';
+import { returnedRow } from '../lib/sql-rows.js';
 
 export type JobRow = typeof jobs.$inferSelect;
 export type JobStatus = JobRow['status'];
@@ -17,9 +19,7 @@ export async function insertJob(
     maxAttempts: number;
   },
 ): Promise<JobRow> {
-  const [created] = await db.insert(jobs).values(row).returning();
-  if (!created) throw new Error('insert into jobs returned no row');
-  return created;
+  return returnedRow(await db.insert(jobs).values(row).returning(), 'insert into jobs');
 }
 
 /**
@@ -69,62 +69,35 @@ export async function extendLease(db: Db, id: string, workerId: string, leaseMs:
   return rows.length > 0;
 }
 
-export async function completeJob(
+/** What every outcome write sets besides its own fields: the lease is given up. */
+const unlocked = { lockedBy: null, lockedUntil: null, updatedAt: sql`now()` };
+
+/**
+ * Writes a claimed job's outcome, only while `workerId` still holds it: a worker that lost its lease cannot
+ * overwrite someone else's result (then undefined).
+ */
+async function settleHeld(
   db: Db,
   id: string,
   workerId: string,
-  outputData: Record<string, unknown>,
+  outcome: PgUpdateSetSource<typeof jobs>,
 ): Promise<JobRow | undefined> {
   const [row] = await db
     .update(jobs)
-    .set({
-      status: 'completed',
-      outputData,
-      errorLog: null,
-      lockedBy: null,
-      lockedUntil: null,
-      updatedAt: sql`now()`,
-    })
+    .set({ ...outcome, ...unlocked })
     .where(heldBy(id, workerId))
     .returning();
   return row;
 }
 
-export async function failJob(
-  db: Db,
-  id: string,
-  workerId: string,
-  errorLog: string,
-): Promise<JobRow | undefined> {
-  const [row] = await db
-    .update(jobs)
-    .set({ status: 'failed', errorLog, lockedBy: null, lockedUntil: null, updatedAt: sql`now()` })
-    .where(heldBy(id, workerId))
-    .returning();
-  return row;
-}
+export const completeJob = (db: Db, id: string, workerId: string, outputData: Record<string, unknown>) =>
+  settleHeld(db, id, workerId, { status: 'completed', outputData, errorLog: null });
 
-export async function retryJobLater(
-  db: Db,
-  id: string,
-  workerId: string,
-  errorLog: string,
-  delayMs: number,
-): Promise<JobRow | undefined> {
-  const [row] = await db
-    .update(jobs)
-    .set({
-      status: 'pending',
-      errorLog,
-      runAfter: msFromNow(delayMs),
-      lockedBy: null,
-      lockedUntil: null,
-      updatedAt: sql`now()`,
-    })
-    .where(heldBy(id, workerId))
-    .returning();
-  return row;
-}
+export const failJob = (db: Db, id: string, workerId: string, errorLog: string) =>
+  settleHeld(db, id, workerId, { status: 'failed', errorLog });
+
+export const retryJobLater = (db: Db, id: string, workerId: string, errorLog: string, delayMs: number) =>
+  settleHeld(db, id, workerId, { status: 'pending', errorLog, runAfter: msFromNow(delayMs) });
 
 /** Hands unfinished jobs back at shutdown; the interrupted attempt does not count against the job. */
 export async function releaseJobs(db: Db, ids: string[], workerId: string): Promise<JobRow[]> {
@@ -135,9 +108,7 @@ export async function releaseJobs(db: Db, ids: string[], workerId: string): Prom
       status: 'pending',
       attempts: sql`greatest(${jobs.attempts} - 1, 0)`,
       runAfter: sql`now()`,
-      lockedBy: null,
-      lockedUntil: null,
-      updatedAt: sql`now()`,
+      ...unlocked,
     })
     .where(and(inArray(jobs.id, ids), eq(jobs.lockedBy, workerId), eq(jobs.status, 'processing')))
     .returning();

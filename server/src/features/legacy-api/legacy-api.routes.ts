@@ -35,7 +35,7 @@ const asSession = (c: {
 // "Full history" for the portal's session view, bounded so one request stays one request.
 const SESSION_MESSAGES = 500;
 
-export async function portalRoutes(app: FastifyInstance, ctx: AppContext) {
+export async function legacyApiRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { chats, chatSend, search } = ctx.services;
   const tags = ['portal'];
