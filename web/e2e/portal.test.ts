@@ -269,7 +269,11 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
     expect(
       await page
         .getByRole('img', { name: 'Your avatar' })
-        .evaluate((img: HTMLImageElement) => img.naturalWidth),
+        // The element appears before its picture has loaded: wait for it (a broken picture stays 0 wide).
+        .evaluate(async (img: HTMLImageElement) => {
+          await img.decode().catch(() => {});
+          return img.naturalWidth;
+        }),
     ).toBeGreaterThan(0);
     await page.screenshot({ path: shot('desktop-profile') });
     await ctx.close();
