@@ -1,6 +1,6 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { createdAt, id, updatedAt } from './columns.js';
 import { modelConfigs } from './providers.js';
@@ -15,6 +15,8 @@ export const chats = pgTable(
     title: text(),
     modelConfigId: uuid().references(() => modelConfigs.id, { onDelete: 'set null' }),
     messageCount: integer().notNull().default(0),
+    /** The leaf of the branch the chat shows (messages form a tree through parent_id); null when empty. */
+    currentLeafId: uuid().references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -24,6 +26,14 @@ export const chats = pgTable(
 
 /** Facts about an answer: provider, model, latency_ms, ttft_ms, tokens, cached, finish_reason, error, failover. */
 export type { MessageMetadata };
+
+/** A file attached to a message, as stored with it. */
+export interface MessageAttachment {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+}
 
 /** A row of `messages`. */
 export type MessageRow = typeof messages.$inferSelect;
@@ -38,6 +48,8 @@ export const messages = pgTable(
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The message this one follows (null for the first): a chat is a tree, each branch a path from the root. */
+    parentId: uuid().references((): AnyPgColumn => messages.id, { onDelete: 'cascade' }),
     role: text({ enum: ['system', 'user', 'assistant'] }).notNull(),
     content: text().notNull().default(''),
     status: text({ enum: ['streaming', 'completed', 'failed', 'aborted'] })
@@ -48,6 +60,8 @@ export const messages = pgTable(
     pinned: boolean().notNull().default(false),
     /** The instance (instances.id) writing a 'streaming' answer; its sweep-mates end the answer if it dies. */
     writerId: uuid(),
+    /** Files given to the model with this message: ids, names, types, sizes (see contracts). */
+    attachments: jsonb().$type<MessageAttachment[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -62,6 +76,7 @@ export const messages = pgTable(
     // each match's text for ranking and phrase rechecks (bench/src/search-metrics.bench.ts: a term in 5 k of a
     // user's 100 k messages among 1 M, p50 130 → 23 ms).
     index('messages_user_idx').on(t.userId),
+    index('messages_parent_idx').on(t.parentId, t.createdAt, t.id),
   ],
 );
 
