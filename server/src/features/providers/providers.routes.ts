@@ -14,6 +14,7 @@ import type { AppContext } from '../../context.js';
 import { invalidField } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { assertStorable } from '../../plugins/input-guard.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 
 /**
  * Clients that post text send the activate object encoded as a JSON string (text/plain, or a JSON string
@@ -38,6 +39,13 @@ async function decodeStringBody(req: FastifyRequest) {
 export async function providersRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { providers, models } = ctx.services;
+  // A connection test calls out each time, like an endpoint's "Check now": the same per-user budget keeps a
+  // loop from using the server as a request cannon.
+  const testLimit = perMinuteLimit(app, {
+    max: ctx.config.rateLimits.healthCheckPerMin,
+    key: (req) => `provider-test:${req.principal?.userId ?? req.ip}`,
+    what: 'connection tests',
+  });
   const tags = ['providers'];
 
   r.get(
@@ -70,6 +78,7 @@ export async function providersRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/providers/test',
     {
+      preHandler: [testLimit],
       schema: {
         tags,
         summary: 'Try a provider key before saving it: lists its models or says what the provider answered',
