@@ -1,8 +1,8 @@
-import { prettyFactory } from 'pino-pretty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../test/helpers/factories.js';
+import { prettyFactory } from 'pino-pretty';
 import { PRETTY_OPTIONS } from './logger.js';
 
 let t: TestApp;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instances, messages } from '../../db/schema/index.js';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse, type SseEvent } from '../../../test/helpers/sse.js';
-import { instances, messages } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
 
 // Answers must never stay 'streaming' once nobody writes them: a dead instance, a writer whose database
