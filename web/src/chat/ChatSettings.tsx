@@ -101,8 +101,8 @@ function ChatSettingsDialog({ chat, onClose }: { chat: ChatWithMessages; onClose
             label="System prompt"
             hint={
               chosen?.system_prompt
-                ? `Given to the model before the conversation, instead of “${chosen.name}”’s own. Empty: that one.`
-                : 'Given to the model before the conversation: who it is, how to answer. Empty: none of its own.'
+                ? `For this chat, instead of the one in “${chosen.name}”. Leave empty to use that one.`
+                : 'Given to the model before the conversation: who it is and how to answer. Leave empty for none.'
             }
           >
             {(id) => (
