@@ -162,7 +162,7 @@ describe.skipIf(!hasChromium).each(engines)('account and chat settings (%s)', (e
     const token = await login(SECOND);
     const own = () =>
       api('/templates', 'GET', undefined, token).then((r) =>
-        (r.body?.templates as { name: string; builtin: boolean; variables: string[] }[]).filter(
+        ((r.body?.templates ?? []) as { name: string; builtin: boolean; variables: string[] }[]).filter(
           (t) => !t.builtin,
         ),
       );
