@@ -60,6 +60,12 @@ export const authTokens = z.object({
 });
 export type AuthTokens = z.infer<typeof authTokens>;
 
+/** Public and not secret: whether the server has no account yet (the first to register becomes its admin). */
+export const authSetup = z.object({
+  needs_admin: z.boolean().describe('true until the first account exists; then sign-in is the first screen'),
+});
+export type AuthSetup = z.infer<typeof authSetup>;
+
 export const updateProfileBody = z
   .object({
     full_name: z.string().max(200).nullable(),

@@ -39,6 +39,8 @@ export const chatSummary = z.object({
   id: z.uuid(),
   title: z.string().nullable(),
   model_config_id: z.uuid().nullable(),
+  /** The chat's own system prompt (given to the model over its configuration's); null when it has none. */
+  system_prompt: z.string().nullable(),
   message_count: z.number().int(),
   created_at: timestamp,
   updated_at: timestamp,
@@ -57,7 +59,12 @@ export const createChatBody = z.object({
   model_config_id: z.uuid().optional(),
 });
 export const updateChatBody = z
-  .object({ title: z.string().trim().min(1).max(200), model_config_id: z.uuid().nullable() })
+  .object({
+    title: z.string().trim().min(1).max(200),
+    model_config_id: z.uuid().nullable(),
+    /** null or blank clears it: the model configuration's system prompt applies again. */
+    system_prompt: z.string().max(100_000).nullable(),
+  })
   .partial()
   .strict()
   .refine(hasSomeField, NOTHING_TO_CHANGE);

@@ -38,10 +38,11 @@ describe.skipIf(!hasChromium)('admin audit and status pages', () => {
     const page = await ctx.newPage();
     watch(page);
     await page.goto(`${server.url}/`);
-    await page.getByRole('tab', { name: 'Create account' }).click();
+    // A fresh install asks for its admin account first.
+    await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Create admin account' }).click();
     await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
 
     // Something to audit: an invite created and revoked.

@@ -76,12 +76,13 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
     const page = await ctx.newPage();
     watch(page);
     await page.goto(`${server.url}/`);
-    await page.getByRole('tab', { name: 'Create account' }).click();
+    // A fresh install asks for its admin account first.
+    await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByLabel('Full name (optional)').fill('Ada Lovelace');
     await page.screenshot({ path: shot('desktop-register') });
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Create admin account' }).click();
     await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
 
     // A provider key, pointed at the fake.

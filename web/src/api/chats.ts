@@ -1,14 +1,20 @@
-/** Chats and their messages: the paged list, one chat's window of messages, rename, delete, search. */
+/** Chats and their messages: the paged list, one chat's window of messages, rename, settings, delete, search. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api } from './client';
 import { keys, paged } from './keys';
-import type { ChatList, ChatWithMessages, GlobalSearchResult, SearchResults } from './types';
+import type { ChatList, ChatSummary, ChatWithMessages, GlobalSearchResult, SearchResults } from './types';
 
 export const getChat = (id: string, limit: number, before?: string) =>
   api<ChatWithMessages>(`/chats/${id}?limit=${limit}${before ? `&before=${before}` : ''}`);
 
 export const renameChat = (id: string, title: string) =>
   api<ChatWithMessages>(`/chats/${id}`, { method: 'PATCH', body: { title } });
+
+/** The chat's own model configuration and system prompt (null clears either). */
+export const updateChatSettings = (
+  id: string,
+  body: { model_config_id?: string | null; system_prompt?: string | null },
+) => api<ChatSummary>(`/chats/${id}`, { method: 'PATCH', body });
 
 export const deleteChat = (id: string) => api<void>(`/chats/${id}`, { method: 'DELETE' });
 

@@ -15,6 +15,8 @@ export const keys = {
   localModels: () => ['local-models'] as const,
   localModelUsage: (id: string) => ['local-usage', id] as const,
   templates: () => ['templates'] as const,
+  /** The public first-run signal (GET /auth/setup). */
+  setup: () => ['setup'] as const,
   job: (id: string) => ['job', id] as const,
   imageJobs: () => ['jobs', 'images'] as const,
   admin: {

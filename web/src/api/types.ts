@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type {
   adminUser,
+  authSetup,
   adminUserList,
   avatarResponse,
   chatList,
@@ -39,6 +40,7 @@ import type { metricsReport } from '../../../contracts/src/telemetry.js';
 import type { renderTemplateResult, template, templateList } from '../../../contracts/src/templates.js';
 
 export type UserProfile = z.infer<typeof userProfile>;
+export type AuthSetup = z.infer<typeof authSetup>;
 export type AuthTokens = {
   user: UserProfile;
   access_token: string;

@@ -1,8 +1,13 @@
-/** Sign in and register (with an invite code) on one page; errors from the API shown next to the form. */
+/**
+ * Sign in and register (with an invite code) on one page; errors from the API shown next to the form. A
+ * server with no account yet shows "Create the admin account" instead.
+ */
 import { type FormEvent, useState } from 'react';
-import { login, register } from '../api/users';
-import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
+import { login, register, useSetup } from '../api/users';
+import { Button, ErrorNote, Field, inputClass, Spinner } from '../ui/ui';
+import { AdminSetup } from './AdminSetup';
 import { useAuth } from './auth';
+import { MIN_PASSWORD } from './password-rule';
 
 /** Whether sign-up asks for an invite: the server says so in the page; unknown (vite dev) means ask. */
 export function invitesRequired(): boolean {
@@ -11,10 +16,9 @@ export function invitesRequired(): boolean {
   );
 }
 
-const MIN_PASSWORD = 8;
-
 export function AuthPage({ expired = false }: { expired?: boolean }) {
   const { signIn } = useAuth();
+  const setup = useSetup();
   const [mode, setMode] = useState<'login' | 'register'>(() =>
     new URLSearchParams(location.search).has('invite') ? 'register' : 'login',
   );
@@ -53,6 +57,13 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
     }
   }
 
+  if (setup.isPending)
+    return (
+      <main className="flex min-h-full items-center justify-center p-4">
+        <Spinner />
+      </main>
+    );
+  if (setup.data?.needs_admin) return <AdminSetup />;
   return (
     <main className="flex min-h-full items-center justify-center p-4">
       <div className="w-full max-w-sm">

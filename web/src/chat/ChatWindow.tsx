@@ -5,6 +5,7 @@ import type { SendBody } from '../api/stream';
 import type { ModelChoice } from '../api/types';
 import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
+import { ChatModelNote, ChatSettingsButton } from './ChatSettings';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
@@ -47,6 +48,8 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
     saveChoice(c);
   }, []);
 
+  // A chat with its own model configuration sends with it; otherwise with the picker's choice.
+  const chatConfig = query.data?.model_config_id ?? null;
   const messages = query.data?.messages ?? [];
   const last = messages[messages.length - 1];
 
@@ -97,13 +100,15 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
       setSendError(null);
       stick.current = true;
       try {
-        await send(toSendBody(content, choice));
+        await send(
+          toSendBody(content, chatConfig ? { kind: 'config', model_config_id: chatConfig } : choice),
+        );
       } catch (err) {
         setSendError(err);
         throw err;
       }
     },
-    [send, choice],
+    [send, choice, chatConfig],
   );
 
   const retryOf = (i: number) => {
@@ -117,6 +122,7 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
       <div className="flex items-center gap-2 border-b border-zinc-200 px-3 py-1.5 sm:py-2 dark:border-zinc-800">
         <MenuButton />
         <h1 className="min-w-0 flex-1 truncate font-medium">{query.data?.title || 'New chat'}</h1>
+        {query.data && !isDraft && <ChatSettingsButton chat={query.data} />}
         <SearchBar chatId={isDraft ? undefined : chatId} />
       </div>
       <div
@@ -171,14 +177,18 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
         <div className="mx-auto max-w-3xl space-y-2">
           {sendError !== null && <ErrorNote error={sendError} />}
           <div className="flex min-w-0 flex-wrap items-center gap-2">
-            <ModelPicker value={choice} onChange={setChoice} />
+            {chatConfig ? (
+              <ChatModelNote configId={chatConfig} />
+            ) : (
+              <ModelPicker value={choice} onChange={setChoice} />
+            )}
             <TemplatePicker onInsert={(text) => setInsert((p) => ({ text, n: (p?.n ?? 0) + 1 }))} />
           </div>
           <Composer
             chatId={chatId}
             streaming={Boolean(streamingId)}
             // Held (not refused) until the chat and the model choice are known.
-            disabled={!query.data || choicePending}
+            disabled={!query.data || (!chatConfig && choicePending)}
             onSend={doSend}
             onStop={() => void stop().catch((err: unknown) => setSendError(err))}
             insert={insert}

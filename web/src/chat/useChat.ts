@@ -25,6 +25,7 @@ function emptyDraft(): ChatWithMessages {
     id: NEW_CHAT,
     title: null,
     model_config_id: null,
+    system_prompt: null,
     message_count: 0,
     created_at: now,
     updated_at: now,

@@ -1,15 +1,19 @@
-/** Settings: profile, providers, model configurations, local endpoints — one tab each. */
+/** Settings: providers, model configurations, local endpoints, templates, profile, account — one tab each. */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { AccountPage } from './AccountPage';
 import { LocalModelsPage } from './LocalModelsPage';
 import { ModelConfigsPage } from './ModelConfigsPage';
 import { ProfilePage } from './ProfilePage';
 import { ProvidersPage } from './ProvidersPage';
+import { TemplatesPage } from './TemplatesPage';
 
 const tabs = [
   ['providers', 'Providers'],
   ['models', 'Model configs'],
   ['local', 'Local endpoints'],
+  ['templates', 'Templates'],
   ['profile', 'Profile'],
+  ['account', 'Account'],
 ] as const;
 
 export default function SettingsPage() {
@@ -37,7 +41,9 @@ export default function SettingsPage() {
           <Route path="providers" element={<ProvidersPage />} />
           <Route path="models" element={<ModelConfigsPage />} />
           <Route path="local" element={<LocalModelsPage />} />
+          <Route path="templates" element={<TemplatesPage />} />
           <Route path="profile" element={<ProfilePage />} />
+          <Route path="account" element={<AccountPage />} />
         </Routes>
       </div>
     </div>

@@ -15,6 +15,8 @@ export const chats = pgTable(
     title: text(),
     modelConfigId: uuid().references(() => modelConfigs.id, { onDelete: 'set null' }),
     messageCount: integer().notNull().default(0),
+    /** The chat's own system prompt, given to the model over its model configuration's; null: none of its own. */
+    systemPrompt: text(),
     /** The leaf of the branch the chat shows (messages form a tree through parent_id); null when empty. */
     currentLeafId: uuid().references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
     createdAt: createdAt(),

@@ -1,4 +1,11 @@
-import { authTokens, loginBody, refreshBody, registerBody, userProfile } from '@pocketllm/contracts';
+import {
+  authSetup,
+  authTokens,
+  loginBody,
+  refreshBody,
+  registerBody,
+  userProfile,
+} from '@pocketllm/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -32,6 +39,23 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
     ],
   });
   const tags = ['auth'];
+
+  r.get(
+    '/auth/setup',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'Whether the server still needs its first (admin) account; no token needed',
+        response: { 200: authSetup },
+      },
+    },
+    async (_req, reply) => {
+      // Changes once, when the first account is made: never kept by a browser or a proxy.
+      reply.header('cache-control', 'no-store');
+      return { needs_admin: await auth.needsAdmin() };
+    },
+  );
 
   r.post(
     '/auth/register',

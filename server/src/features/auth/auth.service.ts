@@ -190,6 +190,15 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
       return { userId: p.userId, role: p.role, sessionId: claims.sessionId };
     },
 
+    /**
+     * Whether the portal's first screen is "Create the admin account": no account exists yet. Never in
+     * single-user mode, which has no sign-in at all.
+     */
+    async needsAdmin(): Promise<boolean> {
+      if (config.authMode === 'single-user') return false;
+      return !(await users.hasAnyUser(db));
+    },
+
     /** The built-in user that token-less requests act as in single-user mode. */
     async ensureLocalUser(): Promise<Principal> {
       if (localUser) return localUser;

@@ -13,6 +13,7 @@ const summaryColumns = {
   id: chats.id,
   title: chats.title,
   modelConfigId: chats.modelConfigId,
+  systemPrompt: chats.systemPrompt,
   messageCount: chats.messageCount,
   createdAt: chats.createdAt,
   updatedAt: chats.updatedAt,
@@ -58,7 +59,7 @@ export const updateChat = async (
   db: Db,
   userId: string,
   chatId: string,
-  values: Partial<Pick<ChatRow, 'title' | 'modelConfigId'>>,
+  values: Partial<Pick<ChatRow, 'title' | 'modelConfigId' | 'systemPrompt'>>,
 ) =>
   (
     await db

@@ -68,7 +68,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
     {
       schema: {
         tags,
-        summary: 'Rename a chat or change its model',
+        summary: 'Rename a chat, or change its model or its own system prompt (null clears)',
         params: idParams,
         body: updateChatBody,
         response: { 200: chatSummary },

@@ -70,12 +70,17 @@ export function createChatsService(deps: ChatsDeps) {
     async update(
       userId: string,
       chatId: string,
-      input: { title?: string | undefined; model_config_id?: string | null | undefined },
+      input: {
+        title?: string | undefined;
+        model_config_id?: string | null | undefined;
+        system_prompt?: string | null | undefined;
+      },
     ) {
       if (input.model_config_id) await deps.assertModelConfig(userId, input.model_config_id);
       const row = await repo.updateChat(db, userId, chatId, {
         ...(input.title !== undefined ? { title: input.title } : {}),
         ...(input.model_config_id !== undefined ? { modelConfigId: input.model_config_id } : {}),
+        ...(input.system_prompt !== undefined ? { systemPrompt: input.system_prompt?.trim() || null } : {}),
       });
       if (!row) throw notFound('Chat');
       return toChatSummary(row);

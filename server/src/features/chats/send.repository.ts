@@ -15,7 +15,7 @@ export const HISTORY_WINDOW = 500;
 
 /** What a send needs of its chat: the row's few fields and its newest earlier messages, oldest first. */
 export interface SendState {
-  chat: { id: string; title: string | null; modelConfigId: string | null };
+  chat: { id: string; title: string | null; modelConfigId: string | null; systemPrompt: string | null };
   history: HistoryItem[];
 }
 
@@ -48,6 +48,7 @@ function prepare(db: Db) {
       id: chats.id,
       title: chats.title,
       modelConfigId: chats.modelConfigId,
+      systemPrompt: chats.systemPrompt,
       role: recent.role,
       content: recent.content,
       status: recent.status,
@@ -127,7 +128,8 @@ export async function loadSendState(db: Db, userId: string, chatId: string): Pro
       history.push({ role: r.role, content: r.content, status: r.status });
     }
   }
-  return { chat: { id: first.id, title: first.title, modelConfigId: first.modelConfigId }, history };
+  const { id, title, modelConfigId, systemPrompt } = first;
+  return { chat: { id, title, modelConfigId, systemPrompt }, history };
 }
 
 /**

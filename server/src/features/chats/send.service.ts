@@ -58,7 +58,12 @@ export function createSendService(deps: SendDeps) {
         { sources: deps.sources, cache: deps.targets },
         { userId, body, chatModelConfigId: state.chat.modelConfigId },
       );
-      const context = buildSendContext({ resolved, history: state.history, prompt: body.content });
+      const context = buildSendContext({
+        resolved,
+        history: state.history,
+        prompt: body.content,
+        chatSystemPrompt: state.chat.systemPrompt,
+      });
       // `cache: false` leaves the cache out entirely: no lookup, and the answer is not kept for others to get.
       const prep =
         body.cache === false
@@ -69,7 +74,7 @@ export function createSendService(deps: SendDeps) {
                 target: resolved.target,
                 model: resolved.model,
                 params: resolved.params,
-                systemPrompt: resolved.systemPrompt,
+                systemPrompt: context.systemPrompt,
                 history: state.history,
                 prompt: body.content,
                 contextFor: context.contextFor,

@@ -23,6 +23,10 @@ export const findUserByEmail = async (db: Db, email: string) =>
 
 export const countUsers = async (db: Db) => (await db.select({ n: count() }).from(users))[0]?.n ?? 0;
 
+/** Whether any account exists: one index probe, however many users there are. */
+export const hasAnyUser = async (db: Db) =>
+  (await db.select({ id: users.id }).from(users).limit(1)).length > 0;
+
 export const insertUser = async (db: Db, user: NewUser) => {
   return returnedRow(await db.insert(users).values(user).returning());
 };

@@ -32,7 +32,7 @@ describe('send state (the read before a send)', () => {
       { role: 'user', content: 'three' },
     ]);
     const state = await loadSendState(database.db, alice, chat.id);
-    expect(state?.chat).toEqual({ id: chat.id, title: 'A chat', modelConfigId: null });
+    expect(state?.chat).toEqual({ id: chat.id, title: 'A chat', modelConfigId: null, systemPrompt: null });
     expect(state?.history).toEqual([
       { role: 'user', content: 'one', status: 'completed' },
       { role: 'assistant', content: 'two', status: 'failed' },
