@@ -78,10 +78,14 @@ function summary(
     : found;
 }
 
-/** A source's model with its capabilities: GGUF models run in process take text only; others by the list. */
+/**
+ * A source's model with its capabilities when the maintained list gives it any (absent means text only).
+ * GGUF models run in process take text only.
+ */
 function withCapabilities(source: string, m: CatalogModel): CatalogModel {
-  if (m.capabilities || m.kind !== 'chat') return m;
-  return { ...m, capabilities: source === 'gguf' ? [] : listedCapabilities(m.id) };
+  if (m.capabilities || m.kind !== 'chat' || source === 'gguf') return m;
+  const capabilities = listedCapabilities(m.id);
+  return capabilities.length ? { ...m, capabilities } : m;
 }
 
 /**

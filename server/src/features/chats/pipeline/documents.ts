@@ -47,7 +47,7 @@ async function pdfText(name: string, bytes: Buffer): Promise<string> {
   let text: string;
   try {
     const { extractText, getDocumentProxy } = await import('unpdf');
-    const pdf = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false });
+    const pdf = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false, verbosity: 0 });
     try {
       text = (await extractText(pdf, { mergePages: true })).text;
     } finally {
