@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { message, messageAttachment } from './chats.js';
+import { message } from './chats.js';
 import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
 
 export const email = z
@@ -144,11 +144,7 @@ export const exportedTemplate = z.object({
   updated_at: timestamp,
 });
 /** Metadata is exported as stored, so an export never fails on a message another version wrote. */
-export const exportedMessage = message.extend({
-  metadata: z.record(z.string(), z.unknown()),
-  // Exports written before attachments existed have none.
-  attachments: z.array(messageAttachment).default([]),
-});
+export const exportedMessage = message.extend({ metadata: z.record(z.string(), z.unknown()) });
 export const exportedChat = z.object({
   id: z.uuid(),
   title: z.string().nullable(),

@@ -39,8 +39,8 @@ export const message = z.object({
   metadata: messageMetadata,
   rating: z.enum(['up', 'down']).nullable(),
   pinned: z.boolean(),
-  /** Files sent with this (user) message: pictures and documents the model was given. */
-  attachments: z.array(messageAttachment),
+  /** Files sent with this (user) message: pictures and documents the model was given (none when absent). */
+  attachments: z.array(messageAttachment).default([]),
   created_at: timestamp,
   updated_at: timestamp,
 });

@@ -16,6 +16,8 @@ export const keys = {
   localModelUsage: (id: string) => ['local-usage', id] as const,
   templates: () => ['templates'] as const,
   job: (id: string) => ['job', id] as const,
+  /** A stored file's bytes as an object URL (thumbnails of attachments). */
+  file: (id: string) => ['file', id] as const,
   imageJobs: () => ['jobs', 'images'] as const,
   admin: {
     all: ['admin'] as const,
