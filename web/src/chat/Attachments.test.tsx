@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installFakeApi, json, msg } from '../test/fake-api';
+import { installFakeApi, json } from '../test/fake-api';
 import { AttachmentList } from './AttachmentList';
 import { Composer } from './Composer';
 
@@ -128,19 +128,16 @@ describe('attachments on a sent message', () => {
     const { calls } = installFakeApi({
       [`GET /files/${FILE_ID}`]: () => new Response(PNG, { headers: { 'content-type': 'image/png' } }),
     });
-    const m = msg({
-      role: 'user',
-      attachments: [
-        { id: FILE_ID, name: 'cat.png', content_type: 'image/png', size: 11 },
-        {
-          id: '00000000-0000-4000-8000-0000000f0009',
-          name: 'notes.pdf',
-          content_type: 'application/pdf',
-          size: 2048,
-        },
-      ],
-    });
-    wrap(<AttachmentList attachments={m.attachments as never} />);
+    const attachments = [
+      { id: FILE_ID, name: 'cat.png', content_type: 'image/png', size: 11 },
+      {
+        id: '00000000-0000-4000-8000-0000000f0009',
+        name: 'notes.pdf',
+        content_type: 'application/pdf',
+        size: 2048,
+      },
+    ];
+    wrap(<AttachmentList attachments={attachments} />);
     const img = await screen.findByRole('img', { name: 'cat.png' });
     expect(img.getAttribute('src')).toMatch(/^blob:preview-/);
     expect(screen.getByText('notes.pdf')).toBeTruthy();
