@@ -21,6 +21,15 @@ export const messageMetadata = z
   .catchall(z.unknown());
 export type MessageMetadata = z.infer<typeof messageMetadata>;
 
+/** A file given to the model with a message, as stored with it. */
+export const messageAttachment = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  content_type: z.string(),
+  size: z.number().int(),
+});
+export type MessageAttachmentInfo = z.infer<typeof messageAttachment>;
+
 export const message = z.object({
   id: z.uuid(),
   chat_id: z.uuid(),
@@ -30,6 +39,8 @@ export const message = z.object({
   metadata: messageMetadata,
   rating: z.enum(['up', 'down']).nullable(),
   pinned: z.boolean(),
+  /** Files sent with this (user) message: pictures and documents the model was given (none when absent). */
+  attachments: z.array(messageAttachment).default([]),
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -93,6 +104,11 @@ export const sendMessageBody = z.object({
   model: z.string().min(1).max(200).optional(),
   params: chatParams.optional(),
   stream: z.boolean().optional(),
+  attachments: z
+    .array(z.uuid())
+    .max(10)
+    .optional()
+    .describe('ids of files uploaded through /v1/files: pictures (PNG, JPEG, WebP, GIF) and documents'),
   cache: z
     .boolean()
     .optional()

@@ -83,6 +83,8 @@ export const catalogModel = z.object({
   kind: providerKind,
   context_length: z.number().int().optional(),
   owned_by: z.string().optional(),
+  /** What a chat model takes besides text: `vision` (pictures). From provider metadata, else a maintained list. */
+  capabilities: z.array(z.string()).optional(),
   /** Models of a user's local endpoint (provider `local`): which endpoint, and its last known health. */
   local_model_id: z.string().optional(),
   health_status: z.enum(['healthy', 'unhealthy', 'unknown']).optional(),

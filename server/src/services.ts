@@ -156,6 +156,7 @@ export function createServices(deps: ServiceDeps) {
     cache: answerCache,
     telemetry,
     endpointHealth: localModels,
+    attachments: { files, capabilitiesOf: models.capabilitiesOf },
   });
   const chatStart = createStartChatService({ chats, chatSend });
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.

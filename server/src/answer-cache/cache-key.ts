@@ -13,6 +13,8 @@ export interface CacheKeyInput {
   /** The earlier turns sent with the prompt (no system prompt, not the prompt itself). */
   context: ChatMessage[];
   prompt: string;
+  /** The content hash of the files sent with the prompt, if any: another picture is another question. */
+  attachments?: string;
 }
 
 /** The exact key of a send, the bucket of prompts asked in the same context, and the prompt's words. */
@@ -36,6 +38,8 @@ export interface KeyedSend<H extends { role: string; content: string }> {
   prompt: string;
   /** The messages the model would get for `prompt` after `earlier` (system prompt first, prompt last). */
   contextFor: (earlier: H[]) => ChatMessage[];
+  /** The content hash of the prompt's attachments ('' or absent without). */
+  attachments?: string;
 }
 
 /**
@@ -60,6 +64,7 @@ export function cacheKeyInput<H extends { role: string; content: string }>(s: Ke
     // The key carries the system prompt and the prompt on their own: only the turns in between.
     context: context.slice(s.systemPrompt ? 1 : 0, -1),
     prompt: s.prompt,
+    ...(s.attachments ? { attachments: s.attachments } : {}),
   };
 }
 
@@ -80,6 +85,8 @@ export function prepareKey(input: CacheKeyInput, scope: 'user' | 'global'): Prep
       sortedParams(input.params),
       input.systemPrompt ?? '',
       input.context.map((m) => [m.role, m.content]),
+      // Only when there are attachments, so keys of sends without any stay as they were.
+      ...(input.attachments ? [input.attachments] : []),
     ]),
   );
   return {

@@ -24,6 +24,7 @@ import type {
   ProviderTimeouts,
 } from './types.js';
 import { ProviderError, type ProviderErrorKind } from './types.js';
+import { toAnthropicContent } from './wire-images.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 /** The Messages API requires max_tokens; this is used when the model configuration sets none. */
@@ -60,13 +61,18 @@ const ERROR_KINDS: Record<string, ProviderErrorKind> = {
  */
 export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: JsonObject[] } {
   const system: string[] = [];
-  const out: { role: string; content: string }[] = [];
+  const out: { role: string; content: string | JsonObject[] }[] = [];
+  const blocks = (c: string | JsonObject[]): JsonObject[] =>
+    typeof c === 'string' ? [{ type: 'text', text: c }] : c;
   for (const m of messages) {
     if (m.role === 'system') system.push(m.content);
     else {
       const last = out[out.length - 1];
-      if (last && last.role === m.role) last.content += `\n\n${m.content}`;
-      else out.push({ role: m.role, content: m.content });
+      const content = toAnthropicContent(m);
+      if (!last || last.role !== m.role) out.push({ role: m.role, content });
+      else if (typeof last.content === 'string' && typeof content === 'string')
+        last.content += `\n\n${content}`;
+      else last.content = [...blocks(last.content), ...blocks(content)];
     }
   }
   return { system: system.length ? system.join('\n\n') : undefined, messages: out };

@@ -223,3 +223,18 @@ describe('LlamaCppProvider on the tiny model', { timeout: 60_000 }, () => {
     await expect(cut.listModels()).rejects.toThrow(ProviderError);
   });
 });
+
+describe('pictures', () => {
+  it('are refused clearly (the in-process runtime is text-only here), never silently dropped', async () => {
+    const png = { mediaType: 'image/png' as const, data: 'iVBORw0KGgo=' };
+    const err = await collect(
+      provider('tiny').streamChat(hello({ messages: [{ role: 'user', content: 'look', images: [png] }] })),
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).kind).toBe('bad_request');
+    expect((err as ProviderError).message).toMatch(/cannot take pictures/);
+  });
+});

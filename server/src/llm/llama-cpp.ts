@@ -8,6 +8,7 @@ import type { ChatHistoryItem } from 'node-llama-cpp';
 import { ABORTED } from './http.js';
 import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
 import { loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
+import { refusePictures } from './wire-images.js';
 import {
   type ChatEvent,
   type ChatMessage,
@@ -84,6 +85,8 @@ export class LlamaCppProvider implements LlmProvider {
   }
 
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
+    // The in-process runtime is text-only here: pictures are refused, never silently dropped.
+    refusePictures(req.messages, 'A GGUF model run by PocketLLM');
     // Ours aborts the generation when the consumer stops reading early; the caller's when it cancels.
     const stop = new AbortController();
     const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;

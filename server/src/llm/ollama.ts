@@ -22,6 +22,8 @@ import {
   ProviderError,
   type ProviderTimeouts,
 } from './types.js';
+import { toOllamaMessages } from './wire-images.js';
+import { ollamaCapabilities } from './capabilities.js';
 
 export interface OllamaOptions {
   baseUrl: string;
@@ -61,7 +63,7 @@ export class OllamaProvider implements LlmProvider {
     const call = new UpstreamCall(url, callOptions(this.o, req.signal));
     const body = JSON.stringify({
       model: req.model,
-      messages: req.messages,
+      messages: toOllamaMessages(req.messages),
       stream: true,
       options: ollamaOptions(req),
     });
@@ -140,6 +142,7 @@ export class OllamaProvider implements LlmProvider {
         name: asString(m.name) ?? id,
         kind: isEmbedding ? 'embedding' : 'chat',
         owned_by: 'ollama',
+        capabilities: ollamaCapabilities(m, families),
       });
     }
     return models;

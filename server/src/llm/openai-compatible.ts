@@ -27,6 +27,8 @@ import {
   ProviderError,
   type ProviderTimeouts,
 } from './types.js';
+import { toOpenAIMessages } from './wire-images.js';
+import { openAICapabilities } from './capabilities.js';
 
 export interface OpenAICompatibleOptions {
   baseUrl: string;
@@ -69,7 +71,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
     const p = req.params ?? {};
     const body: JsonObject = {
       model: req.model,
-      messages: req.messages,
+      messages: toOpenAIMessages(req.messages),
       stream: true,
       stream_options: { include_usage: true },
     };
@@ -161,6 +163,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
         kind: guessKind(id),
         context_length: asNumber(m.context_length) ?? asNumber(m.context_window),
         owned_by: asString(m.owned_by),
+        capabilities: openAICapabilities(m),
       });
     }
     return models;

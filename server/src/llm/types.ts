@@ -5,9 +5,17 @@
 
 export type ChatRole = 'system' | 'user' | 'assistant';
 
+/** A picture given to the model with a message: its sniffed type and its bytes in base64. */
+export interface ChatImage {
+  mediaType: 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif';
+  data: string;
+}
+
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  /** Pictures with this (user) message; each adapter puts them in its provider's wire format. */
+  images?: ChatImage[];
 }
 
 export interface ChatParams {
@@ -39,6 +47,8 @@ export interface ModelInfo {
   kind: 'chat' | 'image' | 'embedding';
   context_length?: number;
   owned_by?: string;
+  /** What the model takes besides text (`vision`), when the provider's metadata says so. */
+  capabilities?: string[];
 }
 
 export interface LlmProvider {

@@ -10,6 +10,7 @@ import {
   type ReplyContext,
   startFake,
 } from './common.js';
+import { anthropicPictures, checkPictures } from './vision.js';
 
 export const ANTHROPIC_DEFAULT_MODELS: FakeModel[] = ['claude-sonnet-4-5', 'claude-3-5-haiku-latest'];
 
@@ -49,9 +50,11 @@ const anthropicProtocol: Protocol = {
     return 'other';
   },
   isAuthorized: (headers, key) => headers['x-api-key'] === key,
-  precheck(req) {
-    if (req.headers['anthropic-version']) return null;
-    return { status: 400, body: this.errorBody(400, 'anthropic-version: header is required') };
+  precheck(req, options) {
+    if (!req.headers['anthropic-version'])
+      return { status: 400, body: this.errorBody(400, 'anthropic-version: header is required') };
+    const refused = checkPictures(req, anthropicPictures, options.visionModels);
+    return refused && { status: refused.status, body: this.errorBody(refused.status, refused.message) };
   },
   errorBody(status, message) {
     return { type: 'error', error: { type: ERROR_TYPES[status] ?? 'api_error', message } };

@@ -173,7 +173,7 @@ export async function startFake(protocol: Protocol, start: FakeOptions = {}): Pr
     if (options.apiKey && rec.endpoint !== 'files' && !protocol.isAuthorized(req.headers, options.apiKey)) {
       return send(res, 401, protocol.errorBody(401, 'invalid api key'));
     }
-    const refused = protocol.precheck?.(rec);
+    const refused = protocol.precheck?.(rec, options);
     if (refused) return send(res, refused.status, refused.body);
     if (rec.endpoint !== 'chat') {
       const out = protocol.other(rec, options, { origin });

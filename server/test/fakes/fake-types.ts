@@ -67,6 +67,8 @@ export interface FakeOptions {
   /** Image answers: default is the request's `response_format`, else b64_json. */
   imageFormat?: 'b64_json' | 'url';
   behavior?: FakeBehaviorInput;
+  /** When set, only these models take pictures; a picture for another is the provider's 400 (vision.ts). */
+  visionModels?: string[];
   /** Wait before sending response headers of a chat answer (a model loading; Ollama does this). */
   headersDelayMs?: number;
 }
@@ -112,7 +114,7 @@ export interface Protocol {
   endpointOf(method: string, path: string): FakeEndpoint;
   isAuthorized(headers: IncomingHttpHeaders, apiKey: string): boolean;
   /** A request the real API would refuse before doing anything (missing header…), or null. */
-  precheck?(req: RecordedRequest): { status: number; body: unknown } | null;
+  precheck?(req: RecordedRequest, options: FakeOptions): { status: number; body: unknown } | null;
   errorBody(status: number, message: string): unknown;
   wantsStream(req: RecordedRequest): boolean;
   stream(ctx: ReplyContext): StreamPlan;

@@ -13,3 +13,10 @@ export type {
 export { fakeEmbedding } from './common.js';
 export { OLLAMA_DEFAULT_MODELS, startFakeOllama } from './ollama.js';
 export { OPENAI_DEFAULT_MODELS, startFakeOpenAI, tinyPng } from './openai.js';
+export {
+  anthropicPictures,
+  ollamaPictures,
+  openAIPictures,
+  pictureType,
+  type SentPicture,
+} from './vision.js';

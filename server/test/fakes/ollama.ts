@@ -11,6 +11,7 @@ import {
   type ReplyContext,
   startFake,
 } from './common.js';
+import { checkPictures, ollamaPictures } from './vision.js';
 
 export const OLLAMA_DEFAULT_MODELS: FakeModel[] = ['llama3.2:1b', 'nomic-embed-text:latest'];
 
@@ -70,6 +71,10 @@ const ollamaProtocol: Protocol = {
     return 'other';
   },
   isAuthorized: (headers, key) => headers.authorization === `Bearer ${key}`,
+  precheck(req, options) {
+    const refused = checkPictures(req, ollamaPictures, options.visionModels);
+    return refused && { status: refused.status, body: { error: refused.message } };
+  },
   errorBody: (_status, message) => ({ error: message }),
   wantsStream: (req) => field(req.body, 'stream') !== false,
   stream(ctx) {

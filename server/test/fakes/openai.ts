@@ -15,6 +15,7 @@ import {
   type ReplyContext,
   startFake,
 } from './common.js';
+import { checkPictures, openAIPictures } from './vision.js';
 
 export const OPENAI_DEFAULT_MODELS: FakeModel[] = ['gpt-4o-mini', 'text-embedding-3-small', 'dall-e-3'];
 
@@ -84,6 +85,10 @@ const openaiProtocol: Protocol = {
     return 'other';
   },
   isAuthorized: (headers, key) => headers.authorization === `Bearer ${key}`,
+  precheck(req, options) {
+    const refused = checkPictures(req, openAIPictures, options.visionModels);
+    return refused && { status: refused.status, body: this.errorBody(refused.status, refused.message) };
+  },
   errorBody(status, message) {
     const type =
       status === 401

@@ -18,6 +18,8 @@ export const keys = {
   /** The public first-run signal (GET /auth/setup). */
   setup: () => ['setup'] as const,
   job: (id: string) => ['job', id] as const,
+  /** A stored file's bytes as an object URL (thumbnails of attachments). */
+  file: (id: string) => ['file', id] as const,
   imageJobs: () => ['jobs', 'images'] as const,
   admin: {
     all: ['admin'] as const,

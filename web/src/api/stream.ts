@@ -91,7 +91,7 @@ export async function readEvents(res: Response, onEvent: (e: StreamEvent) => voi
 /** What the portal sends with a message (the contracts body, less what it never sets). */
 export type SendBody = Pick<
   SendMessageBody,
-  'content' | 'model_config_id' | 'provider' | 'model' | 'local_model_id'
+  'content' | 'model_config_id' | 'provider' | 'model' | 'local_model_id' | 'attachments'
 >;
 
 /** Sends a message and streams the answer. Rejects with ApiError when the request is refused up front. */

@@ -7,6 +7,7 @@ import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { ChatModelNote, ChatSettingsButton } from './ChatSettings';
 import { Composer } from './Composer';
+import type { OutgoingAttachments } from './useAttachments';
 import { MessageBubble } from './MessageBubble';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
@@ -96,13 +97,12 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
   }, [jumpTo, query.data, loadingOlder, loadOlder, setParams]);
 
   const doSend = useCallback(
-    async (content: string) => {
+    async (content: string, attached?: OutgoingAttachments) => {
       setSendError(null);
       stick.current = true;
       try {
-        await send(
-          toSendBody(content, chatConfig ? { kind: 'config', model_config_id: chatConfig } : choice),
-        );
+        const body = toSendBody(content, chatConfig ? { kind: 'config', model_config_id: chatConfig } : choice);
+        await send(attached ? { ...body, attachments: attached.ids } : body, attached?.shown);
       } catch (err) {
         setSendError(err);
         throw err;
@@ -114,7 +114,10 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
   const retryOf = (i: number) => {
     const prev = messages.slice(0, i).findLast((x) => x.role === 'user');
     if (!prev || streamingId) return undefined;
-    return () => void doSend(prev.content).catch(() => undefined);
+    const again = prev.attachments.length
+      ? { ids: prev.attachments.map((a) => a.id), shown: prev.attachments }
+      : undefined;
+    return () => void doSend(prev.content, again).catch(() => undefined);
   };
 
   return (

@@ -5,15 +5,17 @@
  * its way) is kept in the box and sent as soon as it can, with a note saying so: no Enter is ever ignored.
  */
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { AttachButton, AttachmentPreviews } from './AttachmentTray';
 import { loadDraft, saveDraft } from './drafts';
+import { filesOf, type OutgoingAttachments, useAttachments } from './useAttachments';
 import { NEW_CHAT } from './useChat';
 
 type Props = {
   chatId: string;
   streaming: boolean;
   disabled?: boolean;
-  /** Resolves when accepted; rejects to keep the text in the box. */
-  onSend: (text: string) => Promise<void>;
+  /** Resolves when accepted; rejects to keep the text (and the attached files) in the box. */
+  onSend: (text: string, attachments?: OutgoingAttachments) => Promise<void>;
   onStop: () => void;
   insert?: { text: string; n: number } | null;
 };
@@ -26,6 +28,9 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
   const textRef = useRef(text);
   textRef.current = text;
   const shownFor = useRef(chatId);
+  // Pictures and documents for the next message: attach button, drag and drop, paste.
+  const files = useAttachments();
+  const [dragging, setDragging] = useState(false);
 
   useEffect(() => {
     const before = shownFor.current;
@@ -34,9 +39,12 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
       // The draft just became this chat: what is being typed now belongs to it.
       saveDraft(chatId, textRef.current);
       saveDraft(NEW_CHAT, '');
-    } else if (before !== chatId) setText(loadDraft(chatId));
+    } else if (before !== chatId) {
+      setText(loadDraft(chatId));
+      files.clear();
+    }
     ref.current?.focus();
-  }, [chatId]);
+  }, [chatId, files.clear]);
   useEffect(() => {
     if (insert) {
       setText(insert.text);
@@ -53,7 +61,7 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
     el.style.height = `${Math.min(el.scrollHeight, 240)}px`;
   }, [text]);
 
-  const waiting = streaming || Boolean(disabled) || sending;
+  const waiting = streaming || Boolean(disabled) || sending || files.uploading;
 
   function change(v: string) {
     setText(v);
@@ -74,8 +82,10 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
     setSending(true);
     setText('');
     const draftId = shownFor.current;
+    const attached = files.outgoing;
     try {
-      await onSend(content);
+      await (attached.ids.length ? onSend(content, attached) : onSend(content));
+      files.clear();
       // Cleared only now: a refused message (expired session, no model) keeps its draft.
       if (loadDraft(draftId) === sent) saveDraft(draftId, '');
     } catch {
@@ -99,8 +109,26 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
   }
 
   return (
-    <form onSubmit={submit} className="space-y-1">
+    <form
+      onSubmit={submit}
+      className={`space-y-1 rounded-xl ${dragging ? 'outline-2 outline-dashed outline-indigo-500' : ''}`}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        const dropped = filesOf(e.dataTransfer);
+        setDragging(false);
+        if (!dropped.length) return;
+        e.preventDefault();
+        files.add(dropped);
+      }}
+    >
+      <AttachmentPreviews items={files.items} onRemove={files.remove} />
       <div className="flex items-end gap-2">
+        <AttachButton onFiles={files.add} />
         <textarea
           ref={ref}
           aria-label="Message"
@@ -109,6 +137,12 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
           value={text}
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const pasted = filesOf(e.clipboardData);
+            if (!pasted.length) return;
+            e.preventDefault();
+            files.add(pasted);
+          }}
           className="max-h-60 min-h-11 min-w-0 flex-1 resize-none rounded-xl border border-zinc-300 bg-white px-3 py-2.5 text-[15px] focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 dark:border-zinc-700 dark:bg-zinc-900"
         />
         {streaming && !queued ? (
@@ -122,7 +156,7 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
         ) : (
           <button
             type="submit"
-            disabled={!text.trim() || queued}
+            disabled={!text.trim() || queued || files.uploading}
             className="h-11 rounded-xl bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-40"
           >
             Send
@@ -131,7 +165,11 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
       </div>
       {queued && (
         <p role="status" className="flex items-center gap-2 text-xs text-zinc-500">
-          {streaming ? 'Sends when this answer is finished.' : 'Sending as soon as the chat is ready…'}
+          {streaming
+            ? 'Sends when this answer is finished.'
+            : files.uploading
+              ? 'Sends once the files are uploaded…'
+              : 'Sending as soon as the chat is ready…'}
           <button type="button" className="underline" onClick={() => setQueued(false)}>
             Don’t send
           </button>

@@ -4,6 +4,7 @@ import { errorMessage } from '../api/errors';
 import { pinMessage, rateMessage } from '../api/messages';
 import type { Message } from '../api/types';
 import { Icon } from '../ui/icons';
+import { AttachmentList } from './AttachmentList';
 import { formatTime } from '../ui/ui';
 
 const Markdown = lazy(() => import('./Markdown'));
@@ -62,6 +63,9 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
           isUser ? 'bg-indigo-600 text-white' : 'bg-zinc-100 dark:bg-zinc-900'
         } ${highlighted ? 'ring-2 ring-amber-400' : ''}`}
       >
+        {m.attachments?.length ? (
+          <AttachmentList attachments={m.attachments} local={m.id.startsWith('local-')} />
+        ) : null}
         {isUser ? (
           <Plain text={m.content} />
         ) : m.content ? (

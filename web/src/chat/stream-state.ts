@@ -9,7 +9,11 @@ import type { Message } from '../api/types';
 
 export const LOCAL_PREFIX = 'local-';
 
-export function localUserMessage(chatId: string, content: string): Message {
+export function localUserMessage(
+  chatId: string,
+  content: string,
+  attachments: Message['attachments'] = [],
+): Message {
   const now = new Date().toISOString();
   return {
     id: `${LOCAL_PREFIX}${now}-${Math.random().toString(36).slice(2)}`,
@@ -20,6 +24,7 @@ export function localUserMessage(chatId: string, content: string): Message {
     metadata: {},
     rating: null,
     pinned: false,
+    attachments,
     created_at: now,
     updated_at: now,
   };

@@ -119,10 +119,10 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
    * into the cache); rejects, after removing the optimistic bubble, when the API refuses the message.
    */
   const send = useCallback(
-    (body: SendBody) =>
+    (body: SendBody, shown?: Message['attachments']) =>
       new Promise<void>((resolve, reject) => {
         const id = idRef.current;
-        const local = localUserMessage(id, body.content);
+        const local = localUserMessage(id, body.content, shown);
         update((ms) => [...ms, local]);
         const abort = new AbortController();
         abortRef.current = abort;

@@ -1,7 +1,7 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import type { MessageRow } from '../../db/schema/index.js';
+import type { MessageAttachment, MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
 import type { HistoryItem } from './context-window.js';
@@ -81,6 +81,7 @@ function prepare(db: Db) {
     status: sql.placeholder(`${n}Status`),
     metadata: sql.placeholder(`${n}Metadata`),
     writerId: sql.placeholder(`${n}WriterId`),
+    attachments: sql.placeholder(`${n}Attachments`),
     createdAt: sql.placeholder(`${n}CreatedAt`),
     updatedAt: sql.placeholder('now'),
   });
@@ -138,7 +139,15 @@ export async function loadSendState(db: Db, userId: string, chatId: string): Pro
  */
 export async function insertTurn(
   db: Db,
-  t: { chatId: string; userId: string; prompt: string; answer: AnswerRow; title: string | null; now?: Date },
+  t: {
+    chatId: string;
+    userId: string;
+    prompt: string;
+    answer: AnswerRow;
+    title: string | null;
+    now?: Date;
+    attachments?: MessageAttachment[];
+  },
 ): Promise<{ user: MessageRow; assistant: MessageRow }> {
   const now = t.now ?? new Date();
   const userId = newId();
@@ -154,6 +163,7 @@ export async function insertTurn(
     uStatus: 'completed',
     uMetadata: {},
     uWriterId: null,
+    uAttachments: t.attachments ?? [],
     uCreatedAt: now,
     aId: answerId,
     aRole: 'assistant',
@@ -161,6 +171,7 @@ export async function insertTurn(
     aStatus: t.answer.status,
     aMetadata: t.answer.metadata,
     aWriterId: t.answer.writerId ?? null,
+    aAttachments: [],
     aCreatedAt: new Date(now.getTime() + 1),
   });
   const user = rows.find((r) => r.id === userId);

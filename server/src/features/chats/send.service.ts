@@ -10,6 +10,7 @@ import { toMessage } from '../messages/message.mapper.js';
 import * as repo from './chats.repository.js';
 import type { Generation, GenerationRegistry } from './generation.js';
 import { type AnswerStream, followStoredAnswer, pipeGeneration } from './message-stream.js';
+import { type AttachmentDeps, prepareAttachments, withPictures } from './pipeline/attachments.js';
 import { buildSendContext } from './pipeline/build-context.js';
 import { startGeneration } from './pipeline/generate.js';
 import { answerFromCache, persistTurn } from './pipeline/persist.js';
@@ -30,6 +31,8 @@ export interface SendDeps extends RecordSinks {
   targets?: TargetCache;
   createProvider(target: ProviderTarget, timeouts: ProviderTimeouts): LlmProvider;
   cache: AnswerCache;
+  /** Reads and checks the files sent with a message (pipeline/attachments.ts). */
+  attachments?: AttachmentDeps;
 }
 
 export interface SendHandle {
@@ -58,10 +61,16 @@ export function createSendService(deps: SendDeps) {
         { sources: deps.sources, cache: deps.targets },
         { userId, body, chatModelConfigId: state.chat.modelConfigId },
       );
+      const attached = await prepareAttachments(deps.attachments, {
+        userId,
+        fileIds: body.attachments,
+        resolved,
+        prompt: body.content,
+      });
       const context = buildSendContext({
         resolved,
         history: state.history,
-        prompt: body.content,
+        prompt: attached.prompt,
         chatSystemPrompt: state.chat.systemPrompt,
       });
       // `cache: false` leaves the cache out entirely: no lookup, and the answer is not kept for others to get.
@@ -78,9 +87,16 @@ export function createSendService(deps: SendDeps) {
                 history: state.history,
                 prompt: body.content,
                 contextFor: context.contextFor,
+                attachments: attached.hash,
               }),
             );
-      const turn = { chatId, userId, chatTitle: state.chat.title, prompt: body.content };
+      const turn = {
+        chatId,
+        userId,
+        chatTitle: state.chat.title,
+        prompt: body.content,
+        attachments: attached.stored,
+      };
       const sent = { userId, chatId, resolved };
 
       const started = performance.now();
@@ -117,7 +133,7 @@ export function createSendService(deps: SendDeps) {
       const generation = startGeneration(generate, {
         row: stored.assistantRow,
         resolved,
-        messages: context.messages,
+        messages: withPictures(context.messages, attached.images),
         metadata: context.metadata,
         onFinished: (outcome) => {
           recordOutcome(deps, { ...sent, cacheHit: false }, outcome);

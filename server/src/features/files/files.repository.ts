@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { chats, files } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
@@ -76,3 +76,12 @@ export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Pro
       .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
       .limit(1)
   ).length > 0;
+
+/** The user's files among `ids` (another user's are simply not found). */
+export const findOwnedFiles = async (db: Db, userId: string, ids: string[]): Promise<FileRow[]> =>
+  ids.length
+    ? db
+        .select()
+        .from(files)
+        .where(and(eq(files.userId, userId), inArray(files.id, ids)))
+    : [];

@@ -217,6 +217,30 @@ export function createFilesService(deps: {
       return { id: row.id, path: row.path, url: `/v1/files/${row.id}` };
     },
 
+    /**
+     * The caller's files with their bytes, in the order asked (to give them to a model).
+     * @throws not_found (naming `attachments`) for an unknown id or another user's file
+     */
+    async readOwned(userId: string, ids: string[]): Promise<(FileRow & { bytes: Buffer })[]> {
+      const rows = await repo.findOwnedFiles(db, userId, ids);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const out: (FileRow & { bytes: Buffer })[] = [];
+      for (const id of ids) {
+        const row = byId.get(id);
+        const opened = row ? await store.open(row.path) : null;
+        if (!row || !opened) {
+          throw new AppError('not_found', `attachments: file ${id} not found`, {
+            details: { field: 'attachments' },
+          });
+        }
+        const parts: Buffer[] = [];
+        for await (const chunk of opened.stream)
+          parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        out.push({ ...row, bytes: Buffer.concat(parts) });
+      }
+      return out;
+    },
+
     /** A fresh signed link to a private file (for job output shown to the portal). */
     signedUrl: (fileId: string): string => signer.sign(`/v1/files/${fileId}`, fileId, SIGNED_URL_TTL_S),
 

@@ -12,6 +12,7 @@ export function toMessage(row: MessageRow): Message {
     metadata: row.metadata,
     rating: row.rating,
     pinned: row.pinned,
+    attachments: row.attachments,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

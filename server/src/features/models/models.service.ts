@@ -4,6 +4,7 @@ import { AppError, invalidField } from '../../errors.js';
 import { checkBaseUrl } from '../../lib/base-url.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
 import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
+import { capabilitiesOf, listedCapabilities } from '../../llm/capabilities.js';
 import { sanitizeMessage } from '../../llm/http.js';
 import {
   type LlmProvider,
@@ -78,6 +79,16 @@ function summary(
 }
 
 /**
+ * A source's model with its capabilities when the maintained list gives it any (absent means text only).
+ * GGUF models run in process take text only.
+ */
+function withCapabilities(source: string, m: CatalogModel): CatalogModel {
+  if (m.capabilities || m.kind !== 'chat' || source === 'gguf') return m;
+  const capabilities = listedCapabilities(m.id);
+  return capabilities.length ? { ...m, capabilities } : m;
+}
+
+/**
  * The model catalogue: every configured provider (and every added source) asked in parallel, each with its
  * own timeout and its own cache entry, so one slow or failing provider neither fails nor slows the rest.
  */
@@ -101,6 +112,7 @@ export function createModelsService(deps: ModelsDeps) {
           kind: m.kind,
           ...(m.context_length !== undefined ? { context_length: Math.round(m.context_length) } : {}),
           ...(m.owned_by !== undefined ? { owned_by: m.owned_by } : {}),
+          ...(m.kind === 'chat' ? { capabilities: capabilitiesOf(m.id, m.capabilities) } : {}),
         }),
       );
       return { models, errors: [] };
@@ -111,7 +123,8 @@ export function createModelsService(deps: ModelsDeps) {
 
   async function fetchSource(userId: string, source: CatalogSource): Promise<SourceResult> {
     try {
-      return await withTimeout(timeoutMs, () => source.list(userId));
+      const found = await withTimeout(timeoutMs, () => source.list(userId));
+      return { ...found, models: found.models.map((m) => withCapabilities(source.name, m)) };
     } catch (err) {
       return { models: [], errors: [{ provider: source.name, message: errorMessage(err, null) }] };
     }
@@ -154,6 +167,20 @@ export function createModelsService(deps: ModelsDeps) {
     /** Lets another feature add models to every user's catalogue (local endpoints, GGUF files). */
     addSource(source: CatalogSource): void {
       sources.set(source.name, source);
+    },
+
+    /**
+     * What a send's model takes besides text: the catalogue's entry (cached; fetched only when not yet),
+     * else the maintained list. GGUF models run in process take text only.
+     */
+    async capabilitiesOf(userId: string, target: ProviderTarget, model: string): Promise<string[]> {
+      if (target.adapter === 'llama-cpp') return [];
+      if (target.localEndpointId || !PROVIDER_NAMES.includes(target.provider))
+        return listedCapabilities(model);
+      const listed = await cached(userId, providerKey(target.provider), false, () =>
+        fetchProvider(userId, target.provider),
+      );
+      return listed.models.find((m) => m.id === model)?.capabilities ?? listedCapabilities(model);
     },
 
     /** Drops a user's cached lists: one provider or added source by name, or everything when omitted. */

@@ -38,6 +38,7 @@ export async function buildUserExport(db: Db, user: UserRow): Promise<UserExport
       metadata: m.metadata,
       rating: m.rating,
       pinned: m.pinned,
+      attachments: m.attachments,
       created_at: iso(m.createdAt),
       updated_at: iso(m.updatedAt),
     });

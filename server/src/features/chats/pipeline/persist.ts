@@ -1,7 +1,7 @@
 import type { Message, MessageMetadata } from '@pocketllm/contracts';
 import type { CacheHit } from '../../../answer-cache/answer-cache.js';
 import type { Db } from '../../../db/client.js';
-import type { MessageRow } from '../../../db/schema/index.js';
+import type { MessageAttachment, MessageRow } from '../../../db/schema/index.js';
 import { notFound } from '../../../errors.js';
 import { toMessage } from '../../messages/message.mapper.js';
 import { titleFrom } from '../context-window.js';
@@ -28,7 +28,14 @@ function sqlState(err: unknown): string | undefined {
  */
 export async function persistTurn(
   db: Db,
-  turn: { chatId: string; userId: string; chatTitle: string | null; prompt: string; answer: AnswerRow },
+  turn: {
+    chatId: string;
+    userId: string;
+    chatTitle: string | null;
+    prompt: string;
+    answer: AnswerRow;
+    attachments?: MessageAttachment[];
+  },
 ): Promise<PersistedTurn> {
   try {
     const { user, assistant } = await insertTurn(db, {
@@ -37,6 +44,7 @@ export async function persistTurn(
       prompt: turn.prompt,
       answer: turn.answer,
       title: turn.chatTitle ? null : titleFrom(turn.prompt),
+      ...(turn.attachments?.length ? { attachments: turn.attachments } : {}),
     });
     return { userMessage: toMessage(user), assistantRow: assistant };
   } catch (err) {

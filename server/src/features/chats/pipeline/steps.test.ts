@@ -95,6 +95,7 @@ const outcome = (over: Partial<GenerationOutcome> = {}): GenerationOutcome => ({
     metadata: { finish_reason: 'stop' },
     rating: null,
     pinned: false,
+    attachments: [],
     created_at: new Date(0).toISOString(),
     updated_at: new Date(0).toISOString(),
   },
