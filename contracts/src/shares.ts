@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { timestamp } from './common.js';
 import { messageRole } from './chats.js';
+import { timestamp } from './common.js';
 
 /** Share links last at most a year; without `expires_in_s` a link lasts until revoked. */
 export const MAX_SHARE_TTL_S = 365 * 24 * 3600;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 
 /**
  * Realistic ChatGPT `conversations.json` entries, shaped as OpenAI's export writes them: a hidden root
@@ -40,7 +40,8 @@ export function seeded(seed: number) {
   return {
     next,
     int: (n: number) => Math.floor(next() * n),
-    text: (words: number) => Array.from({ length: words }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' '),
+    text: (words: number) =>
+      Array.from({ length: words }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' '),
   };
 }
 
@@ -95,7 +96,7 @@ export function chatgptConversation(opts: {
     return clock;
   };
   const mapping: Record<string, Node> = {};
-  const add = (parent: string | null, msg: Record<string, unknown> | null, id = randomUUID()) => {
+  const add = (parent: string | null, msg: Record<string, unknown> | null, id: string = randomUUID()) => {
     mapping[id] = { id, message: msg, parent, children: [] };
     if (parent) mapping[parent]?.children.push(id);
     return id;
@@ -114,14 +115,28 @@ export function chatgptConversation(opts: {
     const content = picture
       ? {
           content_type: 'multimodal_text',
-          parts: [{ content_type: 'image_asset_pointer', asset_pointer: 'file-service://file-abc', size_bytes: 1000 }, prompt],
+          parts: [
+            {
+              content_type: 'image_asset_pointer',
+              asset_pointer: 'file-service://file-abc',
+              size_bytes: 1000,
+            },
+            prompt,
+          ],
         }
       : text(prompt);
     add(parent, message(u, 'user', content, tick()), u);
     let answerParent = u;
     if (opts.toolCall && i === 0) {
       const call = randomUUID();
-      add(u, message(call, 'assistant', { content_type: 'code', language: 'unknown', text: 'print(1)' }, tick(), { model, recipient: 'python' }), call);
+      add(
+        u,
+        message(call, 'assistant', { content_type: 'code', language: 'unknown', text: 'print(1)' }, tick(), {
+          model,
+          recipient: 'python',
+        }),
+        call,
+      );
       const out = randomUUID();
       add(call, message(out, 'tool', { content_type: 'execution_output', text: '1' }, tick()), out);
       answerParent = out;
@@ -195,7 +210,12 @@ export async function writeChatgptExport(
   };
   await write('[');
   while (bytes < targetBytes) {
-    const c = chatgptConversation({ seed: n + 1, turns: 4 + (n % 12), branches: n % 3 === 0, toolCall: n % 7 === 0 });
+    const c = chatgptConversation({
+      seed: n + 1,
+      turns: 4 + (n % 12),
+      branches: n % 3 === 0,
+      toolCall: n % 7 === 0,
+    });
     await write(`${n ? ',' : ''}${JSON.stringify(c.conversation)}`);
     n += 1;
   }

@@ -16,6 +16,9 @@ export const keys = {
   localModelUsage: (id: string) => ['local-usage', id] as const,
   templates: () => ['templates'] as const,
   job: (id: string) => ['job', id] as const,
+  /** Whether a chat has a live share link. */
+  share: (chatId: string) => ['share', chatId] as const,
+  shared: (token: string) => ['shared', token] as const,
   imageJobs: () => ['jobs', 'images'] as const,
   admin: {
     all: ['admin'] as const,

@@ -9,6 +9,7 @@ import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
+import { ShareButton } from './ShareDialog';
 import { TemplatePicker } from './TemplatePicker';
 import { NEW_CHAT, useChat } from './useChat';
 
@@ -118,6 +119,7 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
         <MenuButton />
         <h1 className="min-w-0 flex-1 truncate font-medium">{query.data?.title || 'New chat'}</h1>
         <SearchBar chatId={isDraft ? undefined : chatId} />
+        {!isDraft && chatId && <ShareButton chatId={chatId} />}
       </div>
       <div
         ref={scroller}

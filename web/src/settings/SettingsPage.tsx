@@ -1,5 +1,6 @@
 /** Settings: profile, providers, model configurations, local endpoints — one tab each. */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { ImportPage } from './ImportPage';
 import { LocalModelsPage } from './LocalModelsPage';
 import { ModelConfigsPage } from './ModelConfigsPage';
 import { ProfilePage } from './ProfilePage';
@@ -10,6 +11,7 @@ const tabs = [
   ['models', 'Model configs'],
   ['local', 'Local endpoints'],
   ['profile', 'Profile'],
+  ['import', 'Import'],
 ] as const;
 
 export default function SettingsPage() {
@@ -38,6 +40,7 @@ export default function SettingsPage() {
           <Route path="models" element={<ModelConfigsPage />} />
           <Route path="local" element={<LocalModelsPage />} />
           <Route path="profile" element={<ProfilePage />} />
+          <Route path="import" element={<ImportPage />} />
         </Routes>
       </div>
     </div>

@@ -26,7 +26,10 @@ export const chatShares = pgTable(
     expiresAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('chat_shares_token_idx').on(t.tokenHash), uniqueIndex('chat_shares_chat_idx').on(t.chatId)],
+  (t) => [
+    uniqueIndex('chat_shares_token_idx').on(t.tokenHash),
+    uniqueIndex('chat_shares_chat_idx').on(t.chatId),
+  ],
 );
 
 export type ChatShareRow = typeof chatShares.$inferSelect;

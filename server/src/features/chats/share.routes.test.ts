@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SharedChat, ShareCreated } from '@pocketllm/contracts';
+import type { ShareCreated, SharedChat } from '@pocketllm/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
@@ -40,10 +40,22 @@ async function treeChat(user: TestUser, title = 'Shared chat') {
     });
   };
   await add('u1', { role: 'user', content: 'first question', parent: null }, 0);
-  await add('a1', { role: 'assistant', content: 'first answer', parent: ids.u1 as string, model: 'model-a' }, 1);
+  await add(
+    'a1',
+    { role: 'assistant', content: 'first answer', parent: ids.u1 as string, model: 'model-a' },
+    1,
+  );
   await add('u2', { role: 'user', content: 'second question', parent: ids.a1 as string }, 2);
-  await add('a2b', { role: 'assistant', content: 'other branch', parent: ids.u2 as string, model: 'model-x' }, 3);
-  await add('a2', { role: 'assistant', content: 'second answer', parent: ids.u2 as string, model: 'model-b' }, 4);
+  await add(
+    'a2b',
+    { role: 'assistant', content: 'other branch', parent: ids.u2 as string, model: 'model-x' },
+    3,
+  );
+  await add(
+    'a2',
+    { role: 'assistant', content: 'second answer', parent: ids.u2 as string, model: 'model-b' },
+    4,
+  );
   await t.database.db.update(chats).set({ currentLeafId: ids.a2 }).where(eq(chats.id, chatId));
   return { chatId, ids };
 }
@@ -96,7 +108,10 @@ describe('POST /v1/chats/{id}/share and GET /v1/shared/{token}', () => {
       role: 'user',
       content: 'a later private question',
     });
-    await t.database.db.update(chats).set({ currentLeafId: later, title: 'renamed' }).where(eq(chats.id, chatId));
+    await t.database.db
+      .update(chats)
+      .set({ currentLeafId: later, title: 'renamed' })
+      .where(eq(chats.id, chatId));
     const again = json<SharedChat>(await view(created.token));
     expect(again.messages).toHaveLength(4);
     expect(again.title).toBe('Shared chat');
@@ -169,8 +184,14 @@ describe('POST /v1/chats/{id}/share and GET /v1/shared/{token}', () => {
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/chats/${chatId}/share` })).statusCode).toBe(401);
     const { token } = json<ShareCreated>(await share(owner, chatId));
     expect((await share(other, chatId)).statusCode).toBe(404);
-    expect((await t.app.inject({ url: `/v1/chats/${chatId}/share`, headers: other.headers })).statusCode).toBe(404);
-    const theirs = await t.app.inject({ method: 'DELETE', url: `/v1/chats/${chatId}/share`, headers: other.headers });
+    expect(
+      (await t.app.inject({ url: `/v1/chats/${chatId}/share`, headers: other.headers })).statusCode,
+    ).toBe(404);
+    const theirs = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/chats/${chatId}/share`,
+      headers: other.headers,
+    });
     expect(theirs.statusCode).toBe(404);
     expect((await view(token)).statusCode).toBe(200);
   });
@@ -180,7 +201,8 @@ describe('DELETE /v1/chats/{id}/share', () => {
   it('revokes the link at once; a second revoke is a 404', async () => {
     const { chatId } = await treeChat(owner);
     const { token } = json<ShareCreated>(await share(owner, chatId));
-    const del = () => t.app.inject({ method: 'DELETE', url: `/v1/chats/${chatId}/share`, headers: owner.headers });
+    const del = () =>
+      t.app.inject({ method: 'DELETE', url: `/v1/chats/${chatId}/share`, headers: owner.headers });
     expect((await del()).statusCode).toBe(204);
     expect((await view(token)).statusCode).toBe(404);
     expect((await del()).statusCode).toBe(404);
@@ -199,7 +221,8 @@ describe('GET /v1/shared/{token} rate limit', () => {
     const limited = await buildTestApp({ env: { RATE_LIMIT_SHARED_PER_MIN: '3' } });
     try {
       const codes: number[] = [];
-      for (let i = 0; i < 4; i++) codes.push((await limited.app.inject({ url: `/v1/shared/${'B'.repeat(43)}` })).statusCode);
+      for (let i = 0; i < 4; i++)
+        codes.push((await limited.app.inject({ url: `/v1/shared/${'B'.repeat(43)}` })).statusCode);
       expect(codes).toEqual([404, 404, 404, 429]);
     } finally {
       await limited.close();

@@ -73,7 +73,7 @@ export async function chatShareRoutes(app: FastifyInstance, ctx: AppContext) {
         schema: {
           tags,
           summary:
-            "Import chats from ChatGPT's conversations.json or a PocketLLM export (multipart \"file\"); runs as a job",
+            'Import chats from ChatGPT\'s conversations.json or a PocketLLM export (multipart "file"); runs as a job',
           consumes: ['multipart/form-data'],
           response: { 202: importAccepted },
         },

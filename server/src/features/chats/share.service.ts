@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { CreateShareBody, SharedChat, ShareCreated, ShareStatus } from '@pocketllm/contracts';
+import type { CreateShareBody, ShareCreated, SharedChat, ShareStatus } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
 import type { ShareSnapshot } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
@@ -33,7 +33,12 @@ export function createShareService(deps: { db: Db; chats: Pick<ChatsService, 'ow
      * Freezes the chat's current path into a share link (replacing the chat's earlier link).
      * @throws not_found for a chat that is not the caller's
      */
-    async create(userId: string, chatId: string, body: CreateShareBody, origin: string): Promise<ShareCreated> {
+    async create(
+      userId: string,
+      chatId: string,
+      body: CreateShareBody,
+      origin: string,
+    ): Promise<ShareCreated> {
       const chat = await chats.ownChat(userId, chatId);
       const path = chat.currentLeafId ? await repo.pathToLeaf(db, chat.id, chat.currentLeafId) : [];
       const token = newToken();

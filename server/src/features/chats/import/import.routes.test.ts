@@ -23,7 +23,10 @@ let owner: TestUser;
 let other: TestUser;
 
 beforeAll(async () => {
-  t = await buildTestApp({ startLifecycle: true, env: { JOB_POLL_INTERVAL_MS: '50', JOB_MAX_ATTEMPTS: '1' } });
+  t = await buildTestApp({
+    startLifecycle: true,
+    env: { JOB_POLL_INTERVAL_MS: '50', JOB_MAX_ATTEMPTS: '1' },
+  });
   owner = await registerUser(t.app);
   other = await registerUser(t.app);
 });
@@ -63,12 +66,23 @@ const importedChats = (user: TestUser) =>
 
 function uploadsLeft(): string[] {
   const dir = path.join(t.config.filesDir, 'private', 'imports');
-  return existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.json')) : [];
+  return existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.json'))
+    : [];
 }
 
 describe('POST /v1/chats/import (ChatGPT)', () => {
   const convs = [
-    chatgptConversation({ seed: 11, turns: 3, branches: true, toolCall: true, picture: true, title: 'Branchy' }),
+    chatgptConversation({
+      seed: 11,
+      turns: 3,
+      branches: true,
+      toolCall: true,
+      picture: true,
+      title: 'Branchy',
+    }),
     chatgptConversation({ seed: 12, turns: 2, title: 'Plain' }),
     chatgptConversation({ seed: 13, turns: 5, branches: true, title: 'Long' }),
   ];
@@ -98,7 +112,10 @@ describe('POST /v1/chats/import (ChatGPT)', () => {
     }
     // The edited prompt and the regenerated answer are siblings of the ones on the current branch.
     const branchy = rows.find((r) => r.title === 'Branchy');
-    const all = await t.database.db.select().from(messages).where(eq(messages.chatId, branchy?.id ?? ''));
+    const all = await t.database.db
+      .select()
+      .from(messages)
+      .where(eq(messages.chatId, branchy?.id ?? ''));
     const byParent = new Map<string | null, number>();
     for (const m of all) byParent.set(m.parentId, (byParent.get(m.parentId) ?? 0) + 1);
     expect([...byParent.values()].filter((n) => n === 2)).toHaveLength(2);
@@ -106,7 +123,9 @@ describe('POST /v1/chats/import (ChatGPT)', () => {
     // Tool calls, their output and the hidden system message are not part of the conversation shown.
     expect(all.some((m) => m.content.includes('print(1)'))).toBe(false);
     expect(all.find((m) => m.content.startsWith('[image]'))?.role).toBe('user');
-    expect(all.filter((m) => m.role === 'assistant').every((m) => m.metadata.provider === 'chatgpt')).toBe(true);
+    expect(all.filter((m) => m.role === 'assistant').every((m) => m.metadata.provider === 'chatgpt')).toBe(
+      true,
+    );
     expect(uploadsLeft()).toEqual([]);
   });
 
@@ -178,7 +197,10 @@ describe('a malformed file fails the job with the reason', () => {
     // The conversation before the bad one is whole; the bad one added nothing.
     const rows = (await importedChats(owner)).filter((r) => r.title === 'Before the break');
     expect(rows).toHaveLength(1);
-    const count = await t.database.db.select().from(messages).where(eq(messages.chatId, rows[0]?.id ?? ''));
+    const count = await t.database.db
+      .select()
+      .from(messages)
+      .where(eq(messages.chatId, rows[0]?.id ?? ''));
     expect(count).toHaveLength(good.visibleMessages);
     expect((await importedChats(owner)).some((r) => r.title === 'no mapping')).toBe(false);
     expect(uploadsLeft()).toEqual([]);

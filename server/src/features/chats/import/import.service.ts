@@ -61,7 +61,9 @@ export function createImportService(deps: ImportDeps) {
           chat = format === 'chatgpt' ? fromChatgpt(entry.value) : fromPocketllm(entry.value);
         } catch (err) {
           const what = err instanceof z.ZodError ? z.prettifyError(err).replaceAll('\n', ' ') : String(err);
-          throw new MalformedExport(`conversation ${entry.index + 1} is not a ${format} conversation: ${what}`);
+          throw new MalformedExport(
+            `conversation ${entry.index + 1} is not a ${format} conversation: ${what}`,
+          );
         }
         const stored = await insertImportedChat(db, job.userId, chat);
         progress.conversations += 1;

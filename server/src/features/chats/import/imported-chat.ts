@@ -54,7 +54,8 @@ export function parentsFirst(list: ImportedMessage[]): ImportedMessage[] {
     if (siblings) siblings.push(m);
     else byParent.set(parent, [m]);
   }
-  for (const siblings of byParent.values()) siblings.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  for (const siblings of byParent.values())
+    siblings.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const ordered: ImportedMessage[] = [];
   const queue: ImportedMessage[] = [...(byParent.get(null) ?? [])];
   for (let i = 0; i < queue.length; i++) {
