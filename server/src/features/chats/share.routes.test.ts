@@ -117,6 +117,25 @@ describe('POST /v1/chats/{id}/share and GET /v1/shared/{token}', () => {
     expect(again.title).toBe('Shared chat');
   });
 
+  it('a chat without a current leaf (written before the tree) is shared as one branch in time order', async () => {
+    const chatId = newId();
+    await t.database.db.insert(chats).values({ id: chatId, userId: owner.id, title: 'Old chat' });
+    const base = Date.now() - 10_000;
+    await t.database.db.insert(messages).values([
+      { chatId, userId: owner.id, role: 'user', content: 'old question', createdAt: new Date(base) },
+      {
+        chatId,
+        userId: owner.id,
+        role: 'assistant',
+        content: 'old answer',
+        createdAt: new Date(base + 1000),
+      },
+    ]);
+    const { token } = json<ShareCreated>(await share(owner, chatId));
+    const body = json<SharedChat>(await view(token));
+    expect(body.messages.map((m) => m.content)).toEqual(['old question', 'old answer']);
+  });
+
   it('stores only the SHA-256 of the token', async () => {
     const { chatId } = await treeChat(owner);
     const { token } = json<ShareCreated>(await share(owner, chatId));

@@ -1,26 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CreateShareBody, ShareCreated, SharedChat, ShareStatus } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
-import type { ShareSnapshot } from '../../db/schema/index.js';
+import type { MessageRow, ShareSnapshot } from '../../db/schema/index.js';
 import { notFound } from '../../errors.js';
 import type { ChatsService } from './chats.service.js';
 import * as repo from './shares.repository.js';
+import { currentPath } from './tree.repository.js';
 
 /** 32 random bytes (256 bits), URL-safe: unguessable, and short enough for a link. */
 const newToken = () => randomBytes(32).toString('base64url');
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The current path as a visitor may see it: what was said and by which models, nothing else. */
-export function toSnapshot(title: string | null, path: repo.PathMessage[]): ShareSnapshot {
+export function toSnapshot(title: string | null, path: MessageRow[]): ShareSnapshot {
   const models = new Set<string>();
   const messages: ShareSnapshot['messages'] = [];
   for (const m of path) {
     if (m.role === 'system') continue;
     // An answer that failed or was stopped before any text has nothing to show.
     if (m.role === 'assistant' && m.content === '') continue;
-    if (m.role === 'assistant' && m.model) models.add(m.model);
-    const createdAt = m.created_at instanceof Date ? m.created_at.toISOString() : m.created_at;
-    messages.push({ role: m.role, content: m.content, created_at: createdAt });
+    if (m.role === 'assistant' && typeof m.metadata.model === 'string') models.add(m.metadata.model);
+    messages.push({ role: m.role, content: m.content, created_at: m.createdAt.toISOString() });
   }
   return { title, messages, models: [...models] };
 }
@@ -40,7 +40,9 @@ export function createShareService(deps: { db: Db; chats: Pick<ChatsService, 'ow
       origin: string,
     ): Promise<ShareCreated> {
       const chat = await chats.ownChat(userId, chatId);
-      const path = chat.currentLeafId ? await repo.pathToLeaf(db, chat.id, chat.currentLeafId) : [];
+      const path = chat.currentLeafId
+        ? (await currentPath(db, userId, chat.id)).map((m) => m.row)
+        : await repo.messagesInOrder(db, chat.id);
       const token = newToken();
       const expiresAt = body.expires_in_s ? new Date(Date.now() + body.expires_in_s * 1000) : null;
       const row = await repo.upsertShare(db, {

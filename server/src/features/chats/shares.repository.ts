@@ -1,37 +1,24 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { type ChatShareRow, chatShares, type ShareSnapshot } from '../../db/schema/index.js';
-import { returnedRow, sqlRows } from '../../lib/sql-rows.js';
-
-const pathRow = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
-  status: z.string(),
-  model: z.string().nullable(),
-  created_at: z.union([z.string(), z.date()]),
-});
-export type PathMessage = z.infer<typeof pathRow>;
+import {
+  type ChatShareRow,
+  chatShares,
+  type MessageRow,
+  messages,
+  type ShareSnapshot,
+} from '../../db/schema/index.js';
+import { returnedRow } from '../../lib/sql-rows.js';
 
 /**
- * The messages from the root to `leafId`, root first: the chain of parent_id links up from the leaf, in one
- * recursive query (only the columns a share shows). `depth` guards against a cycle a bad row could make.
+ * A chat's messages oldest first: what a chat without a current leaf shows (one branch, in time order,
+ * as before messages formed a tree).
  */
-export async function pathToLeaf(db: Db, chatId: string, leafId: string): Promise<PathMessage[]> {
-  const result = await db.execute(sql`
-    with recursive path as (
-      select id, parent_id, 0 as depth from messages where id = ${leafId} and chat_id = ${chatId}
-      union all
-      select m.id, m.parent_id, p.depth + 1 from messages m
-        join path p on m.id = p.parent_id
-        where m.chat_id = ${chatId} and p.depth < 100000
-    )
-    select m.role, m.content, m.status, m.metadata ->> 'model' as model,
-           to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
-      from path p join messages m on m.id = p.id
-      order by p.depth desc`);
-  return sqlRows(result, pathRow);
-}
+export const messagesInOrder = (db: Db, chatId: string): Promise<MessageRow[]> =>
+  db
+    .select()
+    .from(messages)
+    .where(eq(messages.chatId, chatId))
+    .orderBy(asc(messages.createdAt), asc(messages.id));
 
 /** Makes the chat's one share link, replacing an earlier one (whose token then stops working). */
 export async function upsertShare(

@@ -9,7 +9,7 @@ import { chatgptConversation, chatgptExport } from '../../../../test/helpers/cha
 import { registerUser, type TestUser } from '../../../../test/helpers/factories.js';
 import { multipartBody } from '../../../../test/helpers/multipart.js';
 import { chats, messages } from '../../../db/schema/index.js';
-import { pathToLeaf } from '../shares.repository.js';
+import { currentPath } from '../tree.repository.js';
 
 interface JobBody {
   id: string;
@@ -107,8 +107,8 @@ describe('POST /v1/chats/import (ChatGPT)', () => {
       if (!row?.currentLeafId) throw new Error('no leaf');
       expect(row.createdAt.getTime()).toBe(Math.round((c.conversation.create_time as number) * 1000));
       expect(row.messageCount).toBe(c.visibleMessages);
-      const shown = await pathToLeaf(t.database.db, row.id, row.currentLeafId);
-      expect(shown.map((m) => ({ role: m.role, content: m.content }))).toEqual(c.currentPath);
+      const shown = await currentPath(t.database.db, owner.id, row.id);
+      expect(shown.map(({ row: m }) => ({ role: m.role, content: m.content }))).toEqual(c.currentPath);
     }
     // The edited prompt and the regenerated answer are siblings of the ones on the current branch.
     const branchy = rows.find((r) => r.title === 'Branchy');
@@ -169,8 +169,8 @@ describe('POST /v1/chats/import (PocketLLM export)', () => {
     const [row] = await importedChats(target);
     expect(row?.title).toBe('Exported chat');
     expect(row?.importSourceId).toBe(`pocketllm:${chat.id}`);
-    const shown = await pathToLeaf(t.database.db, row?.id ?? '', row?.currentLeafId ?? '');
-    expect(shown.map((m) => [m.role, m.content, m.model])).toEqual([
+    const shown = await currentPath(t.database.db, target.id, row?.id ?? '');
+    expect(shown.map(({ row: m }) => [m.role, m.content, m.metadata.model ?? null])).toEqual([
       ['user', 'hello there', null],
       ['assistant', 'general kenobi', 'gpt-x'],
       ['user', 'and then?', null],
