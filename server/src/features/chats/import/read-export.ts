@@ -11,6 +11,8 @@ export class MalformedExport extends Error {
 }
 
 const HEAD_BYTES = 4096;
+/** One conversation is assembled in memory: a bigger one is refused instead of growing the process. */
+export const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 
 async function readHead(open: OpenFile): Promise<string> {
   const stream = await open();
@@ -59,13 +61,19 @@ const isSystemError = (err: unknown) => err instanceof Error && 'code' in err &&
 export async function readExport(
   open: OpenFile,
   signal: AbortSignal,
+  maxEntryBytes = MAX_ENTRY_BYTES,
 ): Promise<{ format: ExportFormat; entries: AsyncGenerator<ExportEntry> }> {
   const format = await detectFormat(open);
   const file = await open();
   let bytesRead = 0;
+  let entryStart = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytesRead += chunk.length;
+      if (bytesRead - entryStart > maxEntryBytes) {
+        const mb = Math.round((maxEntryBytes / 1024 / 1024) * 100) / 100;
+        return done(new MalformedExport(`a conversation of the file is larger than ${mb} MB`));
+      }
       done(null, chunk);
     },
   });
@@ -87,12 +95,13 @@ export async function readExport(
     try {
       for await (const item of out as AsyncIterable<{ key: number; value: unknown }>) {
         index = item.key + 1;
+        entryStart = bytesRead;
         yield { index: item.key, value: item.value, bytesRead };
       }
     } catch (err) {
-      if (signal.aborted || isSystemError(err)) throw err;
+      if (signal.aborted || isSystemError(err) || err instanceof MalformedExport) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      throw new MalformedExport(`the file is not valid JSON in conversation ${index + 1}: ${reason}`);
+      throw new MalformedExport(`the file is not valid JSON (after ${index} whole conversations): ${reason}`);
     } finally {
       signal.removeEventListener('abort', abort);
       out.destroy();
