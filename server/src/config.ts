@@ -44,6 +44,7 @@ const envSchema = z.object({
   RATE_LIMIT_WAITLIST_PER_MIN: int(5, 1),
   RATE_LIMIT_CHAT_PER_MIN: int(60, 1),
   RATE_LIMIT_HEALTH_CHECK_PER_MIN: int(10, 1),
+  RATE_LIMIT_SHARED_PER_MIN: int(60, 1),
   SHUTDOWN_GRACE_S: int(10),
   INSTANCE_HEARTBEAT_S: int(5, 1),
   // Chat engine
@@ -70,6 +71,7 @@ const envSchema = z.object({
   JOB_POLL_INTERVAL_MS: int(1000, 10),
   JOB_CONCURRENCY: int(2, 1),
   MAX_UPLOAD_MB: num(25, 0.01),
+  MAX_IMPORT_MB: num(1024, 0.01),
   // Telemetry: who may scrape GET /metrics (Prometheus text)
   METRICS_ACCESS: z.enum(['public', 'token', 'off']).default('token'),
   METRICS_TOKEN: optionalString,
@@ -116,6 +118,7 @@ function buildConfig(env: Env) {
       waitlistPerMin: e.RATE_LIMIT_WAITLIST_PER_MIN,
       chatPerMin: e.RATE_LIMIT_CHAT_PER_MIN,
       healthCheckPerMin: e.RATE_LIMIT_HEALTH_CHECK_PER_MIN,
+      sharedPerMin: e.RATE_LIMIT_SHARED_PER_MIN,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     instanceHeartbeatMs: e.INSTANCE_HEARTBEAT_S * 1000,
@@ -148,6 +151,8 @@ function buildConfig(env: Env) {
       concurrency: e.JOB_CONCURRENCY,
     },
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
+    /** A chat import's upload (ChatGPT exports of years run to hundreds of MB); streamed to disk. */
+    maxImportBytes: Math.round(e.MAX_IMPORT_MB * 1024 * 1024),
     metrics: { access: e.METRICS_ACCESS, token: e.METRICS_TOKEN },
   };
 }

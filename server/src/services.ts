@@ -9,8 +9,10 @@ import { createAuthService } from './features/auth/auth.service.js';
 import { answerSweeper } from './features/chats/answer-sweeper.js';
 import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
+import { createImportService } from './features/chats/import/import.service.js';
 import { createTargetCache } from './features/chats/pipeline/target-cache.js';
 import { createSendService } from './features/chats/send.service.js';
+import { createShareService } from './features/chats/share.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
@@ -79,10 +81,11 @@ export function createServices(deps: ServiceDeps) {
   const users = createUsersService({ db: deps.db, auth, events });
   const admin = createAdminService({ db: deps.db, auth, users });
   const waitlist = createWaitlistService(deps.db);
+  const store = new LocalFileStore(deps.config.filesDir);
   const files = createFilesService({
     db: deps.db,
     config: deps.config,
-    store: new LocalFileStore(deps.config.filesDir),
+    store,
     signer: new UrlSigner(deps.config.jwtSecret),
     events,
   });
@@ -159,6 +162,7 @@ export function createServices(deps: ServiceDeps) {
     attachments: { files, capabilitiesOf: models.capabilitiesOf },
   });
   const chatStart = createStartChatService({ chats, chatSend });
+  const shares = createShareService({ db: deps.db, chats });
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
   const jobQueue = new JobQueue({
     db: deps.db,
@@ -173,6 +177,13 @@ export function createServices(deps: ServiceDeps) {
     queue: jobQueue,
     files,
     resolveTarget: (userId, provider) => providers.resolveTarget(userId, provider),
+  });
+  const chatImport = createImportService({
+    db: deps.db,
+    store,
+    queue: jobQueue,
+    events,
+    maxBytes: deps.config.maxImportBytes,
   });
 
   // Background work starts after migrations in this order and stops in the reverse one: job workers first,
@@ -210,6 +221,8 @@ export function createServices(deps: ServiceDeps) {
     chats,
     chatSend,
     chatStart,
+    shares,
+    chatImport,
     answerCache,
     jobQueue,
     jobs,

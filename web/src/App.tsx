@@ -13,6 +13,7 @@ import { Spinner } from './ui/ui';
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
 const ImagesPage = lazy(() => import('./settings/ImagesPage'));
 const AdminPage = lazy(() => import('./admin/AdminPage'));
+const SharedPage = lazy(() => import('./shared/SharedPage'));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -67,9 +68,25 @@ export function App({ client }: { client?: QueryClient }) {
       {/* Route changes render at once, not as a transition: the keys typed right after "New chat" must reach
           the new chat's box, not the old page still on screen. */}
       <BrowserRouter useTransitions={false}>
-        <AuthProvider>
-          <Gate />
-        </AuthProvider>
+        <Routes>
+          {/* A shared chat is for anyone with its link: no sign-in, outside the signed-in layout. */}
+          <Route
+            path="/s/:token"
+            element={
+              <Suspense fallback={<Spinner />}>
+                <SharedPage />
+              </Suspense>
+            }
+          />
+          <Route
+            path="*"
+            element={
+              <AuthProvider>
+                <Gate />
+              </AuthProvider>
+            }
+          />
+        </Routes>
       </BrowserRouter>
     </QueryClientProvider>
   );

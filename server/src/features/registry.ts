@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/admin.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { cacheRoutes } from './cache/cache.routes.js';
 import { chatsRoutes } from './chats/chats.routes.js';
+import { chatShareRoutes } from './chats/share.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { imagesRoutes } from './images/images.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -15,6 +16,7 @@ import { modelsRoutes } from './models/models.routes.js';
 import { operationsRoutes } from './operations/operations.routes.js';
 import { providersRoutes } from './providers/providers.routes.js';
 import { searchRoutes } from './search/search.routes.js';
+import { sharedRoutes } from './shared/shared.routes.js';
 import { telemetryRoutes } from './telemetry/telemetry.routes.js';
 import { templatesRoutes } from './templates/templates.routes.js';
 import { usersRoutes } from './users/users.routes.js';
@@ -34,6 +36,8 @@ export const featureRoutes: FeatureRoutes[] = [
   localModelsRoutes,
   modelConfigsRoutes,
   chatsRoutes,
+  chatShareRoutes,
+  sharedRoutes,
   cacheRoutes,
   jobsRoutes,
   filesRoutes,

@@ -69,6 +69,21 @@ export async function extendLease(db: Db, id: string, workerId: string, leaseMs:
   return rows.length > 0;
 }
 
+/** A running job's progress, shown in its output until it finishes; written only while `workerId` holds it. */
+export async function recordProgress(
+  db: Db,
+  id: string,
+  workerId: string,
+  outputData: Record<string, unknown>,
+): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ outputData, updatedAt: sql`now()` })
+    .where(heldBy(id, workerId))
+    .returning({ id: jobs.id });
+  return rows.length > 0;
+}
+
 /** What every outcome write sets besides its own fields: the lease is given up. */
 const unlocked = { lockedBy: null, lockedUntil: null, updatedAt: sql`now()` };
 

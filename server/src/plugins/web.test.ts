@@ -53,6 +53,10 @@ describe('portal served from a build', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<title>portal</title>');
     expect(res.headers['cache-control']).toBe('no-cache');
+    // A shared chat's page (/s/{token}) is a client route too: a signed-out visitor gets the portal.
+    const shared = await app.inject({ url: '/s/abc_DEF-123', headers: html });
+    expect(shared.statusCode).toBe(200);
+    expect(shared.body).toContain('<title>portal</title>');
   });
 
   it('does not fall back for API paths, non-HTML requests, other methods or missing assets', async () => {

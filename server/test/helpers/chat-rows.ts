@@ -1,21 +1,37 @@
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { chats, messages } from '../../src/db/schema/index.js';
+import { newId } from '../../src/lib/ids.js';
 import { returnedRow } from '../../src/lib/sql-rows.js';
 
 type NewMessage = Omit<typeof messages.$inferInsert, 'chatId' | 'userId'>;
 
-/** A chat row with messages, written straight to the database (no provider involved), oldest first. */
+/**
+ * A chat row with messages, written straight to the database (no provider involved), oldest first. The
+ * messages form one branch (each the child of the one before, unless it names its own `parentId`), and the
+ * last one is the chat's current leaf.
+ */
 export async function insertChat(db: Db, userId: string, msgs: NewMessage[] = [], title = 'A chat') {
   const chat = returnedRow(
     await db.insert(chats).values({ userId, title, messageCount: msgs.length }).returning(),
     'chat insert',
   );
   const base = Date.now() - msgs.length * 1000;
-  const rows = msgs.length
-    ? await db
-        .insert(messages)
-        .values(msgs.map((m, i) => ({ createdAt: new Date(base + i * 1000), ...m, chatId: chat.id, userId })))
-        .returning()
-    : [];
-  return { chat, messages: rows };
+  let previous: string | null = null;
+  const values = msgs.map((m, i) => {
+    const id: string = m.id ?? newId();
+    const row = {
+      createdAt: new Date(base + i * 1000),
+      parentId: previous,
+      ...m,
+      id,
+      chatId: chat.id,
+      userId,
+    };
+    previous = id;
+    return row;
+  });
+  const rows = values.length ? await db.insert(messages).values(values).returning() : [];
+  if (previous) await db.update(chats).set({ currentLeafId: previous }).where(eq(chats.id, chat.id));
+  return { chat: { ...chat, currentLeafId: previous }, messages: rows };
 }

@@ -11,7 +11,7 @@ import {
 } from './fuzz.js';
 import { multipartCases } from './fuzz-multipart.js';
 
-export const MULTIPART = new Set(['POST /v1/files', 'PUT /v1/users/me/avatar']);
+export const MULTIPART = new Set(['POST /v1/files', 'PUT /v1/users/me/avatar', 'POST /v1/chats/import']);
 export interface Case {
   name: string;
   url: string;

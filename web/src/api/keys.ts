@@ -20,6 +20,9 @@ export const keys = {
   job: (id: string) => ['job', id] as const,
   /** A stored file's bytes as an object URL (thumbnails of attachments). */
   file: (id: string) => ['file', id] as const,
+  /** Whether a chat has a live share link. */
+  share: (chatId: string) => ['share', chatId] as const,
+  shared: (token: string) => ['shared', token] as const,
   imageJobs: () => ['jobs', 'images'] as const,
   admin: {
     all: ['admin'] as const,

@@ -11,6 +11,7 @@ import type { OutgoingAttachments } from './useAttachments';
 import { MessageBubble } from './MessageBubble';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
+import { ShareButton } from './ShareDialog';
 import { TemplatePicker } from './TemplatePicker';
 import { NEW_CHAT, useChat } from './useChat';
 
@@ -127,6 +128,7 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
         <h1 className="min-w-0 flex-1 truncate font-medium">{query.data?.title || 'New chat'}</h1>
         {query.data && !isDraft && <ChatSettingsButton chat={query.data} />}
         <SearchBar chatId={isDraft ? undefined : chatId} />
+        {!isDraft && chatId && <ShareButton chatId={chatId} />}
       </div>
       <div
         ref={scroller}

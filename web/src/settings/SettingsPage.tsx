@@ -1,6 +1,7 @@
 /** Settings: providers, model configurations, local endpoints, templates, profile, account — one tab each. */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { AccountPage } from './AccountPage';
+import { ImportPage } from './ImportPage';
 import { LocalModelsPage } from './LocalModelsPage';
 import { ModelConfigsPage } from './ModelConfigsPage';
 import { ProfilePage } from './ProfilePage';
@@ -14,6 +15,7 @@ const tabs = [
   ['templates', 'Templates'],
   ['profile', 'Profile'],
   ['account', 'Account'],
+  ['import', 'Import'],
 ] as const;
 
 export default function SettingsPage() {
@@ -44,6 +46,7 @@ export default function SettingsPage() {
           <Route path="templates" element={<TemplatesPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="account" element={<AccountPage />} />
+          <Route path="import" element={<ImportPage />} />
         </Routes>
       </div>
     </div>

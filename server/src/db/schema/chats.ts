@@ -1,6 +1,16 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
 import { sql } from 'drizzle-orm';
-import { type AnyPgColumn, boolean, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { users } from './accounts.js';
 import { createdAt, id, updatedAt } from './columns.js';
 import { modelConfigs } from './providers.js';
@@ -19,11 +29,18 @@ export const chats = pgTable(
     systemPrompt: text(),
     /** The leaf of the branch the chat shows (messages form a tree through parent_id); null when empty. */
     currentLeafId: uuid().references((): AnyPgColumn => messages.id, { onDelete: 'set null' }),
+    /** Where an imported chat came from (e.g. `chatgpt:<conversation id>`): one import per source and user. */
+    importSourceId: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   // Keyset pagination of "newest activity first" reads this index only.
-  (t) => [index('chats_user_activity_idx').on(t.userId, t.updatedAt.desc(), t.id.desc())],
+  (t) => [
+    index('chats_user_activity_idx').on(t.userId, t.updatedAt.desc(), t.id.desc()),
+    uniqueIndex('chats_import_source_idx')
+      .on(t.userId, t.importSourceId)
+      .where(sql`${t.importSourceId} is not null`),
+  ],
 );
 
 /** Facts about an answer: provider, model, latency_ms, ttft_ms, tokens, cached, finish_reason, error, failover. */

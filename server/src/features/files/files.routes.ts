@@ -32,7 +32,7 @@ function asMalformed(err: unknown): unknown {
 }
 
 /** The one file part of a multipart request; fields sent before it are in `part.fields`. */
-async function filePart(req: FastifyRequest): Promise<MultipartFile> {
+export async function filePart(req: FastifyRequest): Promise<MultipartFile> {
   if (!req.isMultipart()) throw invalidField('file', 'send multipart/form-data with a "file" part');
   const part = await req.file().catch((err: unknown) => {
     throw asMalformed(err);
@@ -49,7 +49,7 @@ async function filePart(req: FastifyRequest): Promise<MultipartFile> {
 }
 
 /** Runs `work` on the upload; a failure the upload stream itself carries (the body broke mid-file) is a 400. */
-async function readingUpload<T>(part: MultipartFile, work: () => Promise<T>): Promise<T> {
+export async function readingUpload<T>(part: MultipartFile, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

@@ -1,0 +1,122 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
+import { chats, messages } from '../../db/schema/index.js';
+
+// A chat's messages form a tree (messages.parent_id); the chat shows one branch, the path from the root to
+// chats.current_leaf_id. These are the tree's reads, prepared once per database like the send's.
+
+/** A message on a path, with the ids of it and its siblings (same parent) oldest first. */
+export interface PathMessage {
+  row: MessageRow;
+  siblingIds: string[];
+}
+
+// No path is this deep; it only bounds a walk that asked for "all of it".
+const WHOLE_PATH = 1_000_000;
+
+function prepare(db: Db) {
+  // The walk goes up from its start through parent_id (one primary-key lookup per step) and stops after
+  // `limit` + 1 messages, so a window costs its size, not the path's. Drizzle has no WITH RECURSIVE: the
+  // recursive CTE is nested inside a plain one.
+  const walk = db
+    .$with('walk', {
+      id: sql<string>`path_id`.as('path_id'),
+      depth: sql<number>`path_depth`.as('path_depth'),
+    })
+    .as(sql`
+    with recursive w(id, parent_id, depth) as (
+      select m.id, m.parent_id, 0
+        from ${chats} c join ${messages} m
+          on m.id = case when ${sql.placeholder('fromLeaf')}::boolean then c.current_leaf_id
+                         else ${sql.placeholder('startId')}::uuid end
+         and m.chat_id = c.id
+       where c.id = ${sql.placeholder('chatId')} and c.user_id = ${sql.placeholder('userId')}
+      union all
+      select m.id, m.parent_id, w.depth + 1
+        from w join ${messages} m on m.id = w.parent_id
+       where w.depth < ${sql.placeholder('limit')}::int
+    )
+    select id as path_id, depth as path_depth from w`);
+  // Siblings of a message share its parent (index messages_parent_idx); the roots of a chat share its id.
+  const s = sql.raw('s');
+  const siblingIds = sql<string[]>`coalesce(
+    (select json_agg(${s}.id order by ${s}.created_at, ${s}.id) from ${messages} ${s} where ${s}.parent_id = ${messages.parentId}),
+    (select json_agg(${s}.id order by ${s}.created_at, ${s}.id) from ${messages} ${s}
+      where ${s}.chat_id = ${messages.chatId} and ${s}.parent_id is null))`;
+  const path = db
+    .with(walk)
+    .select({ row: messages, siblingIds })
+    .from(walk)
+    .innerJoin(messages, eq(messages.id, walk.id))
+    .orderBy(desc(walk.depth))
+    .prepare('chat_path');
+
+  // The newest message under `messageId` (itself when it has none): where a branch switch lands.
+  const under = db.$with('under', { id: sql<string>`leaf_id`.as('leaf_id') }).as(sql`
+    with recursive d(id, created_at) as (
+      select id, created_at from ${messages}
+       where id = ${sql.placeholder('messageId')} and chat_id = ${sql.placeholder('chatId')}
+      union all
+      select c.id, c.created_at from d join ${messages} c on c.parent_id = d.id
+    )
+    select id as leaf_id from d order by created_at desc, id desc limit 1`);
+  const leafUnder = db.with(under).select({ id: under.id }).from(under).prepare('leaf_under');
+  return { path, leafUnder };
+}
+
+const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
+function prepared(db: Db) {
+  let s = statements.get(db);
+  if (!s) {
+    s = prepare(db);
+    statements.set(db, s);
+  }
+  return s;
+}
+
+/** The ids of a json_agg: node-postgres and PGlite parse json, a driver left raw gives text. */
+const idList = (v: unknown): string[] => {
+  const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(parsed) ? parsed.map(String) : [];
+};
+
+/**
+ * The path root → `from` of the user's chat, oldest first: `from` is 'leaf' (the chat's current leaf) or a
+ * message id of that chat (inclusive). With `limit`, only the newest `limit` messages of it, and `hasMore`
+ * says whether older ones remain. An empty chat, another user's chat or a message not in the chat: no rows.
+ */
+export async function pathTo(
+  db: Db,
+  userId: string,
+  chatId: string,
+  opts: { from?: 'leaf' | string; limit?: number } = {},
+): Promise<{ messages: PathMessage[]; hasMore: boolean }> {
+  const from = opts.from ?? 'leaf';
+  const limit = opts.limit ?? WHOLE_PATH;
+  const rows = await prepared(db).path.execute({
+    chatId,
+    userId,
+    fromLeaf: from === 'leaf',
+    startId: from === 'leaf' ? null : from,
+    limit,
+  });
+  const hasMore = rows.length > limit;
+  const kept = hasMore ? rows.slice(1) : rows;
+  return { messages: kept.map((r) => ({ row: r.row, siblingIds: idList(r.siblingIds) })), hasMore };
+}
+
+/** The chat's current path root → leaf, whole (share snapshots, export of what is shown, /sessions). */
+export async function currentPath(db: Db, userId: string, chatId: string): Promise<PathMessage[]> {
+  return (await pathTo(db, userId, chatId)).messages;
+}
+
+/** The newest message under `messageId` in the chat (itself when it has no children); undefined if absent. */
+export async function newestDescendant(
+  db: Db,
+  chatId: string,
+  messageId: string,
+): Promise<string | undefined> {
+  const rows = await prepared(db).leafUnder.execute({ chatId, messageId });
+  return rows[0]?.id;
+}
