@@ -6,11 +6,11 @@ import type { ModelChoice } from '../api/types';
 import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { Composer } from './Composer';
-import type { OutgoingAttachments } from './useAttachments';
 import { MessageBubble } from './MessageBubble';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
 import { TemplatePicker } from './TemplatePicker';
+import type { OutgoingAttachments } from './useAttachments';
 import { NEW_CHAT, useChat } from './useChat';
 
 export function toSendBody(content: string, choice: ModelChoice | null): SendBody {
