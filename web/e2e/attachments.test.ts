@@ -95,7 +95,7 @@ describe.skipIf(!hasChromium).each(engines)('attachments in the portal (%s)', (e
 
   it('a picture for a vision model reaches it as an image part, and the message shows its thumbnail', async () => {
     const [ctx, page] = await open({ width: 1280, height: 800 });
-    await pickModel(page, 'gpt-4o');
+    await pickModel(page, 'gpt-4o · sees pictures');
     const input = page.getByTestId('attach-input');
     await input.setInputFiles([
       { name: 'square.png', mimeType: 'image/png', buffer: PNG },

@@ -8,7 +8,6 @@ import type { ChatHistoryItem } from 'node-llama-cpp';
 import { ABORTED } from './http.js';
 import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
 import { loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
-import { refusePictures } from './wire-images.js';
 import {
   type ChatEvent,
   type ChatMessage,
@@ -19,6 +18,7 @@ import {
   ProviderError,
   type ProviderTarget,
 } from './types.js';
+import { refusePictures } from './wire-images.js';
 
 /** The model id of a GGUF file: its name without the extension. */
 export const ggufModelId = (file: string): string => path.basename(file).replace(/\.gguf$/i, '');

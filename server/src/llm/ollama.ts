@@ -1,5 +1,6 @@
 /** Ollama's native API: /api/chat (NDJSON stream), /api/tags, /api/embed. */
 import type { Dispatcher } from 'undici';
+import { ollamaCapabilities } from './capabilities.js';
 import {
   ABORTED,
   asNumber,
@@ -23,7 +24,6 @@ import {
   type ProviderTimeouts,
 } from './types.js';
 import { toOllamaMessages } from './wire-images.js';
-import { ollamaCapabilities } from './capabilities.js';
 
 export interface OllamaOptions {
   baseUrl: string;

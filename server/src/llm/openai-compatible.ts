@@ -5,6 +5,7 @@
 
 import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
+import { openAICapabilities } from './capabilities.js';
 import {
   ABORTED,
   asNumber,
@@ -28,7 +29,6 @@ import {
   type ProviderTimeouts,
 } from './types.js';
 import { toOpenAIMessages } from './wire-images.js';
-import { openAICapabilities } from './capabilities.js';
 
 export interface OpenAICompatibleOptions {
   baseUrl: string;

@@ -1,7 +1,7 @@
 /** The files sent with a message: thumbnails for pictures (fetched with the session), chips for documents. */
 import { useFilePreview } from '../api/files';
-import type { Attachment } from './useAttachments';
 import { PaperclipIcon, sizeLabel } from './AttachmentTray';
+import type { Attachment } from './useAttachments';
 
 const isPicture = (a: Attachment) => /^image\/(png|jpeg|webp|gif)$/.test(a.content_type);
 

@@ -7,12 +7,12 @@ import { MenuButton } from '../ui/menu';
 import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { ChatModelNote, ChatSettingsButton } from './ChatSettings';
 import { Composer } from './Composer';
-import type { OutgoingAttachments } from './useAttachments';
 import { MessageBubble } from './MessageBubble';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
 import { ShareButton } from './ShareDialog';
 import { TemplatePicker } from './TemplatePicker';
+import type { OutgoingAttachments } from './useAttachments';
 import { NEW_CHAT, useChat } from './useChat';
 
 export function toSendBody(content: string, choice: ModelChoice | null): SendBody {

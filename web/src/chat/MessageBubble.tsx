@@ -4,8 +4,8 @@ import { errorMessage } from '../api/errors';
 import { pinMessage, rateMessage } from '../api/messages';
 import type { Message } from '../api/types';
 import { Icon } from '../ui/icons';
-import { AttachmentList } from './AttachmentList';
 import { formatTime } from '../ui/ui';
+import { AttachmentList } from './AttachmentList';
 
 const Markdown = lazy(() => import('./Markdown'));
 

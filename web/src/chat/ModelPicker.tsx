@@ -165,6 +165,7 @@ export function ModelPicker({
                   value={choiceValue({ kind: 'provider', provider: m.provider, model: m.id })}
                 >
                   {m.name || m.id}
+                  {m.capabilities?.includes('vision') ? ' · sees pictures' : ''}
                 </option>
               ))}
           </optgroup>

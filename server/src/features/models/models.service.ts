@@ -3,8 +3,8 @@ import type { Config } from '../../config.js';
 import { AppError, invalidField } from '../../errors.js';
 import { checkBaseUrl } from '../../lib/base-url.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
-import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
 import { capabilitiesOf, listedCapabilities } from '../../llm/capabilities.js';
+import { PROVIDER_NAMES, providerSpec } from '../../llm/catalog.js';
 import { sanitizeMessage } from '../../llm/http.js';
 import {
   type LlmProvider,
