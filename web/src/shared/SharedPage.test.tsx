@@ -62,12 +62,14 @@ describe('Settings → Import', () => {
     const progress = { format: 'chatgpt', bytes_read: 40, bytes_total: 100, conversations: 2, skipped: 0 };
     const { calls } = installFakeApi({
       'POST /chats/import': () => json({ job_id: 'j1', status: 'pending' }, 202),
-      'GET /jobs/j1': () =>
-        json(
-          (polls += 1) === 1
+      'GET /jobs/j1': () => {
+        polls += 1;
+        return json(
+          polls === 1
             ? job('processing', { ...progress, percent: 40, imported: 2, messages: 8 })
             : job('completed', { ...progress, percent: 100, imported: 5, messages: 20 }),
-        ),
+        );
+      },
     });
     render(
       <QueryClientProvider client={makeQueryClient()}>
