@@ -20,7 +20,8 @@ export interface EventsDeps {
   config: Config;
   bus: EventBus;
   log: UserEventLog;
-  auth: AuthService;
+  /** Checks a connection's token again after a user-wide revocation. */
+  auth: Pick<AuthService, 'authenticate'>;
   logger: Logger;
 }
 
