@@ -128,8 +128,9 @@ export function createRedisUserEventLog(opts: {
     async since(userId, lastId) {
       if (!ID.exec(lastId)) return null;
       try {
-        const rows = await redis.xrange(keyOf(userId), lastId, '+', 'COUNT', opts.logSize + 1);
-        if (rows[0]?.[0] !== lastId) return null;
+        // Trimming is approximate (MAXLEN ~): more than logSize missed is a gap here too, as in the ring.
+        const rows = await redis.xrange(keyOf(userId), lastId, '+', 'COUNT', opts.logSize + 2);
+        if (rows[0]?.[0] !== lastId || rows.length > opts.logSize + 1) return null;
         return rows.slice(1).map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? '{}') as UserEvent }));
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message } }, 'user event log unreadable');
