@@ -6,7 +6,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
-import { buildPortal, engines, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
+import {
+  buildPortal,
+  engines,
+  hasChromium,
+  launchBrowser,
+  type RunningServer,
+  shot,
+  startServer,
+} from './harness.js';
 
 const STORY = Array.from({ length: 30 }, (_, i) => `tale${i + 1}`).join(' ');
 const EMAIL = 'grace@example.com';
@@ -20,21 +28,33 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
   const watch = (page: Page) => page.on('pageerror', (e) => errors.push(String(e)));
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], reply: STORY, chunks: 30, behavior: { kind: 'slow', delayMs: 120 } });
+    fake = await startFakeOpenAI({
+      models: ['gpt-4o-mini'],
+      reply: STORY,
+      chunks: 30,
+      behavior: { kind: 'slow', delayMs: 120 },
+    });
     buildPortal();
     server = await startServer({}, engine);
     browser = await launchBrowser();
     const post = async (path: string, body: unknown, token?: string) => {
       const res = await fetch(`${server.url}/api/v1${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
       expect(res.status, path).toBeLessThan(300);
       return (await res.json()) as { access_token: string };
     };
     const { access_token } = await post('/auth/register', { email: EMAIL, password: PASSWORD });
-    await post('/providers/activate', { provider: 'openai', api_key: 'sk-e2e-live-1234567', base_url: fake.url }, access_token);
+    await post(
+      '/providers/activate',
+      { provider: 'openai', api_key: 'sk-e2e-live-1234567', base_url: fake.url },
+      access_token,
+    );
   });
   afterAll(async () => {
     await browser?.close();
@@ -78,7 +98,9 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
     const answers = second.getByRole('article', { name: 'Answer' });
     await expect.poll(() => answers.count(), { timeout: 10_000 }).toBe(2);
     const latest = answers.nth(1);
-    await expect.poll(async () => (await latest.textContent()) ?? '', { timeout: 10_000 }).toContain('tale3 ');
+    await expect
+      .poll(async () => (await latest.textContent()) ?? '', { timeout: 10_000 })
+      .toContain('tale3 ');
     const partial = (await latest.textContent()) ?? '';
     await second.screenshot({ path: shot(`live-second-tab-streaming-${engine}`) });
     expect(partial).not.toContain('tale30');

@@ -41,8 +41,8 @@ function listeners() {
   const byUser = new Map<string, Set<Listener>>();
   return {
     add(userId: string, fn: Listener) {
-      let set = byUser.get(userId);
-      if (!set) byUser.set(userId, (set = new Set()));
+      const set = byUser.get(userId) ?? new Set<Listener>();
+      byUser.set(userId, set);
       set.add(fn);
       return () => {
         set.delete(fn);
@@ -66,8 +66,8 @@ export function createMemoryUserEventLog(opts: { logSize: number; maxUsers?: num
   return {
     publish(userId, event) {
       const stored = { id: `${epoch}-${++seq}`, event };
-      let ring = rings.get(userId);
-      if (!ring) rings.set(userId, (ring = []));
+      const ring = rings.get(userId) ?? [];
+      rings.set(userId, ring);
       ring.push(stored);
       if (ring.length > opts.logSize) ring.splice(0, ring.length - opts.logSize);
       local.emit(userId, stored);
@@ -131,7 +131,9 @@ export function createRedisUserEventLog(opts: {
         // Trimming is approximate (MAXLEN ~): more than logSize missed is a gap here too, as in the ring.
         const rows = await redis.xrange(keyOf(userId), lastId, '+', 'COUNT', opts.logSize + 2);
         if (rows[0]?.[0] !== lastId || rows.length > opts.logSize + 1) return null;
-        return rows.slice(1).map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? '{}') as UserEvent }));
+        return rows
+          .slice(1)
+          .map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? '{}') as UserEvent }));
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message } }, 'user event log unreadable');
         return null;

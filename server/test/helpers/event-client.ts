@@ -19,7 +19,11 @@ export async function openEvents(
 ): Promise<EventClient> {
   const controller = new AbortController();
   const res = await fetch(url, {
-    headers: { ...headers, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    headers: {
+      ...headers,
+      accept: 'text/event-stream',
+      ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+    },
     signal: controller.signal,
   });
   const events: SseEvent[] = [];
@@ -71,12 +75,16 @@ export async function openEvents(
             resolve(hit);
           } else if (state.ended) {
             done();
-            reject(new Error(`stream ended without the event; heard ${events.map((e) => e.event).join(',')}`));
+            reject(
+              new Error(`stream ended without the event; heard ${events.map((e) => e.event).join(',')}`),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`no such event in ${timeoutMs} ms; heard ${events.map((e) => e.event).join(',')}`));
+          reject(
+            new Error(`no such event in ${timeoutMs} ms; heard ${events.map((e) => e.event).join(',')}`),
+          );
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);

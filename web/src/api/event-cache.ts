@@ -23,7 +23,9 @@ function addTurn(qc: QueryClient, chatId: string, user: Message | null, assistan
     if (!old) return old;
     // This tab's own send (its message still the local placeholder, or already stored) streams by itself.
     if (old.messages.some((m) => m.id === assistant.id || m.id.startsWith(LOCAL_PREFIX))) return old;
-    const fresh = [user, assistant].filter((m): m is Message => m !== null && !old.messages.some((x) => x.id === m.id));
+    const fresh = [user, assistant].filter(
+      (m): m is Message => m !== null && !old.messages.some((x) => x.id === m.id),
+    );
     return { ...old, message_count: old.message_count + fresh.length, messages: [...old.messages, ...fresh] };
   });
 }

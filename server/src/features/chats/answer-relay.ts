@@ -15,7 +15,12 @@ import { type AnswerStream, sendFinal } from './message-stream.js';
  */
 const channelOf = (messageId: string) => `answer.${messageId}`;
 
-export function relayAnswer(bus: EventBus, userEvents: UserEventLog | undefined, gen: Generation, row: MessageRow) {
+export function relayAnswer(
+  bus: EventBus,
+  userEvents: UserEventLog | undefined,
+  gen: Generation,
+  row: MessageRow,
+) {
   const channel = channelOf(gen.messageId);
   gen.subscribe((e) => {
     if (e.type === 'delta') {
@@ -86,7 +91,8 @@ export async function followAnswer(
   };
   try {
     // Read after subscribing: whatever the row lacks arrives on the bus.
-    let current = row.status === 'streaming' ? ((await repo.findMessage(deps.db, row.userId, row.id)) ?? row) : row;
+    let current =
+      row.status === 'streaming' ? ((await repo.findMessage(deps.db, row.userId, row.id)) ?? row) : row;
     let lastChange = Date.now();
     let endReads = 0;
     while (!sse.closed) {

@@ -13,7 +13,11 @@ let bob: TestUser;
 let base: string;
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI({ reply: 'one two three four', chunks: 4, behavior: { kind: 'slow', delayMs: 40 } });
+  fake = await startFakeOpenAI({
+    reply: 'one two three four',
+    chunks: 4,
+    behavior: { kind: 'slow', delayMs: 40 },
+  });
   t = await buildTestApp({ env: { EVENTS_LOG_SIZE: '10', EVENTS_MAX_CONNECTIONS_PER_USER: '2' } });
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
@@ -40,7 +44,9 @@ describe('GET /v1/events', () => {
   it('needs a token (401) and names a bad Last-Event-ID (400)', async () => {
     const res = await fetch(`${base}/v1/events`);
     expect(res.status).toBe(401);
-    const bad = await fetch(`${base}/v1/events`, { headers: { ...alice.headers, 'last-event-id': 'x'.repeat(65) } });
+    const bad = await fetch(`${base}/v1/events`, {
+      headers: { ...alice.headers, 'last-event-id': 'x'.repeat(65) },
+    });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('last-event-id');
   });
@@ -52,11 +58,17 @@ describe('GET /v1/events', () => {
     const created = await a.next((e) => e.event === 'chat.created');
     expect(created.data).toMatchObject({ chat: { id: chat.id, title: 'Plans' } });
     expect(created.id).toMatch(/^\d+-\d+$/);
-    await t.app.inject({ method: 'PATCH', url: `/v1/chats/${chat.id}`, headers: alice.headers, payload: { title: 'Trip' } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/chats/${chat.id}`,
+      headers: alice.headers,
+      payload: { title: 'Trip' },
+    });
     await a.next((e) => e.event === 'chat.updated' && (e.data.chat as { title: string }).title === 'Trip');
     await t.app.inject({ method: 'DELETE', url: `/v1/chats/${chat.id}`, headers: alice.headers });
     await a.next((e) => e.event === 'chat.deleted' && e.data.chat_id === chat.id);
-    for (const e of a.events) expect(userEvent.safeParse({ event: e.event, data: e.data }).success).toBe(true);
+    for (const e of a.events)
+      expect(userEvent.safeParse({ event: e.event, data: e.data }).success).toBe(true);
     // Bob's own change arrives on his stream; none of Alice's ever did.
     await newChat(bob, 'Bob');
     await b.next((e) => e.event === 'chat.created');
@@ -79,9 +91,19 @@ describe('GET /v1/events', () => {
     expect(created.data).toMatchObject({ chat_id: chat.id, assistant_message: { status: 'streaming' } });
     const answerId = (created.data.assistant_message as { id: string }).id;
     const done = await a.next((e) => e.event === 'message.completed');
-    expect(done.data).toMatchObject({ chat_id: chat.id, message: { id: answerId, content: 'one two three four' } });
-    await t.app.inject({ method: 'POST', url: `/v1/messages/${answerId}/rate`, headers: alice.headers, payload: { rating: 'up' } });
-    await a.next((e) => e.event === 'message.updated' && (e.data.message as { rating: string }).rating === 'up');
+    expect(done.data).toMatchObject({
+      chat_id: chat.id,
+      message: { id: answerId, content: 'one two three four' },
+    });
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/messages/${answerId}/rate`,
+      headers: alice.headers,
+      payload: { rating: 'up' },
+    });
+    await a.next(
+      (e) => e.event === 'message.updated' && (e.data.message as { rating: string }).rating === 'up',
+    );
     await t.app.inject({ method: 'POST', url: `/v1/messages/${answerId}/pin`, headers: alice.headers });
     await a.next((e) => e.event === 'message.updated' && (e.data.message as { pinned: boolean }).pinned);
     a.close();
@@ -90,7 +112,9 @@ describe('GET /v1/events', () => {
   it('replays exactly what was missed after Last-Event-ID, and resyncs when that is no longer kept', async () => {
     const a = await events(alice);
     const first = await newChat(alice, 'one');
-    const seen = await a.next((e) => e.event === 'chat.created' && (e.data.chat as { id: string }).id === first.id);
+    const seen = await a.next(
+      (e) => e.event === 'chat.created' && (e.data.chat as { id: string }).id === first.id,
+    );
     a.close();
     const missed = [await newChat(alice, 'two'), await newChat(alice, 'three')];
     const again = await events(alice, seen.id);
@@ -128,16 +152,25 @@ describe('GET /v1/events', () => {
   it('is closed at once when its session ends (logout), and a password change closes the others', async () => {
     const carol = await registerUser(t.app);
     const other = json<{ access_token: string }>(
-      await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: carol.email, password: carol.password } }),
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { email: carol.email, password: carol.password },
+      }),
     );
     const otherHeaders = { authorization: `Bearer ${other.access_token}` };
     const mine = await events(carol);
     const theirs = await events({ ...carol, headers: otherHeaders });
-    await t.app.inject({ method: 'POST', url: '/v1/users/me/password', headers: carol.headers, payload: { current_password: carol.password, new_password: 'a much newer passphrase' } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/users/me/password',
+      headers: carol.headers,
+      payload: { current_password: carol.password, new_password: 'a much newer passphrase' },
+    });
     await theirs.ended;
     await newChat(carol, 'kept');
     await mine.next((e) => e.event === 'chat.created');
-    await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: carol.headers, });
+    await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: carol.headers });
     await mine.ended;
   });
 });

@@ -47,8 +47,7 @@ export function createEventsService(deps: EventsDeps) {
   // the caller's session; disable, deletion) is checked again per connection: the session cache is dropped.
   deps.bus.subscribe(AUTH_INVALIDATE, (msg) => {
     if (typeof msg.sessionId === 'string') {
-      for (const list of byUser.values())
-        for (const c of list) if (c.sessionId === msg.sessionId) c.close();
+      for (const list of byUser.values()) for (const c of list) if (c.sessionId === msg.sessionId) c.close();
     }
     if (typeof msg.userId === 'string') {
       for (const c of byUser.get(msg.userId) ?? []) {
@@ -71,7 +70,12 @@ export function createEventsService(deps: EventsDeps) {
      * Serves one events stream until the client leaves, its session ends, it is displaced by a newer one, or
      * its lifetime ends. `lastId` (Last-Event-ID) replays the missed events, or sends `resync` if too old.
      */
-    async open(principal: Principal, token: string | undefined, lastId: string | undefined, sse: EventStream) {
+    async open(
+      principal: Principal,
+      token: string | undefined,
+      lastId: string | undefined,
+      sse: EventStream,
+    ) {
       const { userId } = principal;
       let lastSent = lastId ?? '';
       let overflowed = false;

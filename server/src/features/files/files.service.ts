@@ -118,7 +118,10 @@ export function createFilesService(deps: {
           size: stored.size,
           sha256: stored.sha256,
         });
-        deps.userEvents?.publish(userId, { event: 'file.created', data: { file_id: row.id, chat_id: chatId } });
+        deps.userEvents?.publish(userId, {
+          event: 'file.created',
+          data: { file_id: row.id, chat_id: chatId },
+        });
         return toInfo(row);
       } catch (err) {
         await store.delete(path);
