@@ -38,9 +38,16 @@ interface Stream {
 }
 
 /** A bare SSE reader over node:http (one socket each, no pooling), light enough to hold a thousand. */
-function open(url: string, token: string, method = 'GET', body?: unknown): Promise<Stream> {
+function open(
+  url: string,
+  token: string,
+  onEvent?: Stream['onEvent'],
+  method = 'GET',
+  body?: unknown,
+): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const stream: Stream = { ended: Promise.resolve(0) };
+    // The listener is in place before the first byte can arrive (data flows on the next tick).
+    const stream: Stream = { ended: Promise.resolve(0), ...(onEvent ? { onEvent } : {}) };
     let endedAt: (t: number) => void = () => {};
     stream.ended = new Promise((r) => {
       endedAt = r;
@@ -207,27 +214,24 @@ async function main() {
       const onA = new Map<string, number>();
       const onB = new Map<string, number>();
       let answerId = '';
-      const started = new Promise<void>((resolve) => {
-        void open(`${a.base}/v1/chats/${chat.id}/messages`, writer, 'POST', {
-          content: 'count',
-          provider: 'openai',
-          model: 'm',
-          stream: true,
-          cache: false,
-        }).then((s) => {
-          s.onEvent = (ev, id, data, at) => {
+      const started = new Promise<void>((resolve, reject) => {
+        open(
+          `${a.base}/v1/chats/${chat.id}/messages`,
+          writer,
+          (ev, id, data, at) => {
             if (ev === 'message.created') {
               answerId = (data.assistant_message as { id: string }).id;
               resolve();
             } else if (ev === 'delta' && id) onA.set(id, at);
-          };
-        });
+          },
+          'POST',
+          { content: 'count', provider: 'openai', model: 'm', stream: true, cache: false },
+        ).catch(reject);
       });
       await started;
-      const follower = await open(`${b.base}/v1/messages/${answerId}/stream`, writer);
-      follower.onEvent = (ev, id, _d, at) => {
+      const follower = await open(`${b.base}/v1/messages/${answerId}/stream`, writer, (ev, id, _d, at) => {
         if (ev === 'delta' && id) onB.set(id, at);
-      };
+      });
       await follower.ended;
       // B's first delta replays the stored row (its join), not a delta followed live.
       for (const [id, at] of [...onB].slice(1)) {

@@ -72,7 +72,11 @@ export const fileDeletedEvent = z.object({
   event: z.literal('file.deleted'),
   data: z.object({ file_id: z.uuid() }),
 });
-/** Events were missed and can no longer be replayed: refetch everything shown. */
+/**
+ * Events were missed and cannot be replayed: refetch everything shown. `gap`: they are no longer kept (or the
+ * id is unknown); `overflow`: this client read too slowly and events were dropped; `unavailable`: the log
+ * could not be read (Redis away).
+ */
 export const resyncEvent = z.object({
   event: z.literal('resync'),
   data: z.object({ reason: z.enum(['gap', 'overflow', 'unavailable']) }),

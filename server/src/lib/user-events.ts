@@ -21,7 +21,10 @@ export interface UserEventLog {
   publish(userId: string, event: UserEvent): void;
   /** Events of `userId` as they are published, on any instance. */
   listen(userId: string, fn: Listener): () => void;
-  /** The events after `lastId`, or null when `lastId` is no longer in the log (the client must resync). */
+  /**
+   * The events after `lastId`, or null when `lastId` is no longer in the log (the client must resync).
+   * Rejects when the log cannot be read (Redis away).
+   */
   since(userId: string, lastId: string): Promise<StoredEvent[] | null>;
   /** Called when events from other instances may have been lost (the bus was away). */
   onGap(fn: () => void): () => void;
@@ -136,7 +139,7 @@ export function createRedisUserEventLog(opts: {
           .map(([id, fields]) => ({ id, event: JSON.parse(fields[1] ?? '{}') as UserEvent }));
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message } }, 'user event log unreadable');
-        return null;
+        throw new Error('user event log unavailable');
       }
     },
     onGap: (fn) => bus.onResync(fn),

@@ -1,9 +1,10 @@
 import { userEvent } from '@pocketllm/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
+import { type FakeServer, startFakeOllama, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { openEvents } from '../../../test/helpers/event-client.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { multipartBody } from '../../../test/helpers/multipart.js';
 
 // Over real sockets: GET /v1/events hears every change of its user, resumes, and is bounded.
 let t: TestApp;
@@ -134,6 +135,45 @@ describe('GET /v1/events', () => {
     const unknown = await events(alice, '1-1');
     expect((await unknown.next(() => true)).event).toBe('resync');
     unknown.close();
+  });
+
+  it('tells provider, local endpoint and file changes', async () => {
+    const dave = await registerUser(t.app);
+    const d = await events(dave);
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/providers/activate',
+      headers: dave.headers,
+      payload: { provider: 'openai', api_key: 'sk-live-0123456789', base_url: fake.url },
+    });
+    expect((await d.next((e) => e.event === 'provider.updated')).data).toEqual({ provider: 'openai' });
+    const ollama = await startFakeOllama({ models: ['llama3.2:1b'] });
+    try {
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/local-models',
+        headers: dave.headers,
+        payload: { name: 'Home box', base_url: ollama.url },
+      });
+      await d.next((e) => e.event === 'local_model.health');
+    } finally {
+      await ollama.close();
+    }
+    const body = multipartBody([{ name: 'file', filename: 'notes.txt', content: Buffer.from('hello') }]);
+    const up = await t.app.inject({
+      method: 'POST',
+      url: '/v1/files',
+      headers: { ...body.headers, ...dave.headers },
+      payload: body.payload,
+    });
+    const file = json<{ id: string }>(up);
+    expect((await d.next((e) => e.event === 'file.created')).data).toEqual({
+      file_id: file.id,
+      chat_id: null,
+    });
+    await t.app.inject({ method: 'DELETE', url: `/v1/files/${file.id}`, headers: dave.headers });
+    expect((await d.next((e) => e.event === 'file.deleted')).data).toEqual({ file_id: file.id });
+    d.close();
   });
 
   it('keeps a few connections per user, closing the oldest first', async () => {

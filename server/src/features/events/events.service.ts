@@ -127,9 +127,9 @@ export function createEventsService(deps: EventsDeps) {
       });
 
       if (lastId) {
-        const missed = await log.since(userId, lastId);
-        if (missed === null) {
-          sse.send({ event: 'resync', data: { reason: 'gap' } });
+        const missed = await log.since(userId, lastId).catch(() => undefined);
+        if (!missed) {
+          sse.send({ event: 'resync', data: { reason: missed === null ? 'gap' : 'unavailable' } });
           lastSent = '';
         } else for (const e of missed) deliver(e);
       }
