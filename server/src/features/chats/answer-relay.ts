@@ -22,11 +22,27 @@ export function relayAnswer(
   row: MessageRow,
 ) {
   const channel = channelOf(gen.messageId);
+  // Deltas parsed from one read of the provider's stream go out as one message (no added wait).
+  let pending = '';
+  let offset = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (!pending) return;
+    bus.publish(channel, { o: offset, c: pending });
+    pending = '';
+  };
   gen.subscribe((e) => {
     if (e.type === 'delta') {
-      bus.publish(channel, { o: e.offset, c: e.content });
+      pending += e.content;
+      offset = e.offset;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
       return;
     }
+    flush();
     bus.publish(channel, { end: true });
     const branch = { chat_id: gen.chatId, parent_id: row.parentId };
     userEvents?.publish(

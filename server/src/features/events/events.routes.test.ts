@@ -137,7 +137,7 @@ describe('GET /v1/events', () => {
     unknown.close();
   });
 
-  it('tells provider, local endpoint and file changes', async () => {
+  it('tells provider, local endpoint, file and job changes', async () => {
     const dave = await registerUser(t.app);
     const d = await events(dave);
     await t.app.inject({
@@ -173,6 +173,11 @@ describe('GET /v1/events', () => {
     });
     await t.app.inject({ method: 'DELETE', url: `/v1/files/${file.id}`, headers: dave.headers });
     expect((await d.next((e) => e.event === 'file.deleted')).data).toEqual({ file_id: file.id });
+    // 'test.unhandled' has no handler: the job stays pending until cancelled through the API.
+    const job = await t.app.ctx.services.jobQueue.enqueue(dave.id, 'test.unhandled', {});
+    await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${job.id}`, headers: dave.headers });
+    const updated = await d.next((e) => e.event === 'job.updated');
+    expect(updated.data).toEqual({ job_id: job.id, job_type: 'test.unhandled', status: 'cancelled' });
     d.close();
   });
 
