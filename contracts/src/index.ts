@@ -16,4 +16,4 @@ export * from './telemetry.js';
 export * from './templates.js';
 export * from './operations.js';
 export * from './shares.js';
-export * from './shares.js';
+export * from './events.js';

@@ -35,7 +35,11 @@ beforeAll(async () => {
   const openai = await startFakeOpenAI({ reply: 'Hello from the fake', chunks: 2 });
   const ollama = await startFakeOllama({});
   fakes = [openai, ollama];
-  t = await buildTestApp({ startLifecycle: true, env: { MAX_UPLOAD_MB: '0.1' } });
+  // GET /v1/events never ends by itself: its streams are closed after 0.1 s here, so each case gets its answer.
+  t = await buildTestApp({
+    startLifecycle: true,
+    env: { MAX_UPLOAD_MB: '0.1', EVENTS_MAX_LIFETIME_S: '0.1' },
+  });
   admin = await registerUser(t.app);
   ids.user = (await registerUser(t.app)).id;
   await call('POST', '/v1/providers/activate', {

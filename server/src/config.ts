@@ -70,6 +70,10 @@ const envSchema = z.object({
   JOB_MAX_ATTEMPTS: int(3, 1),
   JOB_POLL_INTERVAL_MS: int(1000, 10),
   JOB_CONCURRENCY: int(2, 1),
+  EVENTS_MAX_CONNECTIONS_PER_USER: int(5, 1),
+  EVENTS_LOG_SIZE: int(500, 10),
+  EVENTS_MAX_BUFFER_KB: int(256, 16),
+  EVENTS_MAX_LIFETIME_S: num(3600, 0.1),
   MAX_UPLOAD_MB: num(25, 0.01),
   MAX_IMPORT_MB: num(1024, 0.01),
   // Telemetry: who may scrape GET /metrics (Prometheus text)
@@ -149,6 +153,16 @@ function buildConfig(env: Env) {
       maxAttempts: e.JOB_MAX_ATTEMPTS,
       pollIntervalMs: e.JOB_POLL_INTERVAL_MS,
       concurrency: e.JOB_CONCURRENCY,
+    },
+    events: {
+      /** /v1/events connections a user may hold; opening one more closes the oldest. */
+      maxConnectionsPerUser: e.EVENTS_MAX_CONNECTIONS_PER_USER,
+      /** Events kept per user for replay after Last-Event-ID (Redis stream MAXLEN ~, or the in-process ring). */
+      logSize: e.EVENTS_LOG_SIZE,
+      /** Bytes a slow client may have unsent before it is dropped to one `resync`. */
+      maxBufferBytes: e.EVENTS_MAX_BUFFER_KB * 1024,
+      /** A stream is closed after this long (the client reconnects with Last-Event-ID), which rebalances instances. */
+      maxLifetimeMs: Math.round(e.EVENTS_MAX_LIFETIME_S * 1000),
     },
     maxUploadBytes: Math.round(e.MAX_UPLOAD_MB * 1024 * 1024),
     /** A chat import's upload (ChatGPT exports of years run to hundreds of MB); streamed to disk. */

@@ -14,6 +14,7 @@ import { createTargetCache } from './features/chats/pipeline/target-cache.js';
 import { createSendService } from './features/chats/send.service.js';
 import { createShareService } from './features/chats/share.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
+import { createEventsService } from './features/events/events.service.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
 import { createImagesService } from './features/images/images.service.js';
@@ -35,6 +36,7 @@ import { SecretBox } from './lib/crypto.js';
 import { createDomainEvents } from './lib/domain-events.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle, Managed } from './lib/lifecycle.js';
+import { createMemoryUserEventLog, createRedisUserEventLog } from './lib/user-events.js';
 import { guardedDispatcher } from './lib/url-policy.js';
 import { createLlmProvider } from './llm/factory.js';
 import { GgufModelManager } from './llm/llama-runtime/model-manager.js';
@@ -68,17 +70,33 @@ export function createServices(deps: ServiceDeps) {
   // llama.cpp's runtime and loaded models are process-wide: one manager for the GGUF feature and the adapters.
   const ggufManager = new GgufModelManager();
   const events = createDomainEvents();
+  // Every change to a user's data, for their GET /v1/events streams on every instance (one publish per change).
+  const { logSize } = deps.config.events;
+  const userEvents = deps.redis
+    ? createRedisUserEventLog({ redis: deps.redis, bus: deps.bus, logger: deps.logger, logSize })
+    : createMemoryUserEventLog({ logSize });
+  events.on('models.changed', ({ userId, provider }) => {
+    if (provider === 'local') userEvents.publish(userId, { event: 'local_model.health', data: {} });
+    else if (provider) userEvents.publish(userId, { event: 'provider.updated', data: { provider } });
+  });
   const createProvider = (target: ProviderTarget, timeouts: ProviderTimeouts) =>
     createLlmProvider(target, timeouts, { dispatcher, logger: deps.logger, gguf: ggufManager });
 
   // First, so every feature that serves chat requests can record them (telemetry.record never blocks).
   const telemetry = createTelemetryService({ db: deps.db, logger: deps.logger });
-  const messages = createMessagesService({ db: deps.db });
+  const messages = createMessagesService({ db: deps.db, userEvents });
   const search = createSearchService({ db: deps.db });
   const templates = createTemplatesService({ db: deps.db });
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
   const users = createUsersService({ db: deps.db, auth, events });
+  const eventStreams = createEventsService({
+    config: deps.config,
+    bus: deps.bus,
+    log: userEvents,
+    auth,
+    logger: deps.logger,
+  });
   const admin = createAdminService({ db: deps.db, auth, users });
   const waitlist = createWaitlistService(deps.db);
   const store = new LocalFileStore(deps.config.filesDir);
@@ -88,6 +106,7 @@ export function createServices(deps: ServiceDeps) {
     store,
     signer: new UrlSigner(deps.config.jwtSecret),
     events,
+    userEvents,
   });
   // What sends resolve their model to, kept until the user's configurations, credentials or endpoints change.
   const targets = createTargetCache({ bus: deps.bus, events });
@@ -140,10 +159,12 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     heartbeatMs: deps.config.instanceHeartbeatMs,
     legacyAfterMs: deps.config.providers.idleTimeoutMs + 60_000,
+    userEvents,
   });
   const chats = createChatsService({
     db: deps.db,
     registry: generations,
+    userEvents,
     assertModelConfig: async (userId, id) => {
       await modelConfigs.get(userId, id);
     },
@@ -160,6 +181,7 @@ export function createServices(deps: ServiceDeps) {
     telemetry,
     endpointHealth: localModels,
     attachments: { files, capabilitiesOf: models.capabilitiesOf },
+    userEvents,
   });
   const chatStart = createStartChatService({ chats, chatSend });
   const shares = createShareService({ db: deps.db, chats });
@@ -170,6 +192,7 @@ export function createServices(deps: ServiceDeps) {
     logger: deps.logger,
     ...deps.config.jobs,
     shutdownGraceMs: deps.config.shutdownGraceMs,
+    userEvents,
   });
   const jobs = createJobsService({ db: deps.db, bus: deps.bus, queue: jobQueue });
   const images = createImagesService({
@@ -210,6 +233,8 @@ export function createServices(deps: ServiceDeps) {
     invites,
     auth,
     users,
+    userEvents,
+    events: eventStreams,
     admin,
     waitlist,
     providers,

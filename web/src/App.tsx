@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/client';
+import { useUserEvents } from './api/events';
 import { AuthPage } from './auth/AuthPage';
 import { AuthProvider, useAuth } from './auth/auth';
 import { ChatsPage } from './chat/ChatsPage';
@@ -27,12 +28,19 @@ export function makeQueryClient() {
   });
 }
 
+/** This tab's one events connection: what other tabs, devices and instances change appears here live. */
+function LiveEvents() {
+  useUserEvents();
+  return null;
+}
+
 function Gate() {
   const { state } = useAuth();
   if (state.status === 'loading') return <Spinner label="Starting" />;
   if (state.status === 'signed-out') return <AuthPage expired={state.expired} />;
   return (
     <Layout>
+      <LiveEvents />
       <Suspense fallback={<Spinner />}>
         <Routes>
           <Route path="/" element={<Navigate to="/chats" replace />} />

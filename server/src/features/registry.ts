@@ -5,6 +5,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import { cacheRoutes } from './cache/cache.routes.js';
 import { chatsRoutes } from './chats/chats.routes.js';
 import { chatShareRoutes } from './chats/share.routes.js';
+import { eventsRoutes } from './events/events.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { imagesRoutes } from './images/images.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -47,4 +48,5 @@ export const featureRoutes: FeatureRoutes[] = [
   templatesRoutes,
   telemetryRoutes,
   legacyApiRoutes,
+  eventsRoutes,
 ];

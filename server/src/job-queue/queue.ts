@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Db } from '../db/client.js';
 import type { EventBus } from '../lib/event-bus.js';
+import type { UserEventLog } from '../lib/user-events.js';
 import { newId } from '../lib/ids.js';
 import type { JobRow } from './jobs.repository.js';
 import * as repo from './jobs.repository.js';
@@ -39,6 +40,8 @@ export interface JobQueueOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   workerId?: string;
+  /** The owner's event stream hears every status change (job.updated). */
+  userEvents?: UserEventLog;
 }
 
 /** Bus channels: status changes for the realtime feature, and "work is waiting" for other instances. */
@@ -254,7 +257,12 @@ export class JobQueue {
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  private publish(job: JobRow): void {
+  /** Tells every instance (and the owner's event stream) that a job's status changed. */
+  publish(job: JobRow): void {
+    this.opts.userEvents?.publish(job.userId, {
+      event: 'job.updated',
+      data: { job_id: job.id, job_type: job.jobType, status: job.status },
+    });
     this.opts.bus.publish(JOB_UPDATED, {
       user_id: job.userId,
       job_id: job.id,

@@ -13,6 +13,10 @@ export interface SseStream<E extends SseEvent = SseEvent> {
   /** True once the client went away (the work behind the stream goes on regardless). */
   readonly closed: boolean;
   onClose(fn: () => void): void;
+  /** Bytes written but not yet taken by the client (a slow reader's backlog). */
+  readonly buffered: number;
+  /** Calls `fn` once, when the backlog has been taken. */
+  onDrain(fn: () => void): void;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -61,6 +65,12 @@ export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
     },
     onClose(fn) {
       closeHandlers.push(fn);
+    },
+    get buffered() {
+      return res.writableLength;
+    },
+    onDrain(fn) {
+      res.once('drain', fn);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../errors.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
+import type { UserEventLog } from '../../lib/user-events.js';
 import { toMessage } from '../messages/message.mapper.js';
 import { toChatSummary } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
@@ -10,6 +11,7 @@ import type { GenerationRegistry } from './generation.js';
 export interface ChatsDeps {
   db: Db;
   registry: GenerationRegistry;
+  userEvents?: UserEventLog;
   /** Checks a model configuration belongs to the user (404 otherwise). */
   assertModelConfig(userId: string, id: string): Promise<void>;
 }
@@ -37,7 +39,9 @@ export function createChatsService(deps: ChatsDeps) {
         title: input.title ?? null,
         modelConfigId: input.model_config_id ?? null,
       });
-      return toChatSummary(row);
+      const chat = toChatSummary(row);
+      deps.userEvents?.publish(userId, { event: 'chat.created', data: { chat } });
+      return chat;
     },
 
     /** Newest activity first, keyset-paginated. */
@@ -83,13 +87,16 @@ export function createChatsService(deps: ChatsDeps) {
         ...(input.system_prompt !== undefined ? { systemPrompt: input.system_prompt?.trim() || null } : {}),
       });
       if (!row) throw notFound('Chat');
-      return toChatSummary(row);
+      const chat = toChatSummary(row);
+      deps.userEvents?.publish(userId, { event: 'chat.updated', data: { chat } });
+      return chat;
     },
 
     /** Deletes a chat with its messages; a running answer in it is stopped. */
     async remove(userId: string, chatId: string) {
       if (!(await repo.deleteChat(db, userId, chatId))) throw notFound('Chat');
       registry.cancelChat(chatId);
+      deps.userEvents?.publish(userId, { event: 'chat.deleted', data: { chat_id: chatId } });
     },
   };
 }

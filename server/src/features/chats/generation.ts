@@ -4,10 +4,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import type { EventBus } from '../../lib/event-bus.js';
+import type { UserEventLog } from '../../lib/user-events.js';
 import { cleanProviderText } from '../../lib/text.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from '../messages/message.mapper.js';
+import { followAnswer, relayAnswer } from './answer-relay.js';
 import * as repo from './chats.repository.js';
+import type { AnswerStream } from './message-stream.js';
 import * as writers from './writers.repository.js';
 
 /** What a listener of a running answer hears. `offset` is the answer's length after the event. */
@@ -114,6 +117,8 @@ export interface RegistryDeps {
   heartbeatMs: number;
   /** Rows with no recorded writer (from before writers were recorded) are ended when this stale. */
   legacyAfterMs: number;
+  /** Told when an answer ends (message.completed / message.failed of the user's event stream). */
+  userEvents?: UserEventLog;
 }
 
 export function createGenerationRegistry(deps: RegistryDeps) {
@@ -260,6 +265,7 @@ export function createGenerationRegistry(deps: RegistryDeps) {
     start(opts: StartOptions): Generation {
       const gen = new Generation(opts.message.id, opts.message.chatId, opts.message.userId);
       running.set(gen.messageId, gen);
+      relayAnswer(bus, deps.userEvents, gen, opts.message);
       run(gen, opts).catch((err: unknown) => {
         // A bug of the writer itself: let go of the answer so the sweep ends it failed, and free its listeners.
         logger.error({ err, message_id: gen.messageId }, 'generation writer failed');
@@ -270,6 +276,10 @@ export function createGenerationRegistry(deps: RegistryDeps) {
     },
 
     get: (messageId: string) => running.get(messageId),
+
+    /** Streams an answer another instance writes (or one already ended): the row, then the writer's deltas. */
+    follow: (sse: AnswerStream, row: MessageRow, fromOffset: number, staleAfterMs: number) =>
+      followAnswer(sse, { db, bus }, row, fromOffset, staleAfterMs),
 
     /** Aborts an answer wherever it runs (this instance, or another one through the bus). */
     cancel(messageId: string) {

@@ -6,10 +6,12 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';
 import type { LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
+import type { UserEventLog } from '../../lib/user-events.js';
 import { toMessage } from '../messages/message.mapper.js';
+import { announceTurn } from './answer-relay.js';
 import * as repo from './chats.repository.js';
 import type { Generation, GenerationRegistry } from './generation.js';
-import { type AnswerStream, followStoredAnswer, pipeGeneration } from './message-stream.js';
+import { type AnswerStream, pipeGeneration } from './message-stream.js';
 import { type AttachmentDeps, prepareAttachments, withPictures } from './pipeline/attachments.js';
 import { buildSendContext } from './pipeline/build-context.js';
 import { startGeneration } from './pipeline/generate.js';
@@ -33,6 +35,8 @@ export interface SendDeps extends RecordSinks {
   cache: AnswerCache;
   /** Reads and checks the files sent with a message (pipeline/attachments.ts). */
   attachments?: AttachmentDeps;
+  /** The user's event stream hears each stored turn. */
+  userEvents?: UserEventLog;
 }
 
 export interface SendHandle {
@@ -105,6 +109,7 @@ export function createSendService(deps: SendDeps) {
         const latencyMs = Math.round(performance.now() - started);
         const answer = answerFromCache(context.metadata, hit, latencyMs);
         const stored = await persistTurn(db, { ...turn, answer });
+        announceTurn(deps.userEvents, stored);
         const assistantMessage = toMessage(stored.assistantRow);
         recordOutcome(
           deps,
@@ -130,6 +135,7 @@ export function createSendService(deps: SendDeps) {
           writerId: registry.instanceId,
         },
       });
+      announceTurn(deps.userEvents, stored);
       const generation = startGeneration(generate, {
         row: stored.assistantRow,
         resolved,
@@ -189,7 +195,7 @@ export function createSendService(deps: SendDeps) {
       if (gen) return pipeGeneration(sse, gen, fromOffset);
       // An answer nobody writes any more is ended now rather than followed until it goes stale.
       if (row.status === 'streaming') row = (await registry.endIfOrphaned(messageId)) ?? row;
-      return followStoredAnswer(sse, db, row, fromOffset, config.providers.idleTimeoutMs + 10_000);
+      return registry.follow(sse, row, fromOffset, config.providers.idleTimeoutMs + 10_000);
     },
 
     /** Stops a running answer and keeps its partial text. @throws not_found, conflict (already finished) */

@@ -6,6 +6,7 @@ import type { Db } from '../../db/client.js';
 import { AppError, invalidField, notFound } from '../../errors.js';
 import { decodeIdCursor, page } from '../../lib/cursor.js';
 import type { DomainEvents } from '../../lib/domain-events.js';
+import type { UserEventLog } from '../../lib/user-events.js';
 import { newId } from '../../lib/ids.js';
 import type { FileStore } from '../../storage/file-store.js';
 import { sanitizeFileName, withSuffix } from '../../storage/names.js';
@@ -50,6 +51,8 @@ export function createFilesService(deps: {
   signer: UrlSigner;
   /** A deleted account's files (rows and bytes) go with it. */
   events: DomainEvents;
+  /** The owner's event stream hears files stored and removed. */
+  userEvents?: UserEventLog;
 }) {
   const { db, config, store, signer } = deps;
 
@@ -115,6 +118,10 @@ export function createFilesService(deps: {
           size: stored.size,
           sha256: stored.sha256,
         });
+        deps.userEvents?.publish(userId, {
+          event: 'file.created',
+          data: { file_id: row.id, chat_id: chatId },
+        });
         return toInfo(row);
       } catch (err) {
         await store.delete(path);
@@ -165,6 +172,7 @@ export function createFilesService(deps: {
       const row = await repo.deleteFile(db, userId, fileId);
       if (!row) throw notFound('File');
       await store.delete(row.path);
+      deps.userEvents?.publish(userId, { event: 'file.deleted', data: { file_id: fileId } });
     },
 
     /**
@@ -214,6 +222,7 @@ export function createFilesService(deps: {
         size: stored.size,
         sha256: stored.sha256,
       });
+      deps.userEvents?.publish(userId, { event: 'file.created', data: { file_id: row.id, chat_id: null } });
       return { id: row.id, path: row.path, url: `/v1/files/${row.id}` };
     },
 

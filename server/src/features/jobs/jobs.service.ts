@@ -88,7 +88,7 @@ export function createJobsService(deps: { db: Db; bus: EventBus; queue: JobQueue
     async cancel(userId: string, id: string): Promise<Job> {
       const row = await repo.cancelPendingJob(db, userId, id);
       if (row) {
-        bus.publish(JOB_UPDATED, { user_id: userId, job_id: id, job_type: row.jobType, status: row.status });
+        queue.publish(row);
         return toJob(row);
       }
       const existing = await repo.findJob(db, userId, id);

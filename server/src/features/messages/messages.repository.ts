@@ -29,7 +29,7 @@ export const setPinned = async (db: Db, userId: string, id: string, pinned: bool
       .update(messages)
       .set({ pinned: pinned ?? sql`not ${messages.pinned}` })
       .where(and(eq(messages.id, id), eq(messages.userId, userId)))
-      .returning({ id: messages.id, pinned: messages.pinned })
+      .returning()
   )[0];
 
 /** Keyset position: created_at in epoch microseconds (a JS Date would drop the microseconds) and id. */

@@ -1,11 +1,21 @@
 import type { Message } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
+import type { MessageRow } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../errors.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
+import type { UserEventLog } from '../../lib/user-events.js';
 import { toMessage } from './message.mapper.js';
 import { findOwnMessage, listPinned, setPinned, setRating } from './messages.repository.js';
 
-export function createMessagesService({ db }: { db: Db }) {
+export function createMessagesService({ db, userEvents }: { db: Db; userEvents?: UserEventLog }) {
+  const updated = (row: MessageRow) => {
+    const message = toMessage(row);
+    userEvents?.publish(row.userId, {
+      event: 'message.updated',
+      data: { chat_id: row.chatId, parent_id: row.parentId, message },
+    });
+    return message;
+  };
   return {
     /** The caller's message of any role. @throws not_found for a missing or another user's message. */
     async get(userId: string, id: string): Promise<Message> {
@@ -26,15 +36,16 @@ export function createMessagesService({ db }: { db: Db }) {
           details: { field: 'message_id', role: row.role },
         });
       }
-      const updated = await setRating(db, userId, id, rating);
-      if (!updated) throw notFound('Message');
-      return toMessage(updated);
+      const rated = await setRating(db, userId, id, rating);
+      if (!rated) throw notFound('Message');
+      return updated(rated);
     },
 
     /** Sets `pinned`, or flips it when `pinned` is undefined. @throws not_found. */
     async pin(userId: string, id: string, pinned: boolean | undefined) {
       const row = await setPinned(db, userId, id, pinned);
       if (!row) throw notFound('Message');
+      updated(row);
       return { message_id: row.id, pinned: row.pinned };
     },
 
