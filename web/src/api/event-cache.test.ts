@@ -16,6 +16,7 @@ const msg = (id: string, role: Message['role'], status: Message['status'], conte
   metadata: {},
   rating: null,
   pinned: false,
+  attachments: [],
   created_at: now,
   updated_at: now,
 });
@@ -23,6 +24,7 @@ const chat = (messages: Message[]): ChatWithMessages => ({
   id: CHAT,
   title: 'Plans',
   model_config_id: null,
+  system_prompt: null,
   message_count: messages.length,
   created_at: now,
   updated_at: now,
