@@ -50,6 +50,16 @@ export function saveChoice(c: ModelChoice | null): void {
   }
 }
 
+/**
+ * The catalogue's chat models offered by provider: models of the user's own endpoints (provider `local`) are
+ * offered under their endpoint instead, with its health (a provider choice of `local` would not reach them).
+ */
+export function catalogueChoices<M extends { kind: string; local_model_id?: string | undefined }>(
+  models: M[],
+): M[] {
+  return models.filter((m) => m.kind === 'chat' && !m.local_model_id);
+}
+
 export type LocalEndpoint = {
   id: string;
   name: string;
@@ -115,8 +125,7 @@ export function ModelPicker({
   const id = useId();
   const { models, configs, locals } = useModelSources();
   const cfgs = configs.data?.model_configs ?? [];
-  // Models of the user's own endpoints (provider `local`) are offered under their endpoint, with its health.
-  const chat = (models.data?.models ?? []).filter((m) => m.kind === 'chat' && !m.local_model_id);
+  const chat = catalogueChoices(models.data?.models ?? []);
   const endpoints = (locals.data ?? []).filter((e) => e.models.length > 0);
   const empty = useNoModels();
 
