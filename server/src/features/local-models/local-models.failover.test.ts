@@ -1,15 +1,10 @@
 import type { LocalModel } from '@pocketllm/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type FakeOptions,
-  type FakeServer,
-  startFakeOllama,
-  startFakeOpenAI,
-} from '../../../test/fakes/index.js';
+import { type FakeServer, startFakeOllama, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
-import { parseSse } from '../../../test/helpers/sse.js';
+import { parseSse, type SseEvent } from '../../../test/helpers/sse.js';
 import { localEndpoints } from '../../db/schema/index.js';
 
 // Failover at request time: the chosen endpoint was healthy when the send began, and fails before its first byte.
@@ -33,24 +28,38 @@ afterAll(async () => {
 
 type Engine = 'ollama' | 'openai-compatible';
 
-async function fake(engine: Engine, reply: string, more: Partial<FakeOptions> = {}) {
-  const options = { models: [MODEL], reply, ...more };
-  const f = engine === 'ollama' ? await startFakeOllama(options) : await startFakeOpenAI(options);
-  fakes.push(f);
-  return f;
+/**
+ * A new user with one healthy endpoint per reply, each on its own fake server of `engine` serving MODEL
+ * (answering with that reply), in order: the first is the one the send chooses.
+ */
+async function endpoints(engine: Engine, ...replies: string[]) {
+  const user = await registerUser(t.app);
+  const servers: FakeServer[] = [];
+  const eps: LocalModel[] = [];
+  for (const reply of replies) {
+    const options = { models: [MODEL], reply };
+    const f = engine === 'ollama' ? await startFakeOllama(options) : await startFakeOpenAI(options);
+    fakes.push(f);
+    servers.push(f);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/local-models',
+      headers: user.headers,
+      payload: { name: reply, base_url: f.url, endpoint_type: engine },
+    });
+    const ep = json<LocalModel>(res);
+    expect(ep.health_status).toBe('healthy');
+    eps.push(ep);
+  }
+  return { user, servers, eps };
 }
 
-async function endpoint(user: TestUser, name: string, f: FakeServer, engine: Engine) {
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/local-models',
-    headers: user.headers,
-    payload: { name, base_url: f.url, endpoint_type: engine },
-  });
-  const ep = json<LocalModel>(res);
-  expect(ep.health_status).toBe('healthy');
-  return ep;
-}
+/** The text of a stream's deltas. */
+const streamed = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'delta')
+    .map((e) => e.data.content)
+    .join('');
 
 interface Answer {
   content: string;
@@ -77,11 +86,10 @@ async function health(user: TestUser, id: string) {
 
 describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time (%s)', (engine) => {
   it('a refused connection (closed port) moves a JSON send to the spare, marked in the metadata', async () => {
-    const user = await registerUser(t.app);
-    const home = await fake(engine, 'from home');
-    const spare = await fake(engine, 'from spare');
-    const a = await endpoint(user, 'Home', home, engine);
-    const b = await endpoint(user, 'Spare', spare, engine);
+    const { user, servers, eps } = await endpoints(engine, 'from home', 'from spare');
+    const [home] = servers;
+    const [a, b] = eps;
+    if (!home || !a || !b) throw new Error('setup');
     await home.close();
 
     const res = await send(user, a.id);
@@ -101,21 +109,17 @@ describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time
   });
 
   it('a hang before the first byte moves a streamed send; the client sees only the spare text', async () => {
-    const user = await registerUser(t.app);
-    const home = await fake(engine, 'from home');
-    const spare = await fake(engine, 'from spare');
-    const a = await endpoint(user, 'Home', home, engine);
-    const b = await endpoint(user, 'Spare', spare, engine);
+    const { user, servers, eps } = await endpoints(engine, 'from home', 'from spare');
+    const [home] = servers;
+    const [a, b] = eps;
+    if (!home || !a || !b) throw new Error('setup');
     home.setBehavior({ kind: 'hang', only: ['chat'] });
 
     const res = await send(user, a.id, true);
     expect(res.statusCode).toBe(200);
     const events = parseSse(res.body);
     expect(events.filter((e) => e.event === 'message.created')).toHaveLength(1);
-    const text = events
-      .filter((e) => e.event === 'delta')
-      .map((e) => e.data.content)
-      .join('');
+    const text = streamed(events);
     expect(text).toBe('from spare');
     const last = events.at(-1);
     expect(last?.event).toBe('message.completed');
@@ -127,13 +131,10 @@ describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time
   });
 
   it('a 500 before any text fails over twice across three endpoints', async () => {
-    const user = await registerUser(t.app);
-    const one = await fake(engine, 'from one');
-    const two = await fake(engine, 'from two');
-    const three = await fake(engine, 'from three');
-    const a = await endpoint(user, 'One', one, engine);
-    const b = await endpoint(user, 'Two', two, engine);
-    const c = await endpoint(user, 'Three', three, engine);
+    const { user, servers, eps } = await endpoints(engine, 'from one', 'from two', 'from three');
+    const [one, two] = servers;
+    const [a, b, c] = eps;
+    if (!one || !two || !a || !b || !c) throw new Error('setup');
     one.setBehavior({ kind: 'http_error', status: 500, only: ['chat'] });
     two.setBehavior({ kind: 'http_error', status: 503, only: ['chat'] });
     // Candidates go fastest first: Two answered its last check faster than Three, so it is tried next.
@@ -154,19 +155,15 @@ describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time
   });
 
   it('a failure after text does not fail over: the answer fails with a clear error, the spare is not called', async () => {
-    const user = await registerUser(t.app);
-    const home = await fake(engine, 'from home, cut short', { chunks: 4 });
-    const spare = await fake(engine, 'from spare');
-    const a = await endpoint(user, 'Home', home, engine);
-    await endpoint(user, 'Spare', spare, engine);
+    const { user, servers, eps } = await endpoints(engine, 'from home, cut short', 'from spare');
+    const [home, spare] = servers;
+    const [a] = eps;
+    if (!home || !spare || !a) throw new Error('setup');
     home.setBehavior({ kind: 'drop_mid_stream', only: ['chat'] });
 
     const res = await send(user, a.id, true);
     const events = parseSse(res.body);
-    const text = events
-      .filter((e) => e.event === 'delta')
-      .map((e) => e.data.content)
-      .join('');
+    const text = streamed(events);
     expect(text.length).toBeGreaterThan(0);
     expect('from home, cut short'.startsWith(text)).toBe(true);
     const last = events.at(-1);
@@ -180,11 +177,10 @@ describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time
   });
 
   it('with no other healthy endpoint the send fails with an error that says so', async () => {
-    const user = await registerUser(t.app);
-    const home = await fake(engine, 'from home');
-    const down = await fake(engine, 'from down');
-    const a = await endpoint(user, 'Home', home, engine);
-    const b = await endpoint(user, 'Down', down, engine);
+    const { user, servers, eps } = await endpoints(engine, 'from home', 'from down');
+    const [home, down] = servers;
+    const [a, b] = eps;
+    if (!home || !down || !a || !b) throw new Error('setup');
     await down.close();
     const check = await t.app.inject({
       method: 'POST',
