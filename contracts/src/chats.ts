@@ -99,6 +99,7 @@ export type ChatParamsInput = z.infer<typeof chatParams>;
 export const sendMessageBody = z.object({
   content: z.string().min(1, 'content must not be empty').max(200_000),
   model_config_id: z.uuid().optional(),
+  /** A catalogue provider or `gguf` (in process); `local_model_id` picks one of the user's endpoints instead. */
   provider: z.string().min(1).max(64).optional(),
   local_model_id: z.uuid().optional(),
   model: z.string().min(1).max(200).optional(),

@@ -4,7 +4,7 @@ import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common
 /** Sampling settings within the ranges providers accept; defaults are applied on create. */
 const settings = {
   name: z.string().trim().min(1).max(200),
-  /** A catalogue provider, or `local` together with `local_model_id`. */
+  /** A catalogue provider, `local` together with `local_model_id`, or `gguf` (a file in MODELS_DIR). */
   provider: z.string().trim().min(1).max(64),
   model: z.string().trim().min(1).max(300),
   base_url: z.string().trim().min(1).max(2048),

@@ -75,7 +75,19 @@ export const updateProviderBody = z
   .refine(hasSomeField, NOTHING_TO_CHANGE);
 export type UpdateProviderBody = z.infer<typeof updateProviderBody>;
 
-/** One model in the catalogue. `provider` is a catalogue name, or the source (local endpoint, gguf) it came from. */
+/**
+ * The two provider ids that are not cloud providers. `local`: a model on one of the user's own endpoints
+ * (always with `local_model_id`). `gguf`: a GGUF file in the server's MODELS_DIR, run in process.
+ * A send or model configuration with `local` and no `local_model_id` still means `gguf` (the id both had before).
+ */
+export const LOCAL_ENDPOINT_PROVIDER = 'local';
+export const GGUF_PROVIDER = 'gguf';
+
+/** `local` without an endpoint: what `gguf` was called before the two got distinct ids. */
+export const isGgufProvider = (provider: string | undefined, localModelId?: string | null): boolean =>
+  provider === GGUF_PROVIDER || (provider === LOCAL_ENDPOINT_PROVIDER && !localModelId);
+
+/** One model in the catalogue. `provider` is a catalogue name, `local` (a user's endpoint) or `gguf`. */
 export const catalogModel = z.object({
   id: z.string(),
   name: z.string(),
@@ -85,7 +97,7 @@ export const catalogModel = z.object({
   owned_by: z.string().optional(),
   /** What a chat model takes besides text: `vision` (pictures). From provider metadata, else a maintained list. */
   capabilities: z.array(z.string()).optional(),
-  /** Models of a user's local endpoint (provider `local`): which endpoint, and its last known health. */
+  /** Models of a user's own endpoint (provider `local`): which endpoint, and its last known health. */
   local_model_id: z.string().optional(),
   health_status: z.enum(['healthy', 'unhealthy', 'unknown']).optional(),
   /** True while the endpoint's circuit breaker is open: a chat with it fails fast (or fails over). */

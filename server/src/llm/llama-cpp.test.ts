@@ -66,10 +66,10 @@ afterAll(async () => {
 });
 
 describe('GGUF catalogue', () => {
-  it('lists every usable *.gguf as provider local with its context length, and reports broken ones', async () => {
+  it('lists every usable *.gguf as provider gguf with its context length, and reports broken ones', async () => {
     const { models, errors } = await gguf.listModels();
     expect(models.map((m) => m.id)).toEqual(['other', 'tiny']);
-    expect(models[1]).toMatchObject({ id: 'tiny', provider: 'local', kind: 'chat', context_length: 2048 });
+    expect(models[1]).toMatchObject({ id: 'tiny', provider: 'gguf', kind: 'chat', context_length: 2048 });
     const messages = errors.map((e) => e.message).join('\n');
     expect(messages).toContain(
       'no-ffn.gguf is not a usable GGUF model: missing or invalid llama.feed_forward_length',

@@ -80,7 +80,7 @@ export class LlamaCppProvider implements LlmProvider {
     const header = await readGgufHeader(this.file);
     const id = ggufModelId(this.file);
     return [
-      { id, name: header.name ?? id, kind: 'chat', context_length: header.contextLength, owned_by: 'local' },
+      { id, name: header.name ?? id, kind: 'chat', context_length: header.contextLength, owned_by: 'server' },
     ];
   }
 

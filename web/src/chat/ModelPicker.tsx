@@ -13,6 +13,9 @@ import { Icon } from '../ui/icons';
 
 const STORE = 'pocketllm.model_choice';
 
+/** Catalogue groups whose provider id is not a name people read (`gguf`: a file in the server's MODELS_DIR). */
+const GROUP_LABELS: Record<string, string> = { gguf: 'On this server (GGUF)' };
+
 export function parseChoice(raw: string | null): ModelChoice | null {
   let v: unknown;
   try {
@@ -23,8 +26,9 @@ export function parseChoice(raw: string | null): ModelChoice | null {
   if (!isRecord(v)) return null;
   if (v.kind === 'config' && typeof v.model_config_id === 'string')
     return { kind: 'config', model_config_id: v.model_config_id };
+  // A choice remembered before in-process models got their own id (`local` without an endpoint is `gguf`).
   if (v.kind === 'provider' && typeof v.provider === 'string' && typeof v.model === 'string')
-    return { kind: 'provider', provider: v.provider, model: v.model };
+    return { kind: 'provider', provider: v.provider === 'local' ? 'gguf' : v.provider, model: v.model };
   if (v.kind === 'local' && typeof v.local_model_id === 'string' && typeof v.model === 'string')
     return { kind: 'local', local_model_id: v.local_model_id, model: v.model };
   return null;
@@ -44,6 +48,16 @@ export function saveChoice(c: ModelChoice | null): void {
   } catch {
     // not remembered
   }
+}
+
+/**
+ * The catalogue's chat models offered by provider: models of the user's own endpoints (provider `local`) are
+ * offered under their endpoint instead, with its health (a provider choice of `local` would not reach them).
+ */
+export function catalogueChoices<M extends { kind: string; local_model_id?: string | undefined }>(
+  models: M[],
+): M[] {
+  return models.filter((m) => m.kind === 'chat' && !m.local_model_id);
 }
 
 export type LocalEndpoint = {
@@ -111,7 +125,7 @@ export function ModelPicker({
   const id = useId();
   const { models, configs, locals } = useModelSources();
   const cfgs = configs.data?.model_configs ?? [];
-  const chat = (models.data?.models ?? []).filter((m) => m.kind === 'chat');
+  const chat = catalogueChoices(models.data?.models ?? []);
   const endpoints = (locals.data ?? []).filter((e) => e.models.length > 0);
   const empty = useNoModels();
 
@@ -156,7 +170,7 @@ export function ModelPicker({
           </optgroup>
         )}
         {[...new Set(chat.map((m) => m.provider))].map((p) => (
-          <optgroup key={p} label={p}>
+          <optgroup key={p} label={GROUP_LABELS[p] ?? p}>
             {chat
               .filter((m) => m.provider === p)
               .map((m) => (

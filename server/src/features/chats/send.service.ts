@@ -49,7 +49,12 @@ export interface SendHandle {
 
 export function createSendService(deps: SendDeps) {
   const { db, config, registry } = deps;
-  const generate = { registry, createProvider: deps.createProvider, timeouts: config.providers };
+  const generate = {
+    registry,
+    createProvider: deps.createProvider,
+    timeouts: config.providers,
+    failover: deps.sources.localModels?.failover,
+  };
 
   return {
     /**

@@ -1,11 +1,13 @@
 /** A GGUF file dropped into MODELS_DIR, seen and chatted with through the API (no other setup). */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyGguf } from '../../../test/fixtures/make-tiny-gguf.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse, readSse } from '../../../test/helpers/sse.js';
+import { modelConfigs } from '../../db/schema/index.js';
 
 let t: TestApp;
 let alice: TestUser;
@@ -34,11 +36,11 @@ const send = async (u: TestUser, payload: Record<string, unknown>) =>
     method: 'POST',
     url: `/v1/chats/${await newChat(u)}/messages`,
     headers: u.headers,
-    payload: { provider: 'local', model: 'tiny', params: { temperature: 0, max_tokens: 16 }, ...payload },
+    payload: { provider: 'gguf', model: 'tiny', params: { temperature: 0, max_tokens: 16 }, ...payload },
   });
 
 describe('GGUF models through the API', { timeout: 60_000 }, () => {
-  it('lists the file as provider local, and reports the broken one', async () => {
+  it('lists the file as provider gguf, and reports the broken one', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/models', headers: alice.headers });
     expect(res.statusCode).toBe(200);
     const body = json<{
@@ -46,7 +48,7 @@ describe('GGUF models through the API', { timeout: 60_000 }, () => {
       errors: unknown[];
     }>(res);
     expect(body.models).toContainEqual(
-      expect.objectContaining({ id: 'tiny', provider: 'local', context_length: 2048 }),
+      expect.objectContaining({ id: 'tiny', provider: 'gguf', context_length: 2048 }),
     );
     expect(body.models.map((m) => m.id)).not.toContain('broken');
     expect(JSON.stringify(body.errors)).toContain('broken.gguf is not a usable GGUF model');
@@ -83,7 +85,7 @@ describe('GGUF models through the API', { timeout: 60_000 }, () => {
         method: 'POST',
         headers,
         body: JSON.stringify({
-          provider: 'local',
+          provider: 'gguf',
           model: 'tiny',
           content: `hello world ${i}`,
           stream: true,
@@ -137,6 +139,46 @@ describe('GGUF models through the API', { timeout: 60_000 }, () => {
     expect(res.body).toContain('missing or invalid llama.attention.head_count');
     const after = await send(alice, { content: 'still there?' });
     expect(after.statusCode).toBe(201);
+  });
+
+  it('still takes the old id `local` without an endpoint, in a send and in a model configuration', async () => {
+    const res = await send(alice, { provider: 'local', content: 'old id' });
+    expect(res.statusCode).toBe(201);
+    expect(json<{ assistant_message: Msg }>(res).assistant_message.metadata).toMatchObject({
+      provider: 'gguf',
+      model: 'tiny',
+    });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/model-configs',
+      headers: alice.headers,
+      payload: { name: 'Tiny', provider: 'local', model: 'tiny' },
+    });
+    expect(created.statusCode).toBe(201);
+    const config = json<{ id: string; provider: string }>(created);
+    expect(config.provider).toBe('gguf');
+    const viaConfig = await t.app.inject({
+      method: 'POST',
+      url: `/v1/chats/${await newChat(alice)}/messages`,
+      headers: alice.headers,
+      payload: { content: 'via config', model_config_id: config.id, params: { max_tokens: 8 } },
+    });
+    expect(viaConfig.statusCode).toBe(201);
+    expect(json<{ assistant_message: Msg }>(viaConfig).assistant_message.metadata.provider).toBe('gguf');
+  });
+
+  it('migration 0014 renames a stored `local` configuration without an endpoint to `gguf`', async () => {
+    const [row] = await t.database.db
+      .insert(modelConfigs)
+      .values({ userId: alice.id, name: 'Old', provider: 'local', model: 'tiny' })
+      .returning();
+    if (!row) throw new Error('no row');
+    const file = new URL('../../db/migrations/0014_provider_ids.sql', import.meta.url);
+    await t.app.ctx.db.execute(sql.raw(readFileSync(file, 'utf8')));
+    const [after] = await t.database.db.select().from(modelConfigs).where(eq(modelConfigs.id, row.id));
+    expect(after?.provider).toBe('gguf');
+    const { target } = await t.app.ctx.services.modelConfigs.resolveTarget(alice.id, row.id);
+    expect(target).toMatchObject({ provider: 'gguf', adapter: 'llama-cpp' });
   });
 
   it('answers 404 for a model that is not in MODELS_DIR', async () => {

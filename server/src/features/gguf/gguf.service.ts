@@ -1,11 +1,11 @@
 /**
- * GGUF files dropped into MODELS_DIR: listed in every user's catalogue as provider `local`, and resolved
+ * GGUF files dropped into MODELS_DIR: listed in every user's catalogue as provider `gguf`, and resolved
  * to a llama-cpp target for the chat engine. Only files directly inside MODELS_DIR are ever opened.
  */
 import { statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { CatalogError, CatalogModel } from '@pocketllm/contracts';
+import { type CatalogError, type CatalogModel, GGUF_PROVIDER } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type { Managed } from '../../lib/lifecycle.js';
@@ -13,11 +13,6 @@ import { ggufModelId } from '../../llm/llama-cpp.js';
 import type { GgufModelManager } from '../../llm/llama-runtime/model-manager.js';
 import { type GgufHeader, readGgufHeader } from '../../llm/llama-runtime/validate.js';
 import type { ProviderTarget } from '../../llm/types.js';
-
-/** The catalogue provider name users see for in-process models. */
-export const GGUF_CATALOG_PROVIDER = 'local';
-/** The target provider name (distinct from users' own `local` endpoints). */
-export const GGUF_TARGET_PROVIDER = 'gguf';
 
 export interface GgufDeps {
   config: Config;
@@ -84,14 +79,14 @@ export function createGgufService(deps: GgufDeps) {
         models.push({
           id,
           name: r.value.name ?? id,
-          provider: GGUF_CATALOG_PROVIDER,
+          provider: GGUF_PROVIDER,
           kind: 'chat',
           context_length: r.value.contextLength,
-          owned_by: 'local',
+          owned_by: 'server',
         });
       } else {
         const why = r.reason instanceof Error ? r.reason.message : 'unreadable file';
-        errors.push({ provider: GGUF_CATALOG_PROVIDER, message: why });
+        errors.push({ provider: GGUF_PROVIDER, message: why });
       }
     });
     return { models, errors };
@@ -116,7 +111,7 @@ export function createGgufService(deps: GgufDeps) {
           details: { field: 'model' },
         });
       }
-      return { provider: GGUF_TARGET_PROVIDER, adapter: 'llama-cpp', baseUrl: file, apiKey: null };
+      return { provider: GGUF_PROVIDER, adapter: 'llama-cpp', baseUrl: file, apiKey: null };
     },
 
     /** The catalogue source the models service lists. */

@@ -1,5 +1,5 @@
 /** What the local-models use cases share: the key box, the endpoint probe, and row → API shape. */
-import type { LocalModel, LocalModelHealth } from '@pocketllm/contracts';
+import { LOCAL_ENDPOINT_PROVIDER, type LocalModel, type LocalModelHealth } from '@pocketllm/contracts';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -105,13 +105,22 @@ export function createCore(deps: LocalModelsDeps) {
 
   async function notify(userId: string) {
     try {
-      await deps.events?.emit('models.changed', { userId, provider: 'local' });
+      await deps.events?.emit('models.changed', { userId, provider: LOCAL_ENDPOINT_PROVIDER });
     } catch (err) {
       logger.warn(
         { err: { message: err instanceof Error ? err.message : String(err) } },
         'local-models: models.changed handler failed',
       );
     }
+  }
+
+  /**
+   * An endpoint's health changed outside a scheduled round (a chat failed over from it): the one place such a
+   * change is announced. The catalogue and target cache drop what they hold (`models.changed`); a per-user
+   * `local_model.health` event (the portal's health dot) belongs here too.
+   */
+  async function healthChanged(row: repo.EndpointRow) {
+    await notify(row.userId);
   }
 
   function apiKeyOf(r: repo.EndpointRow): string | null {
@@ -171,6 +180,7 @@ export function createCore(deps: LocalModelsDeps) {
     policy,
     apiKeyOf,
     notify,
+    healthChanged,
     baseUrlOf,
     insertWithAudit,
 

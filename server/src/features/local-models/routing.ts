@@ -1,5 +1,5 @@
 /** How chats and the catalogue use local endpoints: target resolution with failover, the breaker, the catalogue source. */
-import type { CatalogModel } from '@pocketllm/contracts';
+import { type CatalogModel, LOCAL_ENDPOINT_PROVIDER } from '@pocketllm/contracts';
 import { AppError, notFound } from '../../errors.js';
 import { assertAllowedUrl } from '../../lib/url-policy.js';
 import type { ProviderTarget } from '../../llm/types.js';
@@ -24,7 +24,7 @@ export function createRouting(core: Core) {
   const { db } = core;
 
   const targetOf = (r: repo.EndpointRow): ProviderTarget => ({
-    provider: 'local',
+    provider: LOCAL_ENDPOINT_PROVIDER,
     adapter: r.endpointType === 'ollama' ? 'ollama' : 'openai-compatible',
     baseUrl: r.baseUrl,
     apiKey: core.apiKeyOf(r),
@@ -74,6 +74,45 @@ export function createRouting(core: Core) {
       );
     },
 
+    /** Request-time failover (features/chats/pipeline/failover.ts): where to go next, and what the failed one is now. */
+    failover: {
+      /**
+       * The fastest of the user's other healthy, usable endpoints listing `model`, none of `tried`, whose base
+       * URL the current policy still allows; null when there is none.
+       */
+      async nextTarget(userId: string, model: string, tried: string[]): Promise<ProviderTarget | null> {
+        const [first = '', ...rest] = tried;
+        const rows = await repo.endpointsServing(db, userId, model, first);
+        for (const r of rows) {
+          if (rest.includes(r.id) || r.healthStatus !== 'healthy' || !isUsable(r)) continue;
+          const target = await checkedTarget(r).catch(() => null);
+          if (target) return target;
+        }
+        return null;
+      },
+
+      /**
+       * An endpoint that failed a chat before its first byte: logged and applied like a failed health check
+       * (unhealthy, one more consecutive failure), and announced like one. Never throws (logged).
+       */
+      async markUnhealthy(endpointId: string, error: string, elapsedMs: number): Promise<void> {
+        try {
+          const after = await repo.recordCheck(db, endpointId, {
+            ok: false,
+            responseTimeMs: elapsedMs,
+            error,
+            stampTime: true,
+          });
+          if (after) await core.healthChanged(after);
+        } catch (err) {
+          core.logger.error(
+            { err, endpointId },
+            'local endpoint: could not mark it unhealthy after a failover',
+          );
+        }
+      },
+    },
+
     /**
      * A chat's outcome on an endpoint. Report ok=false only for failures of the endpoint itself (unreachable,
      * timeout, 5xx), not for a bad request: BREAKER_THRESHOLD of them in a row open the circuit; ok=true closes it.
@@ -109,7 +148,7 @@ export function createRouting(core: Core) {
             r.availableModels.map((m) => ({
               id: m,
               name: `${m} (${r.name})`,
-              provider: 'local',
+              provider: LOCAL_ENDPOINT_PROVIDER,
               kind: m.includes('embed') ? ('embedding' as const) : ('chat' as const),
               owned_by: r.name,
               local_model_id: r.id,

@@ -1,8 +1,11 @@
-import type {
-  CreateModelConfigBody,
-  ModelConfigDto,
-  PageQuery,
-  UpdateModelConfigBody,
+import {
+  type CreateModelConfigBody,
+  GGUF_PROVIDER,
+  isGgufProvider,
+  LOCAL_ENDPOINT_PROVIDER,
+  type ModelConfigDto,
+  type PageQuery,
+  type UpdateModelConfigBody,
 } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -15,8 +18,10 @@ import type { ProviderTarget } from '../../llm/types.js';
 import { notConfigured, type ProvidersService, specOf } from '../providers/providers.service.js';
 import * as repo from './model-configs.repository.js';
 
-/** The pseudo-provider of a configuration on one of the user's local endpoints or a GGUF file. */
-const LOCAL = 'local';
+/** A configuration's provider as stored: `local` without an endpoint is the old name of `gguf`. */
+const storedProvider = (provider: string, localEndpointId: string | null) =>
+  isGgufProvider(provider, localEndpointId) ? GGUF_PROVIDER : provider;
+const isPseudo = (provider: string) => provider === GGUF_PROVIDER || provider === LOCAL_ENDPOINT_PROVIDER;
 
 export interface ModelConfigsDeps {
   db: Db;
@@ -24,7 +29,7 @@ export interface ModelConfigsDeps {
   /** Seals own keys at rest (built once, in services.ts). */
   box: SecretBox;
   providers: Pick<ProvidersService, 'resolveTarget'>;
-  /** GGUF files run in process: the target of a `local` configuration without a local endpoint. */
+  /** GGUF files run in process: the target of a `gguf` configuration. */
   gguf?: { resolveTarget(model: string): ProviderTarget };
   /** Told `models.changed` after any of the user's configurations changed (what sends resolve to, the default). */
   events: DomainEvents;
@@ -78,8 +83,8 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
 
   /** @throws validation_error naming the field that makes the combination unusable */
   async function checkShape(userId: string, s: Shape, checkEndpoint: boolean) {
-    // `local` without local_model_id is a GGUF file in MODELS_DIR, run in process (checked when used).
-    if (s.provider !== LOCAL) {
+    // `gguf` is a file in MODELS_DIR, run in process (checked when used); `local` is the user's endpoint.
+    if (!isPseudo(s.provider)) {
       const spec = specOf(s.provider);
       // A saved provider key goes only to the provider's own URL, so a custom URL brings its own key.
       if (s.baseUrl && !s.hasOwnKey && spec.needs_api_key) {
@@ -97,7 +102,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
 
   const normBase = (provider: string, raw: string) =>
     checkBaseUrl(raw, {
-      provider: provider === LOCAL ? 'openai-compatible' : provider,
+      provider: isPseudo(provider) ? 'openai-compatible' : provider,
       allowPrivate: deps.config.localModels.allowPrivateEndpoints,
     });
 
@@ -135,13 +140,14 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
     async create(userId: string, body: CreateModelConfigBody): Promise<ModelConfigDto> {
       const baseUrl = body.base_url ? await normBase(body.provider, body.base_url) : null;
       const localEndpointId = body.local_model_id ?? null;
-      const shape = { provider: body.provider, baseUrl, hasOwnKey: Boolean(body.api_key), localEndpointId };
+      const provider = storedProvider(body.provider, localEndpointId);
+      const shape = { provider, baseUrl, hasOwnKey: Boolean(body.api_key), localEndpointId };
       await checkShape(userId, shape, true);
       const row = await writeWithDefault(userId, body.is_default, (tx) =>
         repo.insertConfig(tx, {
           userId,
           name: body.name,
-          provider: body.provider,
+          provider,
           model: body.model,
           baseUrl,
           localEndpointId,
@@ -162,7 +168,8 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
     async update(userId: string, id: string, body: UpdateModelConfigBody): Promise<ModelConfigDto> {
       const row = await repo.findConfig(db, userId, id);
       if (!row) throw notFound('Model configuration');
-      const provider = body.provider ?? row.provider;
+      const localEndpointId = body.local_model_id === undefined ? row.localEndpointId : body.local_model_id;
+      const provider = storedProvider(body.provider ?? row.provider, localEndpointId);
       const set: repo.ModelConfigSet = {};
       if (body.base_url !== undefined)
         set.baseUrl = body.base_url && (await normBase(provider, body.base_url));
@@ -172,7 +179,6 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
       else if (row.apiKeyEnc && (provider !== row.provider || baseUrl !== row.baseUrl)) {
         throw invalidField('api_key', 'enter the key again when changing provider or base_url');
       }
-      const localEndpointId = body.local_model_id === undefined ? row.localEndpointId : body.local_model_id;
       const hasOwnKey = body.api_key === undefined ? Boolean(row.apiKeyEnc) : Boolean(body.api_key);
       await checkShape(
         userId,
@@ -181,7 +187,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
       );
       const fields = {
         name: body.name,
-        provider: body.provider,
+        provider: provider === row.provider ? undefined : provider,
         model: body.model,
         localEndpointId: body.local_model_id,
         systemPrompt: body.system_prompt,
@@ -227,7 +233,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
           );
         }
         const target: ProviderTarget = {
-          provider: LOCAL,
+          provider: LOCAL_ENDPOINT_PROVIDER,
           adapter: ep.endpointType === 'ollama' ? 'ollama' : 'openai-compatible',
           baseUrl: ep.baseUrl,
           apiKey: ep.apiKeyEnc ? open(ep.apiKeyEnc, `Local endpoint "${ep.name}"`) : null,
@@ -235,7 +241,13 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
         };
         return { config, target };
       }
-      if (row.provider === LOCAL) {
+      if (row.provider === LOCAL_ENDPOINT_PROVIDER) {
+        throw new AppError(
+          'provider_not_configured',
+          `The local endpoint of "${row.name}" is missing or turned off`,
+        );
+      }
+      if (row.provider === GGUF_PROVIDER) {
         if (!deps.gguf)
           throw new AppError('provider_not_configured', 'In-process models are not available here');
         return { config, target: deps.gguf.resolveTarget(row.model) };

@@ -1,6 +1,7 @@
-import type { SendMessageBody } from '@pocketllm/contracts';
+import { isGgufProvider, type SendMessageBody } from '@pocketllm/contracts';
 import { AppError, invalidField } from '../../../errors.js';
 import type { ChatParams, ProviderTarget } from '../../../llm/types.js';
+import type { EndpointFailover } from './failover.js';
 import type { ConfigTarget, ModelSettings, TargetCache } from './target-cache.js';
 
 export type { ModelSettings };
@@ -21,6 +22,8 @@ export interface ModelSources {
       localModelId: string,
       model: string,
     ): Promise<{ target: ProviderTarget; failover?: { from: string; to: string; reason: string } }>;
+    /** Where a send goes when the endpoint fails before its first byte (step 5, failover.ts). */
+    failover?: EndpointFailover;
   };
   gguf?: { resolveTarget(model: string): ProviderTarget };
 }
@@ -133,7 +136,8 @@ export async function resolveTarget(
   }
   if (body.provider) {
     if (!body.model) throw invalidField('model', 'model is required with provider');
-    if (body.provider === 'local' && sources.gguf)
+    // `gguf`, or `local` without an endpoint as it was called before (never a user's endpoint: that needs local_model_id).
+    if (isGgufProvider(body.provider) && sources.gguf)
       return direct(sources.gguf.resolveTarget(body.model), body.model);
     return direct(await providerTarget(body.provider), body.model);
   }

@@ -1,0 +1,2 @@
+-- Provider id `local` meant both a user's own endpoint and a GGUF file in MODELS_DIR run in process; the in-process one is now `gguf`. A model configuration with `local` and no endpoint was resolved to a GGUF file, so it becomes `gguf` (what it already did). Answers, request_log, its rollups and usage_daily already stored `gguf` for in-process models (the chat target's id), so `local` there is always an endpoint.
+UPDATE "model_configs" SET "provider" = 'gguf', "updated_at" = now() WHERE "provider" = 'local' AND "local_endpoint_id" IS NULL;
