@@ -15,3 +15,5 @@ export * from './stream.js';
 export * from './telemetry.js';
 export * from './templates.js';
 export * from './operations.js';
+export * from './api-keys.js';
+export * from './openai.js';
