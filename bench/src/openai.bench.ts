@@ -18,10 +18,9 @@ const env: Record<string, string> = {
   RATE_LIMIT_AUTH_PER_MIN: '1000000',
   RATE_LIMIT_API_KEY_PER_MIN: '100000000',
   INVITE_REQUIRED: 'false',
-  ...(profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` } : {}),
 };
 const mock = await startMockProvider();
-const server = await startServer(env, PORT);
+const server = await startServer(env, PORT, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
 const log = (title: string, value: unknown) =>
   process.stdout.write(`${title.padEnd(44)} ${JSON.stringify(value)}\n`);
 try {

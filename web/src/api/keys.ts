@@ -15,6 +15,7 @@ export const keys = {
   localModels: () => ['local-models'] as const,
   localModelUsage: (id: string) => ['local-usage', id] as const,
   templates: () => ['templates'] as const,
+  apiKeys: () => ['api-keys'] as const,
   job: (id: string) => ['job', id] as const,
   imageJobs: () => ['jobs', 'images'] as const,
   admin: {

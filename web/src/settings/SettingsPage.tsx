@@ -1,5 +1,6 @@
-/** Settings: profile, providers, model configurations, local endpoints — one tab each. */
+/** Settings: profile, providers, model configurations, local endpoints, API keys — one tab each. */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { ApiKeysPage } from './ApiKeysPage';
 import { LocalModelsPage } from './LocalModelsPage';
 import { ModelConfigsPage } from './ModelConfigsPage';
 import { ProfilePage } from './ProfilePage';
@@ -9,6 +10,7 @@ const tabs = [
   ['providers', 'Providers'],
   ['models', 'Model configs'],
   ['local', 'Local endpoints'],
+  ['api-keys', 'API keys'],
   ['profile', 'Profile'],
 ] as const;
 
@@ -37,6 +39,7 @@ export default function SettingsPage() {
           <Route path="providers" element={<ProvidersPage />} />
           <Route path="models" element={<ModelConfigsPage />} />
           <Route path="local" element={<LocalModelsPage />} />
+          <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="profile" element={<ProfilePage />} />
         </Routes>
       </div>
