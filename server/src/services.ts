@@ -164,7 +164,9 @@ export function createServices(deps: ServiceDeps) {
   const apiKeys = createApiKeysService({ db: deps.db, bus: deps.bus, logger: deps.logger });
   const openai = createOpenAIService({
     config: deps.config,
+    db: deps.db,
     logger: deps.logger,
+    chats,
     sources: { providers, modelConfigs, localModels, gguf },
     targets,
     models,

@@ -1,4 +1,5 @@
-import type { ErrorCode } from '../../errors.js';
+import { AppError, type ErrorCode } from '../../errors.js';
+import { ProviderError } from '../../llm/types.js';
 
 /** The prefix whose errors are written in OpenAI's shape (the one error handler asks). */
 export const OPENAI_PREFIX = '/openai/';
@@ -38,4 +39,14 @@ export function openaiErrorBody(
           ? 'invalid_value'
           : code);
   return { error: { message, type, code: openaiCode, param: field } };
+}
+
+/** A provider failure as the API reports it: 429 stays 429 (SDKs retry), timeouts 504, the rest 502. */
+export function providerFailure(err: unknown): unknown {
+  if (!(err instanceof ProviderError)) return err;
+  const details = { reason: err.kind, ...(err.status ? { upstream_status: err.status } : {}) };
+  if (err.kind === 'bad_request') return new AppError('validation_error', err.message, { details });
+  if (err.kind === 'rate_limited') return new AppError('rate_limited', err.message, { details });
+  if (err.kind === 'timeout') return new AppError('provider_timeout', err.message, { details });
+  return new AppError('provider_error', err.message, { details });
 }

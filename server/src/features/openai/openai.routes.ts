@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { API_KEY_PREFIX, type KeyPrincipal } from '../api-keys/api-keys.service.js';
+import { CHAT_HEADER, chatTarget } from './chat-store.js';
 import type { ChatOutput } from './openai.service.js';
 
 declare module 'fastify' {
@@ -126,12 +127,17 @@ export async function openaiRoutes(app: FastifyInstance, ctx: AppContext) {
       const opts = {
         signal: clientSignal(reply),
         bypassCache: req.headers['x-pocketllm-cache'] === 'bypass',
+        chat: chatTarget(req.headers[CHAT_HEADER]),
       };
       if (req.body.stream) {
-        await openai.chatStream(keyOf(req), req.body, sseOutput(reply), opts);
+        await openai.chatStream(keyOf(req), req.body, sseOutput(reply), {
+          ...opts,
+          onChat: (id) => reply.header('x-pocketllm-chat-id', id),
+        });
         return reply;
       }
-      const text = await openai.chatJson(keyOf(req), req.body, opts);
+      const { text, chatId } = await openai.chatJson(keyOf(req), req.body, opts);
+      if (chatId) reply.header('x-pocketllm-chat-id', chatId);
       return reply.type('application/json').send(text);
     },
   );

@@ -1,41 +1,35 @@
 import type { OpenAIChatBody, OpenAIEmbeddingsBody } from '@pocketllm/contracts';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Dispatcher } from 'undici';
-import type { AnswerCache, PreparedLookup } from '../../answer-cache/answer-cache.js';
+import type { AnswerCache } from '../../answer-cache/answer-cache.js';
 import type { Config } from '../../config.js';
+import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import {
-  type LlmProvider,
-  ProviderError,
-  type ProviderTarget,
-  type ProviderTimeouts,
-} from '../../llm/types.js';
+import type { LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
 import type { KeyPrincipal } from '../api-keys/api-keys.service.js';
 import type { RecordSinks } from '../chats/pipeline/record.js';
 import { type ModelSources, type ResolvedModel, resolveTarget } from '../chats/pipeline/resolve-target.js';
 import type { TargetCache } from '../chats/pipeline/target-cache.js';
 import type { ModelsService } from '../models/models.service.js';
 import type { RequestLogEntry } from '../telemetry/telemetry.service.js';
-import { runAdapterChat } from './adapter-chat.js';
+import { type ChatOutput, createCompletions, type PreparedChat } from './chat-completions.js';
 import { assertPlainChat, cacheInput } from './chat-input.js';
+import { createOutcomes } from './chat-outcome.js';
+import { openTurn, type StoreDeps } from './chat-store.js';
 import { catalogChoice, directChoice, modelNotFound, publicName } from './model-name.js';
-import {
-  chunkWriter,
-  completionId,
-  completionJson,
-  DONE,
-  embeddingsJson,
-  modelList,
-  streamErrorEvent,
-} from './openai-format.js';
-import { proxyJson, proxyStream, usageIn } from './upstream-proxy.js';
+import { providerFailure } from './openai-errors.js';
+import { embeddingsJson, modelList } from './openai-format.js';
+
+export type { ChatOutput };
 
 export interface OpenAIDeps {
   config: Config;
+  db: Db;
   logger: Logger;
   sources: ModelSources;
   targets: TargetCache;
   models: Pick<ModelsService, 'list'>;
+  chats: StoreDeps['chats'];
   createProvider: (target: ProviderTarget, timeouts: ProviderTimeouts) => LlmProvider;
   dispatcher: Dispatcher;
   cache: AnswerCache;
@@ -43,40 +37,27 @@ export interface OpenAIDeps {
   endpointHealth?: RecordSinks['endpointHealth'];
 }
 
-/** Where a streamed answer goes: `start` opens the response (nothing is sent before the provider answers). */
-export interface ChatOutput {
-  start(): void;
-  write(text: string): void;
-  end(): void;
-}
-
 export interface ChatOptions {
   signal: AbortSignal;
   /** `X-PocketLLM-Cache: bypass`: no lookup and nothing kept. */
   bypassCache: boolean;
+  /** `X-PocketLLM-Chat`: `new` or a chat id to store the exchange in; null stores nothing. */
+  chat: string | null;
 }
-
-/** A provider failure as the API reports it: 429 stays 429 (SDKs retry), timeouts 504, the rest 502. */
-export function providerFailure(err: unknown): unknown {
-  if (!(err instanceof ProviderError)) return err;
-  const details = { reason: err.kind, ...(err.status ? { upstream_status: err.status } : {}) };
-  if (err.kind === 'bad_request') return new AppError('validation_error', err.message, { details });
-  if (err.kind === 'rate_limited') return new AppError('rate_limited', err.message, { details });
-  if (err.kind === 'timeout') return new AppError('provider_timeout', err.message, { details });
-  return new AppError('provider_error', err.message, { details });
-}
-
-const ERROR_KINDS_OF_ENDPOINT = new Set(['unreachable', 'timeout', 'upstream']);
 
 /**
  * The OpenAI-compatible API over the user's catalogue: the send pipeline's resolve-target step picks the
  * target; OpenAI-compatible providers are passed through as they answer, the others (Anthropic, Ollama,
- * GGUF) run through their adapters and are written in OpenAI's shapes. Nothing is stored; usage goes to
- * the telemetry buffer.
+ * GGUF) run through their adapters and are written in OpenAI's shapes. Nothing is stored unless asked
+ * (X-PocketLLM-Chat); usage goes to the telemetry buffer.
  */
 export function createOpenAIService(deps: OpenAIDeps) {
   const timeouts = deps.config.providers;
-  const proxyDeps = { timeouts, dispatcher: deps.dispatcher, logger: deps.logger };
+  const outcomes = createOutcomes(deps);
+  const completions = createCompletions({
+    proxy: { timeouts, dispatcher: deps.dispatcher, logger: deps.logger },
+    outcomes,
+  });
 
   async function resolve(userId: string, model: string): Promise<ResolvedModel> {
     const choice =
@@ -88,225 +69,49 @@ export function createOpenAIService(deps: OpenAIDeps) {
     );
   }
 
-  function record(
-    p: KeyPrincipal,
-    resolved: ResolvedModel,
-    r: {
-      started: number;
-      ttftMs: number | null;
-      tokensIn: number;
-      tokensOut: number;
-      cacheHit: boolean;
-      error?: unknown;
-    },
-  ) {
-    const { target } = resolved;
-    const failed = r.error !== undefined;
-    const kind = r.error instanceof ProviderError ? r.error.kind : undefined;
-    deps.telemetry.record({
-      userId: p.userId,
-      provider: target.provider,
-      model: resolved.model,
-      localEndpointId: target.localEndpointId ?? null,
-      tokensIn: r.tokensIn,
-      tokensOut: r.tokensOut,
-      latencyMs: performance.now() - r.started,
-      ttftMs: r.ttftMs,
-      cacheHit: r.cacheHit,
-      status: failed ? 'error' : 'ok',
-      errorCode: failed ? (kind === 'timeout' ? 'provider_timeout' : 'provider_error') : null,
-      apiKeyName: p.keyName,
-    });
-    if (target.localEndpointId && (!failed || ERROR_KINDS_OF_ENDPOINT.has(kind ?? '')))
-      void deps.endpointHealth?.recordResult(target.localEndpointId, !failed);
-  }
-
-  async function prepare(p: KeyPrincipal, body: OpenAIChatBody, opts: ChatOptions) {
+  async function prepare(p: KeyPrincipal, body: OpenAIChatBody, opts: ChatOptions): Promise<PreparedChat> {
+    const started = performance.now();
     const resolved = await resolve(p.userId, body.model);
     const { target } = resolved;
     const passThrough = target.adapter === 'openai-compatible';
     if (!passThrough) assertPlainChat(body, target.provider);
-    const keyInput = opts.bypassCache
-      ? null
-      : cacheInput(
-          body,
-          p.userId,
-          target.localEndpointId ? `${target.provider}:${target.localEndpointId}` : target.provider,
-          resolved.model,
-        );
-    const prep: PreparedLookup | null = keyInput ? deps.cache.prepare(keyInput) : null;
+    const provider = target.localEndpointId
+      ? `${target.provider}:${target.localEndpointId}`
+      : target.provider;
+    const keyInput = opts.bypassCache ? null : cacheInput(body, p.userId, provider, resolved.model);
+    const prep = keyInput ? deps.cache.prepare(keyInput) : null;
     const hit = prep && keyInput ? await deps.cache.lookup(prep, keyInput.prompt) : null;
-    // The provider gets the client's body as sent, with its own model id.
-    const upstreamBody = (extra: Record<string, unknown>) =>
-      JSON.stringify({ ...body, model: resolved.model, ...extra });
-    return { resolved, passThrough, prep, prompt: keyInput?.prompt ?? '', hit, upstreamBody };
+    // Store first: the prompt (and an empty answer) is in the chat before the provider is called.
+    const turn = opts.chat
+      ? await openTurn(deps, p.userId, opts.chat, body, { provider: target.provider, model: resolved.model })
+      : null;
+    return {
+      call: { principal: p, resolved, started, prep, prompt: keyInput?.prompt ?? '', turn },
+      body,
+      passThrough,
+      hit,
+      llm: () => deps.createProvider(target, timeouts),
+      upstreamBody: (extra) => JSON.stringify({ ...body, model: resolved.model, ...extra }),
+    };
   }
 
-  const remember = (
-    prep: PreparedLookup | null,
-    prompt: string,
-    text: string,
-    reason: string | null,
-    u: { tokensIn: number; tokensOut: number },
-  ) => {
-    if (prep && reason === 'stop')
-      void deps.cache.store(prep, prompt, {
-        content: text,
-        ...u,
-        finishReason: 'stop',
-        createdAt: Date.now(),
-      });
-  };
-
   return {
-    /** A non-streamed completion, as JSON text. @throws not_found (model), validation_error, provider errors */
-    async chatJson(p: KeyPrincipal, body: OpenAIChatBody, opts: ChatOptions): Promise<string> {
-      const started = performance.now();
+    /** A non-streamed completion as JSON text, and the chat it was stored in (if asked). */
+    async chatJson(p: KeyPrincipal, body: OpenAIChatBody, opts: ChatOptions) {
       const x = await prepare(p, body, opts);
-      if (x.hit) {
-        const { content, tokensIn, tokensOut } = x.hit.answer;
-        record(p, x.resolved, { started, ttftMs: 0, tokensIn, tokensOut, cacheHit: true });
-        return completionJson(completionId(), body.model, content, 'stop', { tokensIn, tokensOut });
-      }
-      try {
-        if (x.passThrough) {
-          const text = await proxyJson(proxyDeps, {
-            target: x.resolved.target,
-            body: x.upstreamBody({ stream: false }),
-            signal: opts.signal,
-          });
-          const usage = usageIn(text);
-          record(p, x.resolved, { started, ttftMs: null, ...usage, cacheHit: false });
-          if (x.prep) {
-            const j = JSON.parse(text) as {
-              choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
-            };
-            const c = j.choices?.[0];
-            if (typeof c?.message?.content === 'string')
-              remember(
-                x.prep,
-                x.prompt,
-                c.message.content,
-                typeof c.finish_reason === 'string' ? c.finish_reason : null,
-                usage,
-              );
-          }
-          return text;
-        }
-        const out = await runAdapterChat(
-          deps.createProvider(x.resolved.target, timeouts),
-          x.resolved,
-          body,
-          opts.signal,
-          null,
-        );
-        record(p, x.resolved, { started, ttftMs: out.ttftMs, ...out.usage, cacheHit: false });
-        remember(x.prep, x.prompt, out.text, out.finishReason, out.usage);
-        return completionJson(completionId(), body.model, out.text, out.finishReason, out.usage);
-      } catch (err) {
-        record(p, x.resolved, {
-          started,
-          ttftMs: null,
-          tokensIn: 0,
-          tokensOut: 0,
-          cacheHit: false,
-          error: err,
-        });
-        throw providerFailure(err);
-      }
+      return { text: await completions.json(x, opts.signal), chatId: x.call.turn?.chatId ?? null };
     },
 
-    /**
-     * A streamed completion written to `out`. Failures before the first byte are thrown (an error response);
-     * after it they end the stream with OpenAI's in-stream error event.
-     */
+    /** A streamed completion written to `out`; `onChat` learns the chat it is stored in before any byte. */
     async chatStream(
       p: KeyPrincipal,
       body: OpenAIChatBody,
       out: ChatOutput,
-      opts: ChatOptions,
+      opts: ChatOptions & { onChat?: (chatId: string) => void },
     ): Promise<void> {
-      const started = performance.now();
       const x = await prepare(p, body, opts);
-      const includeUsage = body.stream_options?.include_usage === true;
-      if (x.hit) {
-        const { content, tokensIn, tokensOut } = x.hit.answer;
-        record(p, x.resolved, { started, ttftMs: 0, tokensIn, tokensOut, cacheHit: true });
-        const w = chunkWriter(completionId(), body.model);
-        out.start();
-        out.write(
-          w.role() +
-            w.delta(content) +
-            w.finish('stop') +
-            (includeUsage ? w.usage({ tokensIn, tokensOut }) : '') +
-            DONE,
-        );
-        out.end();
-        return;
-      }
-      let opened = false;
-      const sink = {
-        start: () => {
-          opened = true;
-          out.start();
-        },
-        write: (t: string) => out.write(t),
-      };
-      try {
-        if (x.passThrough) {
-          const r = await proxyStream(
-            proxyDeps,
-            {
-              target: x.resolved.target,
-              body: x.upstreamBody({
-                stream: true,
-                stream_options: { ...body.stream_options, include_usage: true },
-              }),
-              signal: opts.signal,
-            },
-            sink,
-            { hideUsage: !includeUsage, collect: x.prep !== null },
-          );
-          const usage = r.usage ?? { tokensIn: 0, tokensOut: 0 };
-          record(p, x.resolved, { started, ttftMs: r.ttftMs, ...usage, cacheHit: false });
-          remember(x.prep, x.prompt, r.text, r.finishReason, usage);
-        } else {
-          const r = await runAdapterChat(
-            deps.createProvider(x.resolved.target, timeouts),
-            x.resolved,
-            body,
-            opts.signal,
-            {
-              writer: chunkWriter(completionId(), body.model),
-              sink,
-              includeUsage,
-            },
-          );
-          record(p, x.resolved, { started, ttftMs: r.ttftMs, ...r.usage, cacheHit: false });
-          remember(x.prep, x.prompt, r.text, r.finishReason, r.usage);
-        }
-        out.end();
-      } catch (err) {
-        record(p, x.resolved, {
-          started,
-          ttftMs: null,
-          tokensIn: 0,
-          tokensOut: 0,
-          cacheHit: false,
-          error: err,
-        });
-        if (!opened) throw providerFailure(err);
-        const failure = providerFailure(err);
-        const message = failure instanceof Error ? failure.message : 'The model provider failed';
-        out.write(
-          streamErrorEvent(
-            message,
-            'server_error',
-            failure instanceof AppError ? failure.code : 'provider_error',
-          ),
-        );
-        out.end();
-      }
+      if (x.call.turn) opts.onChat?.(x.call.turn.chatId);
+      await completions.stream(x, out, opts.signal);
     },
 
     /** GET /models: the user's catalogue, every model named `provider/model`. */
