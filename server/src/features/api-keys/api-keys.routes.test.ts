@@ -175,6 +175,10 @@ describe('what a key may do', () => {
     await t.app.ctx.services.telemetry.flush();
     const rows = await t.database.db.select().from(requestLog).where(eq(requestLog.userId, carol.id));
     expect(rows.map((r) => r.apiKeyName)).toEqual(['notebook']);
+    const usage = json<{ by_api_key: { name: string; requests: number }[] }>(
+      await t.app.inject({ method: 'GET', url: '/v1/usage', headers: carol.headers }),
+    );
+    expect(usage.by_api_key).toEqual([expect.objectContaining({ name: 'notebook', requests: 1 })]);
     const del = await t.app.inject({ method: 'DELETE', url: '/v1/users/me', headers: carol.headers });
     expect(del.statusCode).toBe(204);
     expect((await models(key)).statusCode).toBe(401);
