@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, startServer } from './lib.js';
+import { api, rssMb, startServer } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 import { benchGateway } from './openai-gateway.js';
 
@@ -20,9 +20,13 @@ const env: Record<string, string> = {
   INVITE_REQUIRED: 'false',
 };
 const mock = await startMockProvider();
+// The first start migrates the new data directory (PGlite's memory stays high after it): measure a second one.
+await (await startServer(env, PORT)).stop();
 const server = await startServer(env, PORT, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+await new Promise((r) => setTimeout(r, 1500));
 const log = (title: string, value: unknown) =>
   process.stdout.write(`${title.padEnd(44)} ${JSON.stringify(value)}\n`);
+log('openai: idle RSS (MB)', rssMb(server.pid));
 try {
   const auth = await api<{ access_token: string }>(server.base, '/v1/auth/register', {
     body: { email: `bench-${Date.now()}@example.com`, password: 'bench password 123' },
