@@ -52,6 +52,21 @@ export function chatMessagesOf(body: OpenAIChatBody): ChatMessage[] {
   });
 }
 
+// Fields the cache key covers; a request with any other (stop, seed, logit_bias, …) is not answered from it.
+const KEYED = new Set([
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'frequency_penalty',
+  'presence_penalty',
+  'user',
+]);
+
 /**
  * What the answer cache keys a request on, or null when the request is not a plain question (tools,
  * structured output, several choices, non-text content, or a last message that is not the user's).
@@ -63,7 +78,7 @@ export function cacheInput(
   model: string,
 ): CacheKeyInput | null {
   if (body.tools?.length || (body.response_format && body.response_format.type !== 'text')) return null;
-  if (body.n != null && body.n !== 1) return null;
+  for (const field of Object.keys(body)) if (!KEYED.has(field)) return null;
   const messages = body.messages;
   const last = messages[messages.length - 1];
   if (!last || last.role !== 'user' || typeof last.content !== 'string') return null;

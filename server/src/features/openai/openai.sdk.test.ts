@@ -29,6 +29,14 @@ beforeAll(async () => {
   await activate(t.app, alice, 'openai', oa.url, 'sk-openai-test-key');
   await activate(t.app, alice, 'anthropic', an.url, 'sk-ant-test-key');
   await activate(t.app, alice, 'ollama', ol.url);
+  // A local endpoint of the user's (Ollama protocol), serving a model the cloud Ollama serves too.
+  const local = await t.app.inject({
+    method: 'POST',
+    url: '/v1/local-models',
+    headers: alice.headers,
+    payload: { name: 'desk', base_url: ol.url, endpoint_type: 'ollama' },
+  });
+  if (local.statusCode !== 201) throw new Error(`local endpoint: ${local.statusCode} ${local.body}`);
   const { key } = await createKey(t.app, alice);
   const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
   client = new OpenAI({ apiKey: key, baseURL: `${address}/openai/v1`, maxRetries: 0 });
@@ -104,6 +112,38 @@ describe('models and embeddings', () => {
   it('a bare model id works when one provider serves it', async () => {
     const c = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: ask });
     expect(c.choices[0]?.message.content).toBe(REPLY);
+  });
+});
+
+describe('local endpoints and the answer cache', () => {
+  it('a local endpoint’s model is `local/<model>`; a bare id two providers serve is a 400 naming both', async () => {
+    ol.reset();
+    const c = await client.chat.completions.create({ model: 'local/llama3.2:1b', messages: ask });
+    expect(c.choices[0]?.message.content).toBe(REPLY);
+    expect(ol.requestsTo('chat')).toHaveLength(1);
+    const err = await client.chat.completions
+      .create({ model: 'llama3.2:1b', messages: ask })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('local/llama3.2:1b');
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('ollama/llama3.2:1b');
+  });
+
+  it('a repeated question is answered from the cache; bypass and a `stop` the key does not cover skip it', async () => {
+    oa.reset();
+    const q = [{ role: 'user' as const, content: 'Is this cached?' }];
+    const first = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: q });
+    expect(oa.requestsTo('chat')).toHaveLength(1);
+    oa.reset();
+    const second = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: q });
+    expect(oa.requestsTo('chat')).toHaveLength(0);
+    expect(second.choices[0]?.message.content).toBe(first.choices[0]?.message.content);
+    await client.chat.completions.create(
+      { model: 'openai/gpt-4o-mini', messages: q },
+      { headers: { 'x-pocketllm-cache': 'bypass' } },
+    );
+    await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: q, stop: ['x'] });
+    expect(oa.requestsTo('chat')).toHaveLength(2);
   });
 });
 
