@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, cpuSeconds, load, rssMb, startServer, summarize, timed, timeToFirstToken } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
+import { benchGateway } from './openai-gateway.js';
 
 // `npm run bench`: PocketLLM against a zero-delay mock provider, side by side with calling the mock directly.
 // BENCH_SECONDS (default 8) sets each load phase; BENCH_DATABASE_URL / BENCH_REDIS_URL run it on PostgreSQL/Redis.
@@ -20,6 +21,7 @@ const env: Record<string, string> = {
   DATA_DIR: dataDir,
   RATE_LIMIT_AUTH_PER_MIN: '1000000',
   RATE_LIMIT_CHAT_PER_MIN: '1000000',
+  RATE_LIMIT_API_KEY_PER_MIN: '100000000',
   INVITE_REQUIRED: 'false',
   ...(process.env.BENCH_DATABASE_URL
     ? {
@@ -127,6 +129,9 @@ try {
     log(`TTFT via PocketLLM, ${c} client(s) (ms)`, a);
     log(`TTFT added p50, ${c} client(s) (ms)`, Math.round((a.p50 - d.p50) * 100) / 100);
   }
+
+  // (c2) the OpenAI-compatible API with a personal key, side by side with the same direct call
+  await benchGateway({ base, token, mockUrl: mock.url, pid: server.pid, seconds: SECONDS, log });
 
   // (d) cache hits end to end at 32 clients: the same prompt, asked again in chats that already answered it
   const cacheChats = chats.slice(0, 32);

@@ -17,3 +17,5 @@ export * from './templates.js';
 export * from './operations.js';
 export * from './shares.js';
 export * from './events.js';
+export * from './api-keys.js';
+export * from './openai.js';

@@ -46,5 +46,14 @@ export const usageDay = z.object({
 export const usageReport = z.object({
   days: z.number().int(),
   usage: z.array(usageDay),
+  /** Requests made with personal API keys (/openai/v1), per key name, over the same days. */
+  by_api_key: z.array(
+    z.object({
+      name: z.string(),
+      requests: z.number().int(),
+      tokens_in: z.number().int(),
+      tokens_out: z.number().int(),
+    }),
+  ),
   totals: z.object({ requests: z.number().int(), tokens_in: z.number().int(), tokens_out: z.number().int() }),
 });

@@ -1,11 +1,13 @@
 /**
  * Every route of the OpenAPI document, hit with hostile input in every path, query, header and body field
  * (NUL, lone surrogates, empty bodies, wrong types, huge values, bad multipart, bad ids): no answer may be a
- * 5xx, and every error answers the one shape `{error:{code,message,request_id}}`. Prints the counts.
+ * 5xx, and every error answers the one shape `{error:{code,message,request_id}}` (OpenAI's under /openai/v1).
+ * Prints the counts.
  */
 import { errorBodySchema } from '@pocketllm/contracts';
 import type { HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startFakeOllama } from '../test/fakes/ollama.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { buildTestApp, json, type TestApp } from '../test/helpers/build-test-app.js';
@@ -38,7 +40,7 @@ beforeAll(async () => {
   // GET /v1/events never ends by itself: its streams are closed after 0.1 s here, so each case gets its answer.
   t = await buildTestApp({
     startLifecycle: true,
-    env: { MAX_UPLOAD_MB: '0.1', EVENTS_MAX_LIFETIME_S: '0.1' },
+    env: { MAX_UPLOAD_MB: '0.1', EVENTS_MAX_LIFETIME_S: '0.1', RATE_LIMIT_API_KEY_PER_MIN: '1000000' },
   });
   admin = await registerUser(t.app);
   ids.user = (await registerUser(t.app)).id;
@@ -62,6 +64,9 @@ beforeAll(async () => {
   const sent = await call('POST', `/v1/chats/${ids.chat}/messages`, { content: 'hi', stream: false });
   const answer = sent.assistant_message;
   ids.message = typeof answer === 'object' && answer !== null && 'id' in answer ? String(answer.id) : '';
+  // /openai/v1 takes a personal API key; /v1/api-keys/{id} gets another one to delete.
+  ids.apiKey = String((await call('POST', '/v1/api-keys', { name: 'fuzz' })).key);
+  ids.apiKeyId = String((await call('POST', '/v1/api-keys', { name: 'fuzz-delete' })).id);
   ids.template = String((await call('POST', '/v1/templates', { name: 't', content: 'Hi {{name}}' })).id);
   ids.session = String((await call('POST', '/v1/sessions', {})).session_id);
   ids.invite = String((await call('POST', '/v1/admin/invites', {})).code);
@@ -110,6 +115,7 @@ function pathValue(route: string, name: string): string {
     [/^\/v1\/sessions\//, ids.session],
     // Any well-formed token: an unknown one is a 404 like a revoked one.
     [/^\/v1\/shared\//, 'A'.repeat(43)],
+    [/^\/v1\/api-keys\//, ids.apiKeyId],
   ];
   const hit = table.find(([re]) => re.test(route))?.[1];
   if (!hit) throw new Error(`no id for {${name}} in ${route}`);
@@ -122,10 +128,23 @@ const LAST = ['POST /v1/auth/logout', 'DELETE /v1/users/me'];
 // (correct) 502 from an unreachable upstream.
 const LATE = ['PATCH /v1/providers/{provider}', 'PATCH /v1/model-configs/{id}'];
 
-/** The one error body (contracts/src/errors.ts), checked with the contract's own schema. */
-function isErrorShape(res: LightMyRequestResponse): boolean {
+const openaiErrorBody = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    code: z.string().nullable(),
+    param: z.string().nullable(),
+  }),
+});
+
+/**
+ * The one error body (contracts/src/errors.ts), checked with the contract's own schema; the OpenAI-compatible
+ * API (/openai/v1) answers OpenAI's error shape instead, so its SDKs read it.
+ */
+function isErrorShape(route: string, res: LightMyRequestResponse): boolean {
   try {
-    return errorBodySchema.safeParse(JSON.parse(res.body)).success;
+    const schema = route.startsWith('/openai/') ? openaiErrorBody : errorBodySchema;
+    return schema.safeParse(JSON.parse(res.body)).success;
   } catch {
     return false;
   }
@@ -155,7 +174,10 @@ it('answers no 5xx and only the one error shape to hostile input on every route'
       const res = await t.app.inject({
         method,
         url: c.url,
-        headers: { ...admin.headers, ...c.headers },
+        headers: {
+          ...(route.startsWith('/openai/') ? { authorization: `Bearer ${ids.apiKey}` } : admin.headers),
+          ...c.headers,
+        },
         ...(c.payload === undefined || (c.payload === '' && !c.headers) ? {} : { payload: c.payload }),
       });
       tried += 1;
@@ -164,7 +186,7 @@ it('answers no 5xx and only the one error shape to hostile input on every route'
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       const what = `${key} [${c.name}] → ${res.statusCode} ${res.body.slice(0, 300)}`;
       if (res.statusCode >= 500) failures.push(what);
-      else if (res.statusCode >= 400 && !isErrorShape(res)) failures.push(`shape: ${what}`);
+      else if (res.statusCode >= 400 && !isErrorShape(route, res)) failures.push(`shape: ${what}`);
       if (key === 'POST /v1/auth/logout' && res.statusCode === 204) {
         const login = await t.app.inject({
           method: 'POST',

@@ -4,6 +4,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Config } from './config.js';
 import type { AppContext, AppDeps } from './context.js';
 import { healthRoutes } from './features/health/health.routes.js';
+import { openaiRoutes } from './features/openai/openai.routes.js';
 import { featureRoutes } from './features/registry.js';
 import { prometheusRoutes, registerHttpMetrics } from './features/telemetry/prometheus.routes.js';
 import { createMemoryBus, createRedisBus } from './lib/event-bus.js';
@@ -88,6 +89,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     { prefix: '/v1' },
   );
+  // The OpenAI-compatible API: its own auth (personal API keys) and OpenAI's error shape.
+  await app.register(async (openai) => openaiRoutes(openai, ctx), { prefix: '/openai/v1' });
   // Last: the portal's catch-all must not shadow any API route.
   await registerWeb(app);
   app.addHook('onClose', async () => {

@@ -45,6 +45,7 @@ const envSchema = z.object({
   RATE_LIMIT_CHAT_PER_MIN: int(60, 1),
   RATE_LIMIT_HEALTH_CHECK_PER_MIN: int(10, 1),
   RATE_LIMIT_SHARED_PER_MIN: int(60, 1),
+  RATE_LIMIT_API_KEY_PER_MIN: int(600, 1),
   SHUTDOWN_GRACE_S: int(10),
   INSTANCE_HEARTBEAT_S: int(5, 1),
   // Chat engine
@@ -123,6 +124,7 @@ function buildConfig(env: Env) {
       chatPerMin: e.RATE_LIMIT_CHAT_PER_MIN,
       healthCheckPerMin: e.RATE_LIMIT_HEALTH_CHECK_PER_MIN,
       sharedPerMin: e.RATE_LIMIT_SHARED_PER_MIN,
+      apiKeyPerMin: e.RATE_LIMIT_API_KEY_PER_MIN,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     instanceHeartbeatMs: e.INSTANCE_HEARTBEAT_S * 1000,

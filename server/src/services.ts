@@ -5,6 +5,7 @@ import { createEmbedder } from './answer-cache/embedder.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createAdminService } from './features/admin/admin.service.js';
+import { createApiKeysService } from './features/api-keys/api-keys.service.js';
 import { createAuthService } from './features/auth/auth.service.js';
 import { answerSweeper } from './features/chats/answer-sweeper.js';
 import { createChatsService } from './features/chats/chats.service.js';
@@ -25,6 +26,7 @@ import { createMessagesService } from './features/messages/messages.service.js';
 import { createModelConfigsService } from './features/model-configs/model-configs.service.js';
 import { createModelsCache } from './features/models/models.cache.js';
 import { createModelsService } from './features/models/models.service.js';
+import { createOpenAIService } from './features/openai/openai.service.js';
 import { createProvidersService } from './features/providers/providers.service.js';
 import { createSearchService } from './features/search/search.service.js';
 import { createTelemetryService } from './features/telemetry/telemetry.service.js';
@@ -185,6 +187,22 @@ export function createServices(deps: ServiceDeps) {
   });
   const chatStart = createStartChatService({ chats, chatSend });
   const shares = createShareService({ db: deps.db, chats });
+  // Personal API keys and the OpenAI-compatible API (/openai/v1) over the same targets, cache and telemetry.
+  const apiKeys = createApiKeysService({ db: deps.db, bus: deps.bus, logger: deps.logger });
+  const openai = createOpenAIService({
+    config: deps.config,
+    db: deps.db,
+    logger: deps.logger,
+    chats,
+    sources: { providers, modelConfigs, localModels, gguf },
+    targets,
+    models,
+    createProvider,
+    dispatcher,
+    cache: answerCache,
+    telemetry,
+    endpointHealth: localModels,
+  });
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
   const jobQueue = new JobQueue({
     db: deps.db,
@@ -213,6 +231,7 @@ export function createServices(deps: ServiceDeps) {
   // then running answers (given the grace period), and telemetry last so it stores what they recorded.
   const background: Managed[] = [
     telemetry.managed,
+    apiKeys.managed,
     localModels.managed,
     gguf.managed,
     answerSweeper({
@@ -248,6 +267,8 @@ export function createServices(deps: ServiceDeps) {
     chatStart,
     shares,
     chatImport,
+    apiKeys,
+    openai,
     answerCache,
     jobQueue,
     jobs,

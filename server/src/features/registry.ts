@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { apiKeysRoutes } from './api-keys/api-keys.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { cacheRoutes } from './cache/cache.routes.js';
 import { chatsRoutes } from './chats/chats.routes.js';
@@ -47,6 +48,7 @@ export const featureRoutes: FeatureRoutes[] = [
   searchRoutes,
   templatesRoutes,
   telemetryRoutes,
+  apiKeysRoutes,
   legacyApiRoutes,
   eventsRoutes,
 ];

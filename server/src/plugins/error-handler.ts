@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../errors.js';
+import { OPENAI_PREFIX, openaiErrorBody } from '../features/openai/openai-errors.js';
 
 interface ErrorPayload {
   code: ErrorCode;
@@ -48,6 +49,9 @@ export function sendError(
   payload: ErrorPayload,
   status: number,
 ) {
+  // The OpenAI-compatible API answers in OpenAI's error shape, so the SDKs read it.
+  if (request.url.startsWith(OPENAI_PREFIX))
+    return reply.code(status).send(openaiErrorBody(payload.code, status, payload.message, payload.details));
   return reply.code(status).send({ error: { ...payload, request_id: String(request.id) } });
 }
 

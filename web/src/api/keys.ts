@@ -17,6 +17,7 @@ export const keys = {
   templates: () => ['templates'] as const,
   /** The public first-run signal (GET /auth/setup). */
   setup: () => ['setup'] as const,
+  apiKeys: () => ['api-keys'] as const,
   job: (id: string) => ['job', id] as const,
   /** A stored file's bytes as an object URL (thumbnails of attachments). */
   file: (id: string) => ['file', id] as const,

@@ -18,6 +18,7 @@ import type {
   waitlistEntry,
   waitlistList,
 } from '../../../contracts/src/index.js';
+import type { apiKey, apiKeyList, createdApiKey } from '../../../contracts/src/api-keys.js';
 import type { job, jobList } from '../../../contracts/src/jobs.js';
 import type {
   importLocalModelsResult,
@@ -59,6 +60,9 @@ export type CatalogModel = z.infer<typeof catalogModel>;
 export type ModelsResponse = z.infer<typeof modelsResponse>;
 export type ModelConfig = z.infer<typeof modelConfig>;
 export type Template = z.infer<typeof template>;
+export type ApiKey = z.infer<typeof apiKey>;
+export type ApiKeyList = z.infer<typeof apiKeyList>;
+export type CreatedApiKey = z.infer<typeof createdApiKey>;
 export type SearchHit = z.infer<typeof searchHit> & { chat_id?: string; chat_title?: string | null };
 export type GlobalSearchHit = z.infer<typeof globalSearchHit>;
 export type Job = z.infer<typeof job>;

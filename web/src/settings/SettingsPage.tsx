@@ -1,6 +1,7 @@
-/** Settings: providers, model configurations, local endpoints, templates, profile, account — one tab each. */
+/** Settings: providers, model configurations, local endpoints, API keys, templates, profile, account, import — one tab each. */
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { AccountPage } from './AccountPage';
+import { ApiKeysPage } from './ApiKeysPage';
 import { ImportPage } from './ImportPage';
 import { LocalModelsPage } from './LocalModelsPage';
 import { ModelConfigsPage } from './ModelConfigsPage';
@@ -12,6 +13,7 @@ const tabs = [
   ['providers', 'Providers'],
   ['models', 'Model configs'],
   ['local', 'Local endpoints'],
+  ['api-keys', 'API keys'],
   ['templates', 'Templates'],
   ['profile', 'Profile'],
   ['account', 'Account'],
@@ -43,6 +45,7 @@ export default function SettingsPage() {
           <Route path="providers" element={<ProvidersPage />} />
           <Route path="models" element={<ModelConfigsPage />} />
           <Route path="local" element={<LocalModelsPage />} />
+          <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="templates" element={<TemplatesPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="account" element={<AccountPage />} />

@@ -118,10 +118,10 @@ export const auditLog = pgTable(
   ],
 );
 
-/**
- * Per-user API keys for the OpenAI-compatible gateway; only the hash is kept. No code reads or writes it yet:
- * the OpenAI-compatible API issue will (kept so that issue needs no migration).
- */
+/** A row of `api_keys` (features/api-keys owns its queries). */
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/** Personal API keys for the OpenAI-compatible API (/openai/v1); only the SHA-256 hash of a key is kept. */
 export const apiKeys = pgTable(
   'api_keys',
   {
@@ -132,6 +132,9 @@ export const apiKeys = pgTable(
     name: text().notNull(),
     keyHash: text().notNull(),
     prefix: text().notNull(),
+    /** What the key may call: `chat`, `models`, `embeddings`. */
+    scopes: text().array().notNull().default(sql`'{chat,models,embeddings}'::text[]`),
+    expiresAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     lastUsedAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),

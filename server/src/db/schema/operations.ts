@@ -35,6 +35,8 @@ export const requestLog = pgTable(
     cacheHit: boolean().notNull().default(false),
     status: text({ enum: ['ok', 'error', 'aborted'] }).notNull(),
     errorCode: text(),
+    /** The personal API key's name when the request came through /openai/v1. */
+    apiKeyName: text(),
     createdAt: createdAt(),
   },
   (t) => [

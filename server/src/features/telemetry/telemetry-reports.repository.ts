@@ -1,11 +1,12 @@
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, isNotNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { requestLogHourly, usageDaily } from '../../db/schema/index.js';
+import { requestLog, requestLogHourly, usageDaily } from '../../db/schema/index.js';
 import { sqlRows } from '../../lib/sql-rows.js';
 import { SLOT_COUNT } from './latency-histogram.js';
 
-// Reads only the rollups: their size grows with hours × providers × models, not with requests.
+// Reads the rollups (their size grows with hours × providers × models, not with requests); usage per API key
+// reads the caller's own request_log rows (by user and time, indexed).
 
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -95,3 +96,23 @@ export const usageSince = (db: Db, userId: string, firstDay: string) =>
     .from(usageDaily)
     .where(and(eq(usageDaily.userId, userId), gte(usageDaily.day, firstDay)))
     .orderBy(asc(usageDaily.day), asc(usageDaily.provider), asc(usageDaily.model));
+
+/** Requests made with personal API keys since `firstDay`, per key name (from request_log). */
+export const apiKeyUsageSince = (db: Db, userId: string, firstDay: string) =>
+  db
+    .select({
+      name: sql<string>`${requestLog.apiKeyName}`,
+      requests: sql<number>`count(*)::int`,
+      tokensIn: sql<number>`coalesce(sum(${requestLog.tokensIn}), 0)::int`,
+      tokensOut: sql<number>`coalesce(sum(${requestLog.tokensOut}), 0)::int`,
+    })
+    .from(requestLog)
+    .where(
+      and(
+        eq(requestLog.userId, userId),
+        gte(requestLog.createdAt, new Date(`${firstDay}T00:00:00Z`)),
+        isNotNull(requestLog.apiKeyName),
+      ),
+    )
+    .groupBy(requestLog.apiKeyName)
+    .orderBy(asc(requestLog.apiKeyName));

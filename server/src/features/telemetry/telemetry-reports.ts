@@ -4,6 +4,7 @@ import {
   hourlySeries,
   providerHistograms,
   providerTotals,
+  apiKeyUsageSince,
   usageSince,
 } from './telemetry-reports.repository.js';
 
@@ -78,7 +79,10 @@ export function createTelemetryReports(db: Db) {
     /** The caller's requests and tokens per day, provider and model over the last `days` days (UTC). */
     async usage(userId: string, days: number, now = new Date()) {
       const first = new Date(now.getTime() - (days - 1) * 24 * HOUR_MS).toISOString().slice(0, 10);
-      const rows = await usageSince(db, userId, first);
+      const [rows, keys] = await Promise.all([
+        usageSince(db, userId, first),
+        apiKeyUsageSince(db, userId, first),
+      ]);
       const usage = rows.map((r) => ({
         day: r.day,
         provider: r.provider,
@@ -95,7 +99,13 @@ export function createTelemetryReports(db: Db) {
         }),
         { requests: 0, tokens_in: 0, tokens_out: 0 },
       );
-      return { days, usage, totals };
+      const by_api_key = keys.map((k) => ({
+        name: k.name,
+        requests: Number(k.requests),
+        tokens_in: Number(k.tokensIn),
+        tokens_out: Number(k.tokensOut),
+      }));
+      return { days, usage, by_api_key, totals };
     },
   };
 }

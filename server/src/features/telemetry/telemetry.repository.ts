@@ -73,6 +73,7 @@ export async function insertBatch(
         cacheHit: e.cacheHit,
         status: e.status,
         errorCode: e.errorCode ?? null,
+        apiKeyName: e.apiKeyName ?? null,
         createdAt: e.at,
       })),
     );

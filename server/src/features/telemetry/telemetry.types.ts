@@ -13,6 +13,8 @@ export interface RequestLogEntry {
   cacheHit: boolean;
   status: 'ok' | 'error' | 'aborted';
   errorCode?: string | null;
+  /** The personal API key's name (requests through /openai/v1). */
+  apiKeyName?: string | null;
   /** When it happened; defaults to the moment record() is called. */
   at?: Date;
 }

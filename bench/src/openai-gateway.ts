@@ -1,0 +1,88 @@
+import { loadavg } from 'node:os';
+import { api, cpuSeconds, load, rssMb, summarize, timed, timeToFirstToken } from './lib.js';
+
+export interface GatewayBenchInput {
+  base: string;
+  /** A session token of the bench user, whose `openai` provider points at the mock. */
+  token: string;
+  mockUrl: string;
+  pid: number;
+  seconds: number;
+  log: (title: string, value: unknown) => void;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+const loadAverage = () => loadavg().map((n) => round(n));
+
+/**
+ * /openai/v1/chat/completions with a personal API key (cache bypassed), side by side in the same run with
+ * the same request sent to the zero-delay mock directly: added p50 (JSON), added time to the first token
+ * (SSE), CPU per request, throughput and its ratio to the direct call, RSS under load. The machine's load
+ * average is logged with each phase (the figures mean little without it).
+ */
+export async function benchGateway(input: GatewayBenchInput): Promise<void> {
+  const { base, token, mockUrl, pid, seconds, log } = input;
+  const { key } = await api<{ key: string }>(base, '/v1/api-keys', { token, body: { name: 'bench' } });
+  const headers = { authorization: `Bearer ${key}`, 'x-pocketllm-cache': 'bypass' };
+  const messages = [{ role: 'user', content: 'hello' }];
+  const directBody = JSON.stringify({ model: 'bench-model', messages });
+  const gatewayBody = JSON.stringify({ model: 'openai/bench-model', messages });
+  // Warm-up: the key's lookup, the target cache, the undici pool.
+  await timed(200, 8, async () => {
+    const res = await fetch(`${base}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: gatewayBody,
+    });
+    if (!res.ok) throw new Error(`warm-up: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  });
+
+  for (const c of [1, 32]) {
+    const direct = await load({
+      url: `${mockUrl}/chat/completions`,
+      method: 'POST',
+      bodies: [directBody],
+      connections: c,
+      seconds,
+    });
+    const cpu0 = cpuSeconds(pid);
+    const via = await load({
+      url: `${base}/openai/v1/chat/completions`,
+      method: 'POST',
+      headers,
+      bodies: [gatewayBody],
+      connections: c,
+      seconds,
+    });
+    const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, via.requests);
+    log(`openai: direct call to mock, ${c} client(s)`, { ...direct, load_avg: loadAverage() });
+    log(`openai: /openai/v1 JSON, ${c} client(s)`, {
+      ...via,
+      cpu_ms_per_request: round(cpuMs),
+      rps_ratio_to_direct: round(via.rps / Math.max(1, direct.rps)),
+      load_avg: loadAverage(),
+    });
+    log(`openai: added p50, ${c} client(s) (ms)`, round(via.latency.p50 - direct.latency.p50));
+    if (c === 32) log('openai: RSS under load (MB)', rssMb(pid));
+  }
+
+  for (const c of [1, 32]) {
+    const streamInit = (body: string, extra: Record<string, string> = {}) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...extra },
+      body: body.replace('}]', '}],"stream":true'),
+    });
+    const direct = await timed(400, c, async () => {
+      await timeToFirstToken(`${mockUrl}/chat/completions`, streamInit(directBody), 'data:');
+    });
+    const via = await timed(400, c, async () => {
+      await timeToFirstToken(`${base}/openai/v1/chat/completions`, streamInit(gatewayBody, headers), 'data:');
+    });
+    const d = summarize(direct);
+    const a = summarize(via);
+    log(`openai: TTFT direct, ${c} client(s) (ms)`, d);
+    log(`openai: TTFT via /openai/v1, ${c} client(s) (ms)`, { ...a, load_avg: loadAverage() });
+    log(`openai: TTFT added p50, ${c} client(s) (ms)`, round(a.p50 - d.p50));
+  }
+}
