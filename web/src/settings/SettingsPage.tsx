@@ -1,5 +1,6 @@
 /** Settings: providers, model configurations, local endpoints, templates, profile, account — one tab each. */
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { useEffect, useRef } from 'react';
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { AccountPage } from './AccountPage';
 import { LocalModelsPage } from './LocalModelsPage';
 import { ModelConfigsPage } from './ModelConfigsPage';
@@ -17,10 +18,19 @@ const tabs = [
 ] as const;
 
 export default function SettingsPage() {
+  const nav = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  // On a phone the tabs scroll sideways: keep the open one in sight.
+  useEffect(() => {
+    nav.current
+      ?.querySelector('[aria-current="page"]')
+      ?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+  }, [pathname]);
   return (
     <div className="h-full overflow-y-auto">
       <div className="mx-auto max-w-3xl p-4">
         <nav
+          ref={nav}
           aria-label="Settings"
           className="mb-4 flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800"
         >
