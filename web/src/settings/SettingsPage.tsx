@@ -21,6 +21,7 @@ export default function SettingsPage() {
   const nav = useRef<HTMLElement>(null);
   const { pathname } = useLocation();
   // On a phone the tabs scroll sideways: keep the open one in sight.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-run when another tab opens
   useEffect(() => {
     nav.current
       ?.querySelector('[aria-current="page"]')
