@@ -5,6 +5,9 @@ import { setTokens } from '../api/client';
 import { installFakeApi, json, user } from '../test/fake-api';
 import { cleanUpSignedIn } from '../test/signed-in';
 
+// A busy machine (lazily loaded pages, streamed answers) can take longer than testing-library's 1 s.
+const slow = { timeout: 10_000 };
+
 const multiUser = () => {
   const m = document.createElement('meta');
   m.name = 'pocketllm-auth-mode';
@@ -31,7 +34,7 @@ describe('the first screen', () => {
       'GET /chats': () => json({ chats: [], next_cursor: null }),
     });
     render(<App />);
-    expect(await screen.findByRole('heading', { name: 'Create the admin account' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Create the admin account' }, slow)).toBeTruthy();
     expect(screen.queryByRole('tab', { name: 'Sign in' })).toBeNull();
     expect(screen.queryByLabelText('Invite code')).toBeNull();
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'ada@example.com' } });
@@ -42,7 +45,7 @@ describe('the first screen', () => {
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'long enough password' } });
     fireEvent.change(screen.getByLabelText('Full name (optional)'), { target: { value: 'Ada' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create admin account' }));
-    expect(await screen.findByText('No chats yet. Start one with “New chat”.')).toBeTruthy();
+    expect(await screen.findByText('No chats yet. Start one with “New chat”.', undefined, slow)).toBeTruthy();
     expect(calls.find((c) => c.path === '/auth/register')?.body).toEqual({
       email: 'ada@example.com',
       password: 'long enough password',
@@ -54,7 +57,7 @@ describe('the first screen', () => {
     multiUser();
     installFakeApi({ 'GET /auth/setup': () => json({ needs_admin: false }) });
     render(<App />);
-    expect(await screen.findByRole('tab', { name: 'Sign in', selected: true })).toBeTruthy();
+    expect(await screen.findByRole('tab', { name: 'Sign in', selected: true }, slow)).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'Create the admin account' })).toBeNull();
   });
 
@@ -62,6 +65,6 @@ describe('the first screen', () => {
     multiUser();
     installFakeApi({});
     render(<App />);
-    expect(await screen.findByRole('tab', { name: 'Sign in', selected: true })).toBeTruthy();
+    expect(await screen.findByRole('tab', { name: 'Sign in', selected: true }, slow)).toBeTruthy();
   });
 });

@@ -5,6 +5,9 @@ import { setTokens } from '../api/client';
 import { installFakeApi, json, msg, now, sse } from '../test/fake-api';
 import { cleanUpSignedIn, signedInMultiUser } from '../test/signed-in';
 
+// A busy machine (lazily loaded pages, streamed answers) can take longer than testing-library's 1 s.
+const slow = { timeout: 10_000 };
+
 const CHAT = '00000000-0000-4000-8000-0000000c0001';
 const CONFIG = '00000000-0000-4000-8000-0000000e0001';
 
@@ -77,10 +80,10 @@ describe('chat settings in the header', () => {
     });
     history.replaceState(null, '', `/chats/${CHAT}`);
     render(<App />);
-    fireEvent.click(await screen.findByRole('button', { name: 'Chat settings' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Chat settings' }, slow));
     const dialog = screen.getByRole('dialog', { name: 'Chat settings' });
     const model = within(dialog).getByLabelText('Model');
-    await within(dialog).findByRole('option', { name: 'Work (gpt-work)' });
+    await within(dialog).findByRole('option', { name: 'Work (gpt-work)' }, slow);
     fireEvent.change(model, { target: { value: CONFIG } });
     // The configuration's own prompt is what an empty field means.
     expect(within(dialog).getByLabelText('System prompt').getAttribute('placeholder')).toBe('Be brief.');
@@ -88,7 +91,7 @@ describe('chat settings in the header', () => {
       target: { value: '  You are a pirate.  ' },
     });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
-    expect(await screen.findByText('Work (gpt-work) · set for this chat')).toBeTruthy();
+    expect(await screen.findByText('Work (gpt-work) · set for this chat', undefined, slow)).toBeTruthy();
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({
       model_config_id: CONFIG,
@@ -98,7 +101,7 @@ describe('chat settings in the header', () => {
     const box = screen.getByRole('textbox', { name: 'Message' });
     fireEvent.change(box, { target: { value: 'Hi' } });
     fireEvent.keyDown(box, { key: 'Enter' });
-    await screen.findByText('Ahoy');
+    await screen.findByText('Ahoy', undefined, slow);
     expect(calls.find((c) => c.path === `/chats/${CHAT}/messages`)?.body).toEqual({
       content: 'Hi',
       model_config_id: CONFIG,
@@ -112,7 +115,7 @@ describe('chat settings in the header', () => {
     fireEvent.change(within(again).getByLabelText('Model'), { target: { value: '' } });
     fireEvent.change(within(again).getByLabelText('System prompt'), { target: { value: '' } });
     fireEvent.click(within(again).getByRole('button', { name: 'Save' }));
-    await screen.findByRole('combobox', { name: 'Model' });
+    await screen.findByRole('combobox', { name: 'Model' }, slow);
     expect(calls.filter((c) => c.method === 'PATCH').at(-1)?.body).toEqual({
       model_config_id: null,
       system_prompt: null,
@@ -123,7 +126,7 @@ describe('chat settings in the header', () => {
     installFakeApi(signedInMultiUser());
     history.replaceState(null, '', '/chats');
     render(<App />);
-    await screen.findByRole('textbox', { name: 'Message' });
+    await screen.findByRole('textbox', { name: 'Message' }, slow);
     expect(screen.queryByRole('button', { name: 'Chat settings' })).toBeNull();
   });
 });

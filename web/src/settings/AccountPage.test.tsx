@@ -5,6 +5,9 @@ import { setTokens } from '../api/client';
 import { installFakeApi, json } from '../test/fake-api';
 import { cleanUpSignedIn, signedInMultiUser } from '../test/signed-in';
 
+// A busy machine (lazily loaded pages, streamed answers) can take longer than testing-library's 1 s.
+const slow = { timeout: 10_000 };
+
 afterEach(() => {
   vi.unstubAllGlobals();
   setTokens(null);
@@ -14,7 +17,8 @@ afterEach(() => {
 const openAccount = async () => {
   history.replaceState(null, '', '/settings/account');
   render(<App />);
-  return screen.findByRole('heading', { name: 'Change password' });
+  // The settings page is a lazily loaded chunk: its first load can take a while on a busy machine.
+  return screen.findByRole('heading', { name: 'Change password' }, slow);
 };
 
 describe('Settings → Account', () => {
@@ -50,12 +54,12 @@ describe('Settings → Account', () => {
 
     fill('Repeat the new password', 'a brand new secret');
     fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
-    const alert = await screen.findByRole('alert');
+    const alert = await screen.findByRole('alert', undefined, slow);
     expect(alert.textContent).toBe('The current password is incorrect.');
 
     fill('Current password', 'the right one');
     fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
-    expect((await screen.findByRole('status')).textContent).toContain('Password changed');
+    expect((await screen.findByRole('status', undefined, slow)).textContent).toContain('Password changed');
     expect(calls.filter((c) => c.path === '/users/me/password').at(-1)?.body).toEqual({
       current_password: 'the right one',
       new_password: 'a brand new secret',
@@ -84,9 +88,9 @@ describe('Settings → Account', () => {
     expect(confirm).toHaveProperty('disabled', false);
     expect(dialog).toBeTruthy();
     fireEvent.click(confirm);
-    expect(await screen.findByRole('heading', { name: 'Create the admin account' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Create the admin account' }, slow)).toBeTruthy();
     expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/users/me']);
-    await waitFor(() => expect(localStorage.getItem('pocketllm.refresh_token')).toBeNull());
+    await waitFor(() => expect(localStorage.getItem('pocketllm.refresh_token')).toBeNull(), slow);
   });
 
   it('keeps the account when the server refuses (the last admin), saying why', async () => {
@@ -104,7 +108,7 @@ describe('Settings → Account', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Delete account…' }));
     fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: 'ada@example.com' } });
     fireEvent.click(screen.getByRole('button', { name: 'Delete my account' }));
-    expect((await screen.findByRole('alert')).textContent).toBe(
+    expect((await screen.findByRole('alert', undefined, slow)).textContent).toBe(
       'This is the last admin: make another account admin first.',
     );
     expect(screen.getByRole('heading', { name: 'Change password' })).toBeTruthy();

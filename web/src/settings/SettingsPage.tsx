@@ -1,5 +1,6 @@
 /** Settings: providers, model configurations, local endpoints, API keys, templates, profile, account, import — one tab each. */
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { useEffect, useRef } from 'react';
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { AccountPage } from './AccountPage';
 import { ApiKeysPage } from './ApiKeysPage';
 import { ImportPage } from './ImportPage';
@@ -21,10 +22,20 @@ const tabs = [
 ] as const;
 
 export default function SettingsPage() {
+  const nav = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  // On a phone the tabs scroll sideways: keep the open one in sight.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-run when another tab opens
+  useEffect(() => {
+    nav.current
+      ?.querySelector('[aria-current="page"]')
+      ?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+  }, [pathname]);
   return (
     <div className="h-full overflow-y-auto">
       <div className="mx-auto max-w-3xl p-4">
         <nav
+          ref={nav}
           aria-label="Settings"
           className="mb-4 flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800"
         >

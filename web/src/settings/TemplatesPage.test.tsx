@@ -5,6 +5,9 @@ import { setTokens } from '../api/client';
 import { installFakeApi, json, now } from '../test/fake-api';
 import { cleanUpSignedIn, signedInMultiUser } from '../test/signed-in';
 
+// A busy machine (lazily loaded pages, streamed answers) can take longer than testing-library's 1 s.
+const slow = { timeout: 10_000 };
+
 afterEach(() => {
   vi.unstubAllGlobals();
   setTokens(null);
@@ -55,7 +58,12 @@ describe('Settings → Templates', () => {
     });
     history.replaceState(null, '', '/settings/templates');
     render(<App />);
-    const builtins = await screen.findByRole('list', { name: 'Built-in templates' });
+    const builtins = await screen.findByRole(
+      'list',
+      { name: 'Built-in templates' },
+      // The settings page is a lazily loaded chunk: its first load can take a while on a busy machine.
+      slow,
+    );
     expect(within(builtins).getByText('Summarize')).toBeTruthy();
     expect(within(builtins).getByText('Read-only')).toBeTruthy();
     expect(within(builtins).queryByRole('button')).toBeNull();
@@ -68,7 +76,7 @@ describe('Settings → Templates', () => {
     });
     expect(screen.getByText('Variables: person, lang')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Create template' }));
-    await screen.findByRole('button', { name: 'Edit Greeting' });
+    await screen.findByRole('button', { name: 'Edit Greeting' }, slow);
     expect(calls.find((c) => c.method === 'POST' && c.path === '/templates')?.body).toEqual({
       name: 'Greeting',
       description: '',
@@ -78,12 +86,12 @@ describe('Settings → Templates', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Edit Greeting' }));
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Hello' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save template' }));
-    await screen.findByRole('button', { name: 'Edit Hello' });
+    await screen.findByRole('button', { name: 'Edit Hello' }, slow);
     expect(calls.find((c) => c.method === 'PATCH')?.body).toMatchObject({ name: 'Hello' });
 
     fireEvent.click(screen.getByRole('button', { name: 'Delete Hello' }));
     fireEvent.click(screen.getByRole('button', { name: 'Delete template' }));
-    await waitFor(() => expect(screen.queryByRole('button', { name: 'Edit Hello' })).toBeNull());
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Edit Hello' })).toBeNull(), slow);
     expect(calls.some((c) => c.method === 'DELETE' && c.path === `/templates/${OWN}`)).toBe(true);
     expect(screen.getByText('No templates of your own yet.')).toBeTruthy();
   });
