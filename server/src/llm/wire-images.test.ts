@@ -11,7 +11,7 @@ import {
   startFakeOpenAI,
   tinyPng,
 } from '../../test/fakes/index.js';
-import { listedCapabilities } from './capabilities.js';
+import { listedCapabilities, ollamaCapabilities, openAICapabilities } from './capabilities.js';
 import { createLlmProvider } from './factory.js';
 import { type ChatMessage, ProviderError } from './types.js';
 
@@ -126,5 +126,23 @@ describe('pictures elsewhere', () => {
       expect(listedCapabilities(id), id).toEqual(['vision']);
     for (const id of ['gpt-3.5-turbo', 'o3-mini', 'llama3.2:1b', 'mixtral-8x7b-32768'])
       expect(listedCapabilities(id), id).toEqual([]);
+  });
+});
+
+describe('capabilities from provider metadata', () => {
+  it('reads OpenRouter architecture, a server capabilities list, and Ollama families; else says nothing', () => {
+    expect(openAICapabilities({ id: 'x', architecture: { input_modalities: ['text', 'image'] } })).toEqual([
+      'vision',
+    ]);
+    expect(openAICapabilities({ id: 'gpt-4o', architecture: { input_modalities: ['text'] } })).toEqual([]);
+    expect(openAICapabilities({ id: 'x', architecture: { modality: 'text+image->text' } })).toEqual([
+      'vision',
+    ]);
+    expect(openAICapabilities({ id: 'x', architecture: { modality: 'text->image' } })).toEqual([]);
+    expect(openAICapabilities({ id: 'x', capabilities: ['completion', 'vision'] })).toEqual(['vision']);
+    expect(openAICapabilities({ id: 'x' })).toBeUndefined();
+    expect(ollamaCapabilities({ capabilities: ['completion'] }, ['clip'])).toEqual([]);
+    expect(ollamaCapabilities({}, ['llama', 'clip'])).toEqual(['vision']);
+    expect(ollamaCapabilities({}, ['llama'])).toBeUndefined();
   });
 });

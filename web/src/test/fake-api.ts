@@ -69,6 +69,7 @@ export function msg(over: Record<string, unknown> = {}) {
     metadata: {},
     rating: null,
     pinned: false,
+    attachments: [],
     created_at: now,
     updated_at: now,
     ...over,
