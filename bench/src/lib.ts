@@ -104,9 +104,9 @@ export function rssMb(pid: number): number {
 }
 
 /** Starts the built server and resolves once /readyz answers 200, with the time that took. */
-export async function startServer(env: Record<string, string>, port: number) {
+export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []) {
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['server/dist/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'server/dist/main.js'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
