@@ -7,7 +7,8 @@ import type { EventBus } from '../../lib/event-bus.js';
 import { cleanProviderText } from '../../lib/text.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from '../messages/message.mapper.js';
-import * as repo from './chats.repository.js';
+import { createAnswerWrites } from './answer-writes.js';
+import type * as repo from './chats.repository.js';
 import * as writers from './writers.repository.js';
 
 /** What a listener of a running answer hears. `offset` is the answer's length after the event. */
@@ -121,6 +122,8 @@ export function createGenerationRegistry(deps: RegistryDeps) {
   const running = new Map<string, Generation>();
   // Written into every answer this instance starts, so others can tell whether its writer still lives.
   const instanceId = randomUUID();
+  // Answers' writes go grouped: with many answers running, one statement carries all their saves.
+  const writes = createAnswerWrites(db);
   const orphanRule = (messageId?: string): writers.OrphanRule => ({
     self: instanceId,
     running: [...running.keys()],
@@ -133,7 +136,7 @@ export function createGenerationRegistry(deps: RegistryDeps) {
   // The last word on an answer; null when the database refused it (logged).
   async function store(id: string, values: Parameters<typeof repo.updateMessage>[2]) {
     try {
-      return { row: await repo.updateMessage(db, id, values) };
+      return { row: await writes.finish({ id, ...values }) };
     } catch (err) {
       logger.error({ err, message_id: id }, 'could not store the finished answer');
       return null;
@@ -159,7 +162,7 @@ export function createGenerationRegistry(deps: RegistryDeps) {
       saved = gen.content.length;
       const content = gen.content;
       saving = saving
-        .then(() => repo.updateMessage(db, gen.messageId, { content }))
+        .then(() => writes.saveText({ id: gen.messageId, content }))
         .catch((err: unknown) =>
           logger.warn({ err, message_id: gen.messageId }, 'could not save partial answer'),
         );
