@@ -59,7 +59,9 @@ const busy = [...packages.values()].reduce((a, b) => a + b, 0);
 const show = (title: string, m: Map<string, number>, n: number) => {
   process.stdout.write(`\n${title}\n`);
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) {
-    process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`);
+    process.stdout.write(
+      `${((100 * us) / busy).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`,
+    );
   }
 };
 process.stdout.write(`window ${(total / 1e6).toFixed(1)} s, busy (not idle) ${(busy / 1e6).toFixed(2)} s\n`);

@@ -21,11 +21,10 @@ export async function startMockProvider(opts: { reply?: string; chunks?: number 
     usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n },
   });
   const frameList = [
-    ...pieces
-      .map(
-        (p) =>
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`,
-      ),
+    ...pieces.map(
+      (p) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`,
+    ),
     `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
     `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 12, completion_tokens: n } })}\n\n`,
     'data: [DONE]\n\n',

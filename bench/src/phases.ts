@@ -33,7 +33,11 @@ interface StreamResult {
 }
 
 /** One streamed send, read to its end: time to the first delta, and the stored answer's id. */
-async function oneStream(url: string, headers: Record<string, string>, content: string): Promise<StreamResult> {
+async function oneStream(
+  url: string,
+  headers: Record<string, string>,
+  content: string,
+): Promise<StreamResult> {
   const t0 = performance.now();
   const out: StreamResult = { ttft: -1, completed: false, error: null, messageId: null };
   try {

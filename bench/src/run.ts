@@ -37,7 +37,9 @@ const env: Record<string, string> = {
     : {}),
   ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
 };
-const serverArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const serverArgs = process.env.BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+  : [];
 
 log('load average at start', loadavg().map(r2));
 const mock = await startMockProvider();
@@ -219,7 +221,10 @@ try {
     );
     const big = chats[chats.length - 1];
     await timed(500, 8, async (i) => {
-      await api(base, `/v1/chats/${big}/messages`, { token, body: { content: `message ${i}`, cache: false } });
+      await api(base, `/v1/chats/${big}/messages`, {
+        token,
+        body: { content: `message ${i}`, cache: false },
+      });
     });
     log(
       'open a chat of 1,000 messages (last 100), 8 clients',
@@ -235,7 +240,14 @@ try {
       own.push((await api<{ id: string }>(base, '/v1/chats', { token, body: {} })).id);
     });
     mock.setPacing(20);
-    const result = await manyStreams({ base, token, chats: own, pid: server.pid, expected: mock.reply, total });
+    const result = await manyStreams({
+      base,
+      token,
+      chats: own,
+      pid: server.pid,
+      expected: mock.reply,
+      total,
+    });
     mock.setPacing(0);
     log(`${total} concurrent streams, 20 ms/chunk`, result);
   }

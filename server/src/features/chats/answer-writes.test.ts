@@ -24,14 +24,23 @@ async function streamingAnswers(n: number) {
   const { messages: rows } = await insertChat(
     database.db,
     alice,
-    Array.from({ length: n }, () => ({ role: 'assistant' as const, content: '', status: 'streaming' as const })),
+    Array.from({ length: n }, () => ({
+      role: 'assistant' as const,
+      content: '',
+      status: 'streaming' as const,
+    })),
   );
   return rows.map((r) => r.id);
 }
 
 const read = (ids: string[]) =>
   database.db
-    .select({ id: messages.id, content: messages.content, status: messages.status, metadata: messages.metadata })
+    .select({
+      id: messages.id,
+      content: messages.content,
+      status: messages.status,
+      metadata: messages.metadata,
+    })
     .from(messages)
     .where(inArray(messages.id, ids));
 
@@ -65,7 +74,11 @@ describe('answer writes, grouped', () => {
     const writes = createAnswerWrites(database.db);
     await writes.finish({ id, content: 'kept text', status: 'completed', metadata: { cached: false } });
     const row = await writes.finish({ id, status: 'failed', metadata: { finish_reason: 'error' } });
-    expect(row).toMatchObject({ content: 'kept text', status: 'failed', metadata: { finish_reason: 'error' } });
+    expect(row).toMatchObject({
+      content: 'kept text',
+      status: 'failed',
+      metadata: { finish_reason: 'error' },
+    });
     expect(await writes.finish({ id: randomUUID(), status: 'failed' })).toBeUndefined();
   });
 
