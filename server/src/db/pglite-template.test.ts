@@ -17,7 +17,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pglite-template-'));
   template = path.join(dir, 'template.tar.gz');
   await writeTemplate(template);
-});
+  // initdb runs in WASM here: on a busy machine it takes far longer than a hook's default minute.
+}, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Rows<T> = { rows: T[] }[];
@@ -34,7 +35,9 @@ async function applied(dataDir: string, templateFile: string) {
       ? (await one<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations'))[0]?.n
       : 0;
     await runMigrations(database);
-    await one(`insert into users (email, password_hash) values ('a@example.com', 'x')`);
+    await one(
+      `insert into users (id, email, password_hash) values (gen_random_uuid(), 'a@example.com', 'x')`,
+    );
     const emails = (await one<{ email: string }>('select email from users')).map((r) => r.email);
     return { migrations, emails };
   } finally {
@@ -42,7 +45,7 @@ async function applied(dataDir: string, templateFile: string) {
   }
 }
 
-describe('the embedded database template', () => {
+describe('the embedded database template', { timeout: 300_000 }, () => {
   it('starts a new data directory migrated, and it works like one made by initdb', async () => {
     const result = await applied(path.join(dir, 'new'), template);
     // Every migration is already in the copy: none had to run at start.
