@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A zero-delay OpenAI-compatible provider for load tests: answers /v1/chat/completions at once, streamed
  * (SSE, `chunks` deltas, usage, [DONE]) or not, and /v1/models. It records nothing, so it stays flat under load.
+ * `setPacing(ms)` makes a stream wait `ms` before each frame (a model producing a chunk every `ms`).
  */
 export async function startMockProvider(opts: { reply?: string; chunks?: number } = {}) {
   const reply = opts.reply ?? 'PocketLLM benchmark answer: the quick brown fox jumps over the lazy dog.';
@@ -19,16 +20,29 @@ export async function startMockProvider(opts: { reply?: string; chunks?: number 
     choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 12, completion_tokens: n, total_tokens: 12 + n },
   });
-  const frames =
-    pieces
-      .map(
-        (p) =>
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`,
-      )
-      .join('') +
-    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n` +
-    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 12, completion_tokens: n } })}\n\n` +
-    'data: [DONE]\n\n';
+  const frameList = [
+    ...pieces.map(
+      (p) =>
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`,
+    ),
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 12, completion_tokens: n } })}\n\n`,
+    'data: [DONE]\n\n',
+  ];
+  const frames = frameList.join('');
+  let paceMs = 0;
+  // Paced: each content frame after `paceMs`; the closing frames go with the last one.
+  const paced = (res: http.ServerResponse) => {
+    let i = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      if (i < pieces.length - 1) {
+        res.write(frameList[i++]);
+        setTimeout(next, paceMs);
+      } else res.end(frameList.slice(i).join(''));
+    };
+    setTimeout(next, paceMs);
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +61,8 @@ export async function startMockProvider(opts: { reply?: string; chunks?: number 
       const stream = Buffer.concat(chunks).includes('"stream":true');
       if (stream) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        res.end(frames);
+        if (paceMs > 0) paced(res);
+        else res.end(frames);
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(completion);
@@ -59,6 +74,10 @@ export async function startMockProvider(opts: { reply?: string; chunks?: number 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    reply,
+    setPacing: (ms: number) => {
+      paceMs = ms;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

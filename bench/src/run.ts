@@ -1,15 +1,21 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, cpuSeconds, load, rssMb, startServer, summarize, timed, timeToFirstToken } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 import { benchGateway } from './openai-gateway.js';
+import { authMe, manyStreams } from './phases.js';
 
 // `npm run bench`: PocketLLM against a zero-delay mock provider, side by side with calling the mock directly.
 // BENCH_SECONDS (default 8) sets each load phase; BENCH_DATABASE_URL / BENCH_REDIS_URL run it on PostgreSQL/Redis.
+// BENCH_ONLY=send,ttft,cache,me,login,scale,streams runs only those phases (for A/B runs); BENCH_STREAMS sets how
+// many streams run at once in `streams` (default 1000). BENCH_CPU_PROF=<dir> writes the server's CPU profile there.
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_080);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const runs = (phase: string) => !ONLY || ONLY.has(phase);
+const r2 = (x: number) => Math.round(x * 100) / 100;
 const report: Record<string, unknown> = { date: new Date().toISOString(), seconds_per_phase: SECONDS };
 const log = (title: string, value: unknown) => {
   report[title] = value;
@@ -33,12 +39,16 @@ const env: Record<string, string> = {
     : {}),
   ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
 };
+const serverArgs = process.env.BENCH_CPU_PROF
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+  : [];
 
+log('load average at start', loadavg().map(r2));
 const mock = await startMockProvider();
-const first = await startServer(env, PORT);
+const first = await startServer(env, PORT, serverArgs);
 log('cold start, new data dir (ms)', first.readyMs);
 await first.stop();
-const server = await startServer(env, PORT);
+const server = await startServer(env, PORT, serverArgs);
 log('cold start, existing data (ms)', server.readyMs);
 await new Promise((r) => setTimeout(r, 1500));
 log('idle RSS (MB)', rssMb(server.pid));
@@ -69,7 +79,7 @@ try {
   const sendBodies = Array.from({ length: 64 }, (_, i) =>
     JSON.stringify({ content: `hello bench ${i}`, cache: false }),
   );
-  for (const c of [1, 32]) {
+  for (const c of runs('send') ? [1, 32] : []) {
     const direct = await load({
       url: `${mock.url}/chat/completions`,
       method: 'POST',
@@ -100,7 +110,7 @@ try {
   }
 
   // (c) time to first token, streamed, through PocketLLM vs the mock
-  for (const c of [1, 32]) {
+  for (const c of runs('ttft') ? [1, 32] : []) {
     const direct = await timed(400, c, async () => {
       await timeToFirstToken(
         `${mock.url}/chat/completions`,
@@ -131,19 +141,26 @@ try {
   }
 
   // (c2) the OpenAI-compatible API with a personal key, side by side with the same direct call
-  await benchGateway({ base, token, mockUrl: mock.url, pid: server.pid, seconds: SECONDS, log });
+  if (runs('openai')) await benchGateway({ base, token, mockUrl: mock.url, pid: server.pid, seconds: SECONDS, log });
 
   // (d) cache hits end to end at 32 clients: the same prompt, asked again in chats that already answered it
-  const cacheChats = chats.slice(0, 32);
-  await timed(32, 8, async (i) => {
-    await api(base, `/v1/chats/${cacheChats[i]}/messages`, {
-      token,
-      body: { content: 'What is a benchmark?' },
+  if (runs('cache')) {
+    const cacheChats = chats.slice(0, 32);
+    await timed(32, 8, async (i) => {
+      await api(base, `/v1/chats/${cacheChats[i]}/messages`, {
+        token,
+        body: { content: 'What is a benchmark?' },
+      });
     });
-  });
-  log(
-    'cache hit via PocketLLM, 32 clients',
-    await load({
+    const direct = await load({
+      url: `${mock.url}/chat/completions`,
+      method: 'POST',
+      bodies: [directBody],
+      connections: 32,
+      seconds: SECONDS,
+    });
+    const cpu0 = cpuSeconds(server.pid);
+    const hit = await load({
       url: base,
       method: 'POST',
       headers,
@@ -151,61 +168,96 @@ try {
       paths: cacheChats.map((id) => `/v1/chats/${id}/messages`),
       connections: 32,
       seconds: SECONDS,
-    }),
-  );
+    });
+    const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, hit.requests);
+    log('cache hit via PocketLLM, 32 clients', { ...hit, cpu_ms_per_request: r2(cpuMs) });
+    log('cache hit added p50 / p99, 32 clients (ms)', {
+      p50: r2(hit.latency.p50 - direct.latency.p50),
+      p99: r2(hit.latency.p99 - direct.latency.p99),
+    });
+  }
+
+  if (runs('me')) log('GET /v1/auth/me, 1 client (ms)', await authMe(base, mock.url, token, server.pid));
 
   // Login throughput at 16 clients
-  log(
-    'login, 16 clients',
-    await load({
-      url: `${base}/v1/auth/login`,
-      method: 'POST',
-      bodies: [JSON.stringify({ email, password: 'bench password 123' })],
-      connections: 16,
-      seconds: SECONDS,
-    }),
-  );
+  if (runs('login'))
+    log(
+      'login, 16 clients',
+      await load({
+        url: `${base}/v1/auth/login`,
+        method: 'POST',
+        bodies: [JSON.stringify({ email, password: 'bench password 123' })],
+        connections: 16,
+        seconds: SECONDS,
+      }),
+    );
 
   // Data at scale: 10,000 chats for one user; one chat of 1,000 messages
-  const t0 = performance.now();
-  await timed(10_000 - chats.length, 32, async () => {
-    await api(base, '/v1/chats', { token, body: {} });
-  });
-  log('seeding 10k chats (s)', Math.round((performance.now() - t0) / 100) / 10);
-  const firstPage = await load({
-    url: `${base}/v1/chats?limit=50`,
-    headers,
-    connections: 8,
-    seconds: SECONDS / 2,
-  });
-  log('GET /chats first page, 8 clients', firstPage);
-  let cursor: string | null = null;
-  for (let i = 0; i < 150; i++) {
-    const p: { next_cursor: string | null } = await api(
-      base,
-      `/v1/chats?limit=50${cursor ? `&cursor=${cursor}` : ''}`,
-      { token },
-    );
-    cursor = p.next_cursor;
-  }
-  log(
-    'GET /chats deep cursor (page 150), 8 clients',
-    await load({
-      url: `${base}/v1/chats?limit=50&cursor=${cursor}`,
+  if (runs('scale')) {
+    const t0 = performance.now();
+    await timed(10_000 - chats.length, 32, async () => {
+      await api(base, '/v1/chats', { token, body: {} });
+    });
+    log('seeding 10k chats (s)', Math.round((performance.now() - t0) / 100) / 10);
+    const firstPage = await load({
+      url: `${base}/v1/chats?limit=50`,
       headers,
       connections: 8,
       seconds: SECONDS / 2,
-    }),
-  );
-  const big = chats[chats.length - 1];
-  await timed(500, 8, async (i) => {
-    await api(base, `/v1/chats/${big}/messages`, { token, body: { content: `message ${i}`, cache: false } });
-  });
-  log(
-    'open a chat of 1,000 messages (last 100), 8 clients',
-    await load({ url: `${base}/v1/chats/${big}?limit=100`, headers, connections: 8, seconds: SECONDS / 2 }),
-  );
+    });
+    log('GET /chats first page, 8 clients', firstPage);
+    let cursor: string | null = null;
+    for (let i = 0; i < 150; i++) {
+      const p: { next_cursor: string | null } = await api(
+        base,
+        `/v1/chats?limit=50${cursor ? `&cursor=${cursor}` : ''}`,
+        { token },
+      );
+      cursor = p.next_cursor;
+    }
+    log(
+      'GET /chats deep cursor (page 150), 8 clients',
+      await load({
+        url: `${base}/v1/chats?limit=50&cursor=${cursor}`,
+        headers,
+        connections: 8,
+        seconds: SECONDS / 2,
+      }),
+    );
+    const big = chats[chats.length - 1];
+    await timed(500, 8, async (i) => {
+      await api(base, `/v1/chats/${big}/messages`, {
+        token,
+        body: { content: `message ${i}`, cache: false },
+      });
+    });
+    log(
+      'open a chat of 1,000 messages (last 100), 8 clients',
+      await load({ url: `${base}/v1/chats/${big}?limit=100`, headers, connections: 8, seconds: SECONDS / 2 }),
+    );
+  }
+
+  // 1,000 streamed sends at once, each in its own chat, from a provider that sends a chunk every 20 ms
+  if (runs('streams')) {
+    const total = Number(process.env.BENCH_STREAMS ?? 1000);
+    const own: string[] = [];
+    await timed(total, 32, async () => {
+      own.push((await api<{ id: string }>(base, '/v1/chats', { token, body: {} })).id);
+    });
+    mock.setPacing(20);
+    const result = await manyStreams({
+      base,
+      token,
+      chats: own,
+      pid: server.pid,
+      expected: mock.reply,
+      total,
+    });
+    mock.setPacing(0);
+    log(`${total} concurrent streams, 20 ms/chunk`, result);
+  }
   log('RSS after load (MB)', rssMb(server.pid));
+  log('load average', loadavg().map(r2));
 } finally {
   await server.stop();
   await mock.close();

@@ -27,6 +27,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
   DB_POOL_SIZE: int(20, 2),
+  // The embedded database's page cache (PGlite). Pages past it are still read from the OS's file cache.
+  PGLITE_SHARED_BUFFERS_MB: int(16, 1),
   REDIS_URL: optionalString,
   REDIS_PREFIX: z.string().default('pocketllm:'),
   JWT_SECRET: optionalString,
@@ -103,6 +105,7 @@ function buildConfig(env: Env) {
     filesDir: path.join(dataDir, 'files'),
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.DB_POOL_SIZE,
+    pgliteSharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET ?? '',

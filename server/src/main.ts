@@ -36,6 +36,7 @@ async function main() {
     databaseUrl: config.databaseUrl,
     dataDir: `${config.dataDir}/db`,
     poolSize: config.dbPoolSize,
+    sharedBuffersMb: config.pgliteSharedBuffersMb,
   });
   opening.catch(() => {}); // awaited below; this only keeps an early failure from being "unhandled"
   const { buildApp } = await import('./app.js');

@@ -9,6 +9,7 @@ import { cleanProviderText } from '../../lib/text.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from '../messages/message.mapper.js';
 import { followAnswer, relayAnswer } from './answer-relay.js';
+import { createAnswerWrites } from './answer-writes.js';
 import * as repo from './chats.repository.js';
 import type { AnswerStream } from './message-stream.js';
 import * as writers from './writers.repository.js';
@@ -126,6 +127,8 @@ export function createGenerationRegistry(deps: RegistryDeps) {
   const running = new Map<string, Generation>();
   // Written into every answer this instance starts, so others can tell whether its writer still lives.
   const instanceId = randomUUID();
+  // Answers' writes go grouped: with many answers running, one statement carries all their saves.
+  const writes = createAnswerWrites(db);
   const orphanRule = (messageId?: string): writers.OrphanRule => ({
     self: instanceId,
     running: [...running.keys()],
@@ -138,7 +141,7 @@ export function createGenerationRegistry(deps: RegistryDeps) {
   // The last word on an answer; null when the database refused it (logged).
   async function store(id: string, values: Parameters<typeof repo.updateMessage>[2]) {
     try {
-      return { row: await repo.updateMessage(db, id, values) };
+      return { row: await writes.finish({ id, ...values }) };
     } catch (err) {
       logger.error({ err, message_id: id }, 'could not store the finished answer');
       return null;
@@ -164,7 +167,7 @@ export function createGenerationRegistry(deps: RegistryDeps) {
       saved = gen.content.length;
       const content = gen.content;
       saving = saving
-        .then(() => repo.updateMessage(db, gen.messageId, { content }))
+        .then(() => writes.saveText({ id: gen.messageId, content }))
         .catch((err: unknown) =>
           logger.warn({ err, message_id: gen.messageId }, 'could not save partial answer'),
         );
