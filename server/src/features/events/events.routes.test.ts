@@ -175,9 +175,11 @@ describe('GET /v1/events', () => {
     expect((await d.next((e) => e.event === 'file.deleted')).data).toEqual({ file_id: file.id });
     // 'test.unhandled' has no handler: the job stays pending until cancelled through the API.
     const job = await t.app.ctx.services.jobQueue.enqueue(dave.id, 'test.unhandled', {});
-    await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${job.id}`, headers: dave.headers });
-    const updated = await d.next((e) => e.event === 'job.updated');
-    expect(updated.data).toEqual({ job_id: job.id, job_type: 'test.unhandled', status: 'cancelled' });
+    const cancel = t.app.inject({ method: 'DELETE', url: `/v1/jobs/${job.id}`, headers: dave.headers });
+    const pending = await d.next((e) => e.event === 'job.updated');
+    expect(pending.data).toEqual({ job_id: job.id, job_type: 'test.unhandled', status: 'pending' });
+    await cancel;
+    await d.next((e) => e.event === 'job.updated' && e.data.status === 'cancelled');
     d.close();
   });
 
