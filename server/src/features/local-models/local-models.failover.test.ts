@@ -101,6 +101,13 @@ describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time
     expect(answer.metadata.failover?.reason).toEqual(expect.any(String));
     expect(await health(user, a.id)).toBe('unhealthy');
     expect(await health(user, b.id)).toBe('healthy');
+    // The request log credits the endpoint that answered.
+    await t.app.ctx.services.telemetry.flush();
+    const usage = async (id: string) =>
+      json<{ total_requests: number }>(
+        await t.app.inject({ method: 'GET', url: `/v1/local-models/${id}/usage`, headers: user.headers }),
+      ).total_requests;
+    expect([await usage(a.id), await usage(b.id)]).toEqual([0, 1]);
     // The catalogue (the portal's health dot) shows it at once.
     const models = json<{ models: { local_model_id?: string; health_status?: string }[] }>(
       await t.app.inject({ method: 'GET', url: '/v1/models', headers: user.headers }),
