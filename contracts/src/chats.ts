@@ -24,6 +24,8 @@ export type MessageMetadata = z.infer<typeof messageMetadata>;
 export const message = z.object({
   id: z.uuid(),
   chat_id: z.uuid(),
+  /** The message this one follows in the chat's tree (null for a first message). */
+  parent_id: z.uuid().nullable(),
   role: messageRole,
   content: z.string(),
   status: messageStatus,
@@ -46,8 +48,16 @@ export const chatSummary = z.object({
 export type ChatSummary = z.infer<typeof chatSummary>;
 
 export const chatList = z.object({ chats: z.array(chatSummary), next_cursor: nextCursor });
+/** A message on the chat's current path, with its siblings (same parent, oldest first) for "2 / 3". */
+export const pathMessage = message.extend({
+  sibling_ids: z.array(z.uuid()),
+  sibling_index: z.number().int().min(0),
+});
+export type PathMessage = z.infer<typeof pathMessage>;
 export const chatWithMessages = chatSummary.extend({
-  messages: z.array(message),
+  /** The end of the branch shown: `messages` is the path root → this leaf (its newest part with `limit`). */
+  current_leaf_id: z.uuid().nullable(),
+  messages: z.array(pathMessage),
   /** Id of the oldest message returned, to pass as `before` for the previous window; null at the start. */
   has_more: z.boolean(),
 });
@@ -86,6 +96,11 @@ export const sendMessageBody = z.object({
   model: z.string().min(1).max(200).optional(),
   params: chatParams.optional(),
   stream: z.boolean().optional(),
+  parent_id: z
+    .uuid()
+    .nullable()
+    .optional()
+    .describe('The message this one follows (default: the chat’s current leaf; null: a new first message)'),
   cache: z
     .boolean()
     .optional()

@@ -15,3 +15,4 @@ export * from './stream.js';
 export * from './telemetry.js';
 export * from './templates.js';
 export * from './operations.js';
+export * from './tree.js';

@@ -10,7 +10,8 @@ import { answerSweeper } from './features/chats/answer-sweeper.js';
 import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createTargetCache } from './features/chats/pipeline/target-cache.js';
-import { createSendService } from './features/chats/send.service.js';
+import { createBranchService } from './features/chats/branch.service.js';
+import { createSendService, type SendDeps } from './features/chats/send.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
@@ -145,7 +146,7 @@ export function createServices(deps: ServiceDeps) {
       await modelConfigs.get(userId, id);
     },
   });
-  const chatSend = createSendService({
+  const sendDeps: SendDeps = {
     db: deps.db,
     config: deps.config,
     logger: deps.logger,
@@ -156,7 +157,9 @@ export function createServices(deps: ServiceDeps) {
     cache: answerCache,
     telemetry,
     endpointHealth: localModels,
-  });
+  };
+  const chatSend = createSendService(sendDeps);
+  const chatBranches = createBranchService(sendDeps, chatSend);
   const chatStart = createStartChatService({ chats, chatSend });
   // Background jobs: features register handlers on jobQueue; it runs between lifecycle start and stop.
   const jobQueue = new JobQueue({
@@ -208,6 +211,7 @@ export function createServices(deps: ServiceDeps) {
     generations,
     chats,
     chatSend,
+    chatBranches,
     chatStart,
     answerCache,
     jobQueue,

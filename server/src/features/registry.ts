@@ -4,11 +4,13 @@ import { adminRoutes } from './admin/admin.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { cacheRoutes } from './cache/cache.routes.js';
 import { chatsRoutes } from './chats/chats.routes.js';
+import { chatTreeRoutes } from './chats/tree.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { imagesRoutes } from './images/images.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
 import { legacyApiRoutes } from './legacy-api/legacy-api.routes.js';
 import { localModelsRoutes } from './local-models/local-models.routes.js';
+import { branchRoutes } from './messages/branch.routes.js';
 import { messagesRoutes } from './messages/messages.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
@@ -34,11 +36,13 @@ export const featureRoutes: FeatureRoutes[] = [
   localModelsRoutes,
   modelConfigsRoutes,
   chatsRoutes,
+  chatTreeRoutes,
   cacheRoutes,
   jobsRoutes,
   filesRoutes,
   imagesRoutes,
   messagesRoutes,
+  branchRoutes,
   searchRoutes,
   templatesRoutes,
   telemetryRoutes,
