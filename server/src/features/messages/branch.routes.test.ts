@@ -53,10 +53,10 @@ const getChat = async (chatId: string, query = '') =>
     await req('GET', `/v1/chats/${chatId}${query}`, alice),
   );
 const contents = (msgs: Msg[]) => msgs.map((m) => m.content);
-const sentContext = () =>
-  (fake.requestsTo('chat').at(-1)?.body as { messages: { content: string }[] } | undefined)?.messages ?? [].map(
-    (m) => m.content,
-  );
+const sentContext = () => {
+  const body = fake.requestsTo('chat').at(-1)?.body as { messages: { content: string }[] } | undefined;
+  return (body?.messages ?? []).map((m) => m.content);
+};
 
 /** A chat of two turns through the API: q1 → a1 → q2 → a2. */
 async function twoTurns() {
