@@ -217,6 +217,22 @@ describe('the message tree over the API', () => {
     expect(foreign.statusCode).toBe(404);
   });
 
+  it('keys the answer cache by the branch: the same prompt on another branch is another question', async () => {
+    const { chatId, t1 } = await twoTurns();
+    const ask = (content: string) =>
+      req('POST', `/v1/chats/${chatId}/messages`, alice, { content, ...model }).then((r) => json<Turn>(r));
+    const onA = await ask('Same question');
+    expect(onA.cached).toBe(false);
+    // Another version of the first prompt: the same question after it has another context.
+    await req('POST', `/v1/messages/${t1.user_message.id}/edit`, alice, { content: 'Other start', ...model });
+    expect((await ask('Same question')).cached).toBe(false);
+    // Back on the first branch, asked again after the same turns: the cache answers.
+    await req('PUT', `/v1/chats/${chatId}/leaf`, alice, { message_id: onA.assistant_message.id });
+    const again = await ask('Same question');
+    expect(again.cached).toBe(true);
+    expect(again.assistant_message.content).toBe(onA.assistant_message.content);
+  });
+
   it('pages back through a long path with limit and before', async () => {
     const { chatId } = await twoTurns();
     const newest = await getChat(chatId, '?limit=3');
