@@ -141,7 +141,8 @@ try {
   }
 
   // (c2) the OpenAI-compatible API with a personal key, side by side with the same direct call
-  if (runs('openai')) await benchGateway({ base, token, mockUrl: mock.url, pid: server.pid, seconds: SECONDS, log });
+  if (runs('openai'))
+    await benchGateway({ base, token, mockUrl: mock.url, pid: server.pid, seconds: SECONDS, log });
 
   // (d) cache hits end to end at 32 clients: the same prompt, asked again in chats that already answered it
   if (runs('cache')) {

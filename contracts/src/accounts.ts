@@ -155,6 +155,8 @@ export const exportedChat = z.object({
   id: z.uuid(),
   title: z.string().nullable(),
   model_config_id: z.uuid().nullable(),
+  /** The leaf of the branch the chat shows; every branch is exported (messages carry parent_id). */
+  current_leaf_id: z.uuid().nullable(),
   created_at: timestamp,
   updated_at: timestamp,
   /** Oldest first. */

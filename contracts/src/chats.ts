@@ -33,6 +33,8 @@ export type MessageAttachmentInfo = z.infer<typeof messageAttachment>;
 export const message = z.object({
   id: z.uuid(),
   chat_id: z.uuid(),
+  /** The message this one follows in the chat's tree (null for a first message). */
+  parent_id: z.uuid().nullable(),
   role: messageRole,
   content: z.string(),
   status: messageStatus,
@@ -59,8 +61,16 @@ export const chatSummary = z.object({
 export type ChatSummary = z.infer<typeof chatSummary>;
 
 export const chatList = z.object({ chats: z.array(chatSummary), next_cursor: nextCursor });
+/** A message on the chat's current path, with its siblings (same parent, oldest first) for "2 / 3". */
+export const pathMessage = message.extend({
+  sibling_ids: z.array(z.uuid()),
+  sibling_index: z.number().int().min(0),
+});
+export type PathMessage = z.infer<typeof pathMessage>;
 export const chatWithMessages = chatSummary.extend({
-  messages: z.array(message),
+  /** The end of the branch shown: `messages` is the path root → this leaf (its newest part with `limit`). */
+  current_leaf_id: z.uuid().nullable(),
+  messages: z.array(pathMessage),
   /** Id of the oldest message returned, to pass as `before` for the previous window; null at the start. */
   has_more: z.boolean(),
 });
@@ -110,6 +120,11 @@ export const sendMessageBody = z.object({
     .max(10)
     .optional()
     .describe('ids of files uploaded through /v1/files: pictures (PNG, JPEG, WebP, GIF) and documents'),
+  parent_id: z
+    .uuid()
+    .nullable()
+    .optional()
+    .describe('The message this one follows (default: the chat’s current leaf; null: a new first message)'),
   cache: z
     .boolean()
     .optional()

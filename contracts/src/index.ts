@@ -19,3 +19,4 @@ export * from './shares.js';
 export * from './events.js';
 export * from './api-keys.js';
 export * from './openai.js';
+export * from './tree.js';

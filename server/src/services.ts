@@ -12,7 +12,8 @@ import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createImportService } from './features/chats/import/import.service.js';
 import { createTargetCache } from './features/chats/pipeline/target-cache.js';
-import { createSendService } from './features/chats/send.service.js';
+import { createBranchService } from './features/chats/branch.service.js';
+import { createSendService, type SendDeps } from './features/chats/send.service.js';
 import { createShareService } from './features/chats/share.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
 import { createEventsService } from './features/events/events.service.js';
@@ -171,7 +172,7 @@ export function createServices(deps: ServiceDeps) {
       await modelConfigs.get(userId, id);
     },
   });
-  const chatSend = createSendService({
+  const sendDeps: SendDeps = {
     db: deps.db,
     config: deps.config,
     logger: deps.logger,
@@ -184,7 +185,9 @@ export function createServices(deps: ServiceDeps) {
     endpointHealth: localModels,
     attachments: { files, capabilitiesOf: models.capabilitiesOf },
     userEvents,
-  });
+  };
+  const chatSend = createSendService(sendDeps);
+  const chatBranches = createBranchService(sendDeps, chatSend);
   const chatStart = createStartChatService({ chats, chatSend });
   const shares = createShareService({ db: deps.db, chats });
   // Personal API keys and the OpenAI-compatible API (/openai/v1) over the same targets, cache and telemetry.
@@ -264,6 +267,7 @@ export function createServices(deps: ServiceDeps) {
     generations,
     chats,
     chatSend,
+    chatBranches,
     chatStart,
     shares,
     chatImport,

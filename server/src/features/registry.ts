@@ -7,11 +7,13 @@ import { cacheRoutes } from './cache/cache.routes.js';
 import { chatsRoutes } from './chats/chats.routes.js';
 import { chatShareRoutes } from './chats/share.routes.js';
 import { eventsRoutes } from './events/events.routes.js';
+import { chatTreeRoutes } from './chats/tree.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { imagesRoutes } from './images/images.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
 import { legacyApiRoutes } from './legacy-api/legacy-api.routes.js';
 import { localModelsRoutes } from './local-models/local-models.routes.js';
+import { branchRoutes } from './messages/branch.routes.js';
 import { messagesRoutes } from './messages/messages.routes.js';
 import { modelConfigsRoutes } from './model-configs/model-configs.routes.js';
 import { modelsRoutes } from './models/models.routes.js';
@@ -40,11 +42,13 @@ export const featureRoutes: FeatureRoutes[] = [
   chatsRoutes,
   chatShareRoutes,
   sharedRoutes,
+  chatTreeRoutes,
   cacheRoutes,
   jobsRoutes,
   filesRoutes,
   imagesRoutes,
   messagesRoutes,
+  branchRoutes,
   searchRoutes,
   templatesRoutes,
   telemetryRoutes,

@@ -10,6 +10,7 @@ const now = new Date(0).toISOString();
 const msg = (id: string, role: Message['role'], status: Message['status'], content = ''): Message => ({
   id,
   chat_id: CHAT,
+  parent_id: null,
   role,
   content,
   status,
@@ -25,6 +26,7 @@ const chat = (messages: Message[]): ChatWithMessages => ({
   title: 'Plans',
   model_config_id: null,
   system_prompt: null,
+  current_leaf_id: messages.at(-1)?.id ?? null,
   message_count: messages.length,
   created_at: now,
   updated_at: now,

@@ -13,6 +13,7 @@ import type {
   invite,
   inviteList,
   message,
+  pathMessage,
   sendMessageResult,
   userProfile,
   waitlistEntry,
@@ -52,7 +53,12 @@ export type Message = z.infer<typeof message>;
 export type PinnedMessage = z.infer<typeof pinnedMessage>;
 export type ChatSummary = z.infer<typeof chatSummary>;
 export type ChatList = z.infer<typeof chatList>;
-export type ChatWithMessages = z.infer<typeof chatWithMessages>;
+export type PathMessage = z.infer<typeof pathMessage>;
+/** A message as a chat shows it: from the server with its siblings, or sent/streamed here (not yet known). */
+export type ShownMessage = Message & Partial<Pick<PathMessage, 'sibling_ids' | 'sibling_index'>>;
+export type ChatWithMessages = Omit<z.infer<typeof chatWithMessages>, 'messages'> & {
+  messages: ShownMessage[];
+};
 export type SendResult = z.infer<typeof sendMessageResult>;
 export type ProviderStatus = z.infer<typeof providerStatus>;
 export type TestProviderResult = z.infer<typeof testProviderResult>;

@@ -8,11 +8,14 @@ import { Button, ErrorNote, Spinner } from '../ui/ui';
 import { ChatModelNote, ChatSettingsButton } from './ChatSettings';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
+import { MessageEditor } from './MessageEditor';
+import { MessageTools } from './MessageTools';
 import { loadChoice, ModelPicker, saveChoice, useChoicePending, useNoModels } from './ModelPicker';
 import { SearchBar } from './SearchBar';
 import { ShareButton } from './ShareDialog';
 import { TemplatePicker } from './TemplatePicker';
 import type { OutgoingAttachments } from './useAttachments';
+import { useBranches } from './useBranches';
 import { NEW_CHAT, useChat } from './useChat';
 
 export function toSendBody(content: string, choice: ModelChoice | null): SendBody {
@@ -29,10 +32,10 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
     (id: string) => navigate(`/chats/${id}`, { replace: true, state: { draft: draftKey ?? 'draft' } }),
     [navigate, draftKey],
   );
-  const { query, chatId, streamingId, send, stop, loadOlder, loadingOlder, patchMessage } = useChat(
-    routeId,
-    onCreated,
-  );
+  const chat = useChat(routeId, onCreated);
+  const { query, chatId, streamingId, send, stop, loadOlder, loadingOlder, patchMessage } = chat;
+  const branches = useBranches(chat);
+  const [editingId, setEditingId] = useState<string | null>(null);
   const isDraft = chatId === NEW_CHAT;
   const noModels = useNoModels();
   const [choice, setChoiceState] = useState<ModelChoice | null>(loadChoice);
@@ -102,7 +105,10 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
       setSendError(null);
       stick.current = true;
       try {
-        const body = toSendBody(content, chatConfig ? { kind: 'config', model_config_id: chatConfig } : choice);
+        const body = toSendBody(
+          content,
+          chatConfig ? { kind: 'config', model_config_id: chatConfig } : choice,
+        );
         await send(attached ? { ...body, attachments: attached.ids } : body, attached?.shown);
       } catch (err) {
         setSendError(err);
@@ -111,6 +117,17 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
     },
     [send, choice, chatConfig],
   );
+
+  /** Runs a branch action (edit, regenerate, switch), showing its refusal like a send's. */
+  const branchAction = async (action: () => Promise<void>) => {
+    setSendError(null);
+    stick.current = true;
+    try {
+      await action();
+    } catch (err) {
+      setSendError(err);
+    }
+  };
 
   const retryOf = (i: number) => {
     const prev = messages.slice(0, i).findLast((x) => x.role === 'user');
@@ -166,16 +183,38 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
               )}
             </div>
           )}
-          {messages.map((m, i) => (
-            <MessageBubble
-              key={m.id}
-              message={m}
-              streaming={m.id === streamingId || (m.status === 'streaming' && m.role === 'assistant')}
-              highlighted={m.id === jumpTo}
-              onChange={patchMessage}
-              onRetry={m.role === 'assistant' ? retryOf(i) : undefined}
-            />
-          ))}
+          {messages.map((m, i) =>
+            m.id === editingId ? (
+              <MessageEditor
+                key={m.id}
+                initial={m.content}
+                onCancel={() => setEditingId(null)}
+                onSubmit={(text) => {
+                  setEditingId(null);
+                  void branchAction(() => branches.edit(m.id, text, choice));
+                }}
+              />
+            ) : (
+              <MessageBubble
+                key={m.id}
+                message={m}
+                streaming={m.id === streamingId || (m.status === 'streaming' && m.role === 'assistant')}
+                highlighted={m.id === jumpTo}
+                onChange={patchMessage}
+                onRetry={m.role === 'assistant' ? retryOf(i) : undefined}
+                tools={
+                  <MessageTools
+                    message={m}
+                    busy={Boolean(streamingId)}
+                    choice={choice}
+                    onSwitch={(id) => void branchAction(() => branches.switchTo(id))}
+                    onEdit={() => setEditingId(m.id)}
+                    onRegenerate={(c) => void branchAction(() => branches.regenerate(m.id, c))}
+                  />
+                }
+              />
+            ),
+          )}
         </div>
       </div>
       <div className="border-t border-zinc-200 bg-white px-3 pt-2 pb-[max(0.5rem,env(safe-area-inset-bottom))] dark:border-zinc-800 dark:bg-zinc-950">
@@ -197,6 +236,10 @@ export function ChatWindow({ chatId: routeId, draftKey }: { chatId: string | nul
             onSend={doSend}
             onStop={() => void stop().catch((err: unknown) => setSendError(err))}
             insert={insert}
+            onEditLast={() => {
+              const lastUser = messages.findLast((m) => m.role === 'user' && !m.id.startsWith('local-'));
+              if (lastUser && !streamingId) setEditingId(lastUser.id);
+            }}
           />
         </div>
       </div>

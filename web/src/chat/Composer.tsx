@@ -18,9 +18,11 @@ type Props = {
   onSend: (text: string, attachments?: OutgoingAttachments) => Promise<void>;
   onStop: () => void;
   insert?: { text: string; n: number } | null;
+  /** ↑ in an empty box: edit the last message the user sent. */
+  onEditLast?: () => void;
 };
 
-export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }: Props) {
+export function Composer({ chatId, streaming, disabled, onSend, onStop, insert, onEditLast }: Props) {
   const [text, setText] = useState(() => loadDraft(chatId));
   const [sending, setSending] = useState(false);
   const [queued, setQueued] = useState(false);
@@ -105,6 +107,12 @@ export function Composer({ chatId, streaming, disabled, onSend, onStop, insert }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void submit();
+    } else if (e.key === 'Escape' && streaming) {
+      e.preventDefault();
+      onStop();
+    } else if (e.key === 'ArrowUp' && !text && onEditLast) {
+      e.preventDefault();
+      onEditLast();
     }
   }
 

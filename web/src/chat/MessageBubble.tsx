@@ -1,5 +1,5 @@
 /** One message: Markdown for answers, time, rating and pin on assistant messages, cached badge, error + retry. */
-import { lazy, memo, Suspense, useState } from 'react';
+import { lazy, memo, type ReactNode, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import { pinMessage, rateMessage } from '../api/messages';
 import type { Message } from '../api/types';
@@ -19,12 +19,14 @@ type Props = {
   highlighted?: boolean;
   onChange: (id: string, patch: Partial<Message>) => void;
   onRetry?: () => void;
+  /** Branch controls (versions, edit, regenerate), shown with the message's facts. */
+  tools?: ReactNode;
 };
 
 const iconBtn =
   'rounded-md p-1.5 text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 aria-pressed:text-indigo-600 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 dark:aria-pressed:text-indigo-400';
 
-function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRetry }: Props) {
+function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRetry, tools }: Props) {
   const [actionError, setActionError] = useState<string | null>(null);
   const isUser = m.role === 'user';
   const error = m.metadata.error;
@@ -106,6 +108,7 @@ function MessageBubbleImpl({ message: m, streaming, highlighted, onChange, onRet
             </span>
           )}
           {!isUser && m.metadata.model && <span className="truncate">· {m.metadata.model}</span>}
+          {tools}
           {!isUser && !streaming && !m.id.startsWith('local-') && (
             <span className="ml-auto flex items-center">
               <button

@@ -5,7 +5,7 @@
  */
 
 import type { StreamEvent } from '../api/stream';
-import type { Message } from '../api/types';
+import type { Message, ShownMessage } from '../api/types';
 
 export const LOCAL_PREFIX = 'local-';
 
@@ -18,6 +18,7 @@ export function localUserMessage(
   return {
     id: `${LOCAL_PREFIX}${now}-${Math.random().toString(36).slice(2)}`,
     chat_id: chatId,
+    parent_id: null,
     role: 'user',
     content,
     status: 'completed',
@@ -30,16 +31,21 @@ export function localUserMessage(
   };
 }
 
-function replace(messages: Message[], msg: Message): Message[] {
+function replace(messages: ShownMessage[], msg: Message): ShownMessage[] {
   const i = messages.findIndex((m) => m.id === msg.id);
   if (i === -1) return [...messages, msg];
   const next = messages.slice();
-  next[i] = msg;
+  // What the server said of its place in the tree (siblings) stays until the chat is read again.
+  next[i] = { ...next[i], ...msg };
   return next;
 }
 
 /** `streamingId` is the assistant message the deltas belong to. */
-export function applyEvent(messages: Message[], event: StreamEvent, streamingId: string | null): Message[] {
+export function applyEvent(
+  messages: ShownMessage[],
+  event: StreamEvent,
+  streamingId: string | null,
+): ShownMessage[] {
   switch (event.type) {
     case 'message.created': {
       let next = messages;

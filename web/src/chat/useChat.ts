@@ -11,10 +11,16 @@ import { getChat } from '../api/chats';
 import { keys } from '../api/keys';
 import { cancelMessage } from '../api/messages';
 import { resumeStream, type SendBody, type StreamEvent, sendMessageStream } from '../api/stream';
-import type { ChatWithMessages, Message } from '../api/types';
+import type { ChatWithMessages, Message, ShownMessage } from '../api/types';
 import { applyEvent, localUserMessage } from './stream-state';
 
 const chatKey = keys.chat;
+/** Opens one answer's stream for chat `chatId` (a send, a regeneration, an edit). */
+export type StartStream = (
+  chatId: string,
+  onEvent: (e: StreamEvent) => void,
+  signal: AbortSignal,
+) => Promise<void>;
 const PAGE = 100;
 /** The path segment that sends to a new chat: POST /chats/new/messages. */
 export const NEW_CHAT = 'new';
@@ -29,6 +35,7 @@ function emptyDraft(): ChatWithMessages {
     message_count: 0,
     created_at: now,
     updated_at: now,
+    current_leaf_id: null,
     messages: [],
     has_more: false,
   };
@@ -55,7 +62,7 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
   const abortRef = useRef<AbortController | null>(null);
 
   const update = useCallback(
-    (fn: (messages: Message[]) => Message[]) =>
+    (fn: (messages: ShownMessage[]) => ShownMessage[]) =>
       qc.setQueryData<ChatWithMessages>(chatKey(idRef.current), (old) =>
         old ? { ...old, messages: fn(old.messages) } : old,
       ),
@@ -115,21 +122,21 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
   }, [qc, refreshTitle]);
 
   /**
-   * Sends and streams. Resolves as soon as the server has stored the message (the answer keeps streaming
-   * into the cache); rejects, after removing the optimistic bubble, when the API refuses the message.
+   * Starts a stream that adds messages (a send, a regeneration, an edit): `shown` is what the chat shows
+   * meanwhile. Resolves once the server has stored the message; rejects, restoring what was shown, when the
+   * API refuses it. `onDone` runs once the answer has ended.
    */
-  const send = useCallback(
-    (body: SendBody, shown?: Message['attachments']) =>
+  const run = useCallback(
+    (stream: StartStream, shown: (ms: ShownMessage[]) => ShownMessage[], onDone?: () => void) =>
       new Promise<void>((resolve, reject) => {
         const id = idRef.current;
-        const local = localUserMessage(id, body.content, shown);
-        update((ms) => [...ms, local]);
+        const before = qc.getQueryData<ChatWithMessages>(chatKey(id))?.messages;
+        update(shown);
         const abort = new AbortController();
         abortRef.current = abort;
         let started = false;
-        sendMessageStream(
+        stream(
           id,
-          body,
           (e) => {
             if (!started) {
               started = true;
@@ -142,16 +149,32 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
           .then(() => resolve())
           .catch((err: unknown) => {
             if (!started) {
-              update((ms) => ms.filter((m) => m.id !== local.id));
+              if (before) update(() => before);
               reject(err);
             } else if (!abort.signal.aborted) {
               // The connection dropped mid-answer: the server keeps generating, so reload to resume it.
               void qc.invalidateQueries({ queryKey: chatKey(idRef.current) });
             }
           })
-          .finally(finish);
+          .finally(() => {
+            finish();
+            onDone?.();
+          });
       }),
     [update, onEvent, finish, qc],
+  );
+
+  /**
+   * Sends and streams. Resolves as soon as the server has stored the message (the answer keeps streaming
+   * into the cache); rejects, after removing the optimistic bubble, when the API refuses the message.
+   */
+  const send = useCallback(
+    (body: SendBody, shown?: Message['attachments']) =>
+      run(
+        (id, onEv, signal) => sendMessageStream(id, body, onEv, signal),
+        (ms) => [...ms, localUserMessage(idRef.current, body.content, shown)],
+      ),
+    [run],
   );
 
   const stop = useCallback(async () => {
@@ -209,5 +232,8 @@ export function useChat(initialId: string | null, onCreated?: (chatId: string) =
     [update],
   );
 
-  return { query, chatId, streamingId, send, stop, loadOlder, loadingOlder, patchMessage };
+  /** Reads the chat again (its branches changed). */
+  const reload = useCallback(() => qc.invalidateQueries({ queryKey: chatKey(idRef.current) }), [qc]);
+
+  return { query, chatId, streamingId, send, run, reload, stop, loadOlder, loadingOlder, patchMessage };
 }

@@ -63,6 +63,7 @@ export function msg(over: Record<string, unknown> = {}) {
   return {
     id: '00000000-0000-4000-8000-00000000a001',
     chat_id: '00000000-0000-4000-8000-0000000c0001',
+    parent_id: null,
     role: 'assistant',
     content: '',
     status: 'completed',

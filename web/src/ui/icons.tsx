@@ -12,6 +12,7 @@ const paths = {
   shield: 'M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6l8-3z',
   warning: 'M12 3l10 18H2L12 3zM12 10v5M12 18h.01',
   plus: 'M12 5v14M5 12h14',
+  regenerate: 'M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7',
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -77,28 +77,6 @@ export const deleteChat = async (db: Db, userId: string, chatId: string) =>
       .returning({ id: chats.id })
   ).length === 1;
 
-/** The newest `limit` messages (before `beforeId` when paging back), returned oldest first. */
-export async function messageWindow(db: Db, chatId: string, limit: number, before?: MessageRow) {
-  const rows = await db
-    .select()
-    .from(messages)
-    .where(
-      and(
-        eq(messages.chatId, chatId),
-        before
-          ? or(
-              lt(messages.createdAt, before.createdAt),
-              and(eq(messages.createdAt, before.createdAt), lt(messages.id, before.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(messages.createdAt), desc(messages.id))
-    .limit(limit + 1);
-  const hasMore = rows.length > limit;
-  return { rows: (hasMore ? rows.slice(0, limit) : rows).reverse(), hasMore };
-}
-
 export const findMessage = async (db: Db, userId: string, messageId: string) =>
   (
     await db

@@ -7,7 +7,6 @@ import {
   idParams,
   pageQuery,
   type SendMessageBody,
-  type StreamEvent,
   sendMessageBody,
   sendMessageResult,
   streamResponse,
@@ -17,10 +16,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { openSse } from '../../lib/sse.js';
 import { principalOf } from '../../plugins/auth.js';
 import { perMinuteLimit } from '../../plugins/rate-limit.js';
-import { addLogFields } from '../../plugins/request-logging.js';
+import { replyWithAnswer } from './send.reply.js';
 import type { SendHandle } from './send.service.js';
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -124,35 +122,6 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req, reply) => answer(req, reply, await chatStart.start(principalOf(req).userId, req.body)),
   );
 
-  /** Answers a send as SSE or JSON, as the request asked. */
-  async function answer(
-    req: FastifyRequest<{ Body: SendMessageBody }>,
-    reply: FastifyReply,
-    handle: SendHandle,
-  ) {
-    const wantsStream = req.body.stream ?? (req.headers.accept ?? '').includes('text/event-stream');
-    const meta = handle.assistantMessage.metadata;
-    addLogFields(req, {
-      provider: meta.provider,
-      model: meta.model,
-      cache_hit: handle.cached,
-      stream: wantsStream,
-    });
-    if (wantsStream) {
-      const sse = openSse<StreamEvent>(reply);
-      sse.send(
-        {
-          event: 'message.created',
-          data: { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
-        },
-        0,
-      );
-      await chatSend.pipe(sse, handle);
-      return reply;
-    }
-    const result = await chatSend.result(handle);
-    const final = result.assistant_message.metadata;
-    addLogFields(req, { tokens_in: final.tokens_in, tokens_out: final.tokens_out });
-    return reply.code(201).send(result);
-  }
+  const answer = (req: FastifyRequest<{ Body: SendMessageBody }>, reply: FastifyReply, handle: SendHandle) =>
+    replyWithAnswer(chatSend, req, reply, handle);
 }

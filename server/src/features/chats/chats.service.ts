@@ -1,12 +1,12 @@
 import type { Db } from '../../db/client.js';
-import type { MessageRow } from '../../db/schema/index.js';
 import { AppError, notFound } from '../../errors.js';
 import { decodeCursor, page } from '../../lib/cursor.js';
 import type { UserEventLog } from '../../lib/user-events.js';
-import { toMessage } from '../messages/message.mapper.js';
+import { toMessage, toPathMessage } from '../messages/message.mapper.js';
 import { toChatSummary } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
 import type { GenerationRegistry } from './generation.js';
+import * as tree from './tree.repository.js';
 
 export interface ChatsDeps {
   db: Db;
@@ -59,16 +59,30 @@ export function createChatsService(deps: ChatsDeps) {
       return { chats: items.map(toChatSummary), next_cursor: nextCursor };
     },
 
-    /** A chat with its newest `limit` messages (before `before` when paging back), oldest first. */
+    /**
+     * A chat with the newest `limit` messages of its current path root → leaf (of the path above `before`
+     * when paging back), oldest first, each with its siblings. @throws not_found
+     */
     async get(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
       const chat = await ownChat(userId, chatId);
-      let before: MessageRow | undefined;
+      const summary = { ...toChatSummary(chat), current_leaf_id: chat.currentLeafId };
+      let from = 'leaf';
       if (q.before) {
-        before = await repo.findMessage(db, userId, q.before);
+        const before = await repo.findMessage(db, userId, q.before);
         if (!before || before.chatId !== chatId) throw notFound('Message');
+        if (!before.parentId) return { ...summary, messages: [], has_more: false };
+        from = before.parentId;
       }
-      const { rows, hasMore } = await repo.messageWindow(db, chatId, q.limit, before);
-      return { ...toChatSummary(chat), messages: rows.map(toMessage), has_more: hasMore };
+      const { messages, hasMore } = await tree.pathTo(db, userId, chatId, { from, limit: q.limit });
+      return { ...summary, messages: messages.map(toPathMessage), has_more: hasMore };
+    },
+
+    /** Shows the branch through `messageId`: the leaf becomes its newest descendant. @throws not_found */
+    async setLeaf(userId: string, chatId: string, messageId: string) {
+      const leaf = await tree.newestDescendant(db, chatId, messageId);
+      if (!leaf) throw notFound('Message');
+      if (!(await tree.setLeaf(db, userId, chatId, leaf))) throw notFound('Chat');
+      return { current_leaf_id: leaf };
     },
 
     async update(

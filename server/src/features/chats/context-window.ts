@@ -4,6 +4,9 @@ import type { ChatMessage } from '../../llm/types.js';
 const tokensOf = (m: ChatMessage) => Math.ceil(m.content.length / 4) + 4;
 const DEFAULT_CONTEXT_TOKENS = 8192;
 
+/** The most history any send can use (its whole context window): what a send reads of the path above it. */
+export const HISTORY_TOKEN_BUDGET = DEFAULT_CONTEXT_TOKENS;
+
 export interface HistoryItem {
   role: 'system' | 'user' | 'assistant';
   content: string;

@@ -64,8 +64,10 @@ export function createSendService(deps: SendDeps) {
      * validation_error
      */
     async send(userId: string, chatId: string, body: SendMessageBody): Promise<SendHandle> {
-      const state = await loadSendState(db, userId, chatId);
+      const state = await loadSendState(db, userId, chatId, { parentId: body.parent_id });
       if (!state) throw notFound('Chat');
+      // A parent that is not a message of this chat (or not the user's) is as absent as a missing one.
+      if (body.parent_id && state.parentId !== body.parent_id) throw notFound('Message');
       const resolved = await resolveTarget(
         { sources: deps.sources, cache: deps.targets },
         { userId, body, chatModelConfigId: state.chat.modelConfigId },
@@ -105,6 +107,7 @@ export function createSendService(deps: SendDeps) {
         chatTitle: state.chat.title,
         prompt: body.content,
         attachments: attached.stored,
+        parentId: state.parentId,
       };
       const sent = { userId, chatId, resolved };
 

@@ -1,4 +1,5 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
@@ -62,7 +63,15 @@ function prepare(db: Db) {
     )
     select id as leaf_id from d order by created_at desc, id desc limit 1`);
   const leafUnder = db.with(under).select({ id: under.id }).from(under).prepare('leaf_under');
-  return { path, leafUnder };
+  // A message of the user's with the one it follows (a regenerated answer's prompt), in one read.
+  const parent = alias(messages, 'parent');
+  const withParent = db
+    .select({ row: messages, parent })
+    .from(messages)
+    .leftJoin(parent, eq(parent.id, messages.parentId))
+    .where(and(eq(messages.id, sql.placeholder('id')), eq(messages.userId, sql.placeholder('userId'))))
+    .prepare('message_with_parent');
+  return { path, leafUnder, withParent };
 }
 
 const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
@@ -119,4 +128,24 @@ export async function newestDescendant(
 ): Promise<string | undefined> {
   const rows = await prepared(db).leafUnder.execute({ chatId, messageId });
   return rows[0]?.id;
+}
+
+/** The user's message and the message it follows (null for a first message); undefined when not theirs. */
+export async function findWithParent(
+  db: Db,
+  userId: string,
+  messageId: string,
+): Promise<{ row: MessageRow; parent: MessageRow | null } | undefined> {
+  return (await prepared(db).withParent.execute({ id: messageId, userId }))[0];
+}
+
+/** Makes `leafId` the chat's current leaf; false when the chat is not the user's. */
+export async function setLeaf(db: Db, userId: string, chatId: string, leafId: string): Promise<boolean> {
+  const rows = await db
+    .update(chats)
+    // Switching branches is not activity: the chat keeps its place in the list.
+    .set({ currentLeafId: leafId, updatedAt: sql`${chats.updatedAt}` })
+    .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+    .returning({ id: chats.id });
+  return rows.length === 1;
 }

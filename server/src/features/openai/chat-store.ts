@@ -56,17 +56,21 @@ export async function openTurn(
   const prompt = lastPrompt(body);
   let chatId = target;
   let title: string | null = null;
+  // The exchange goes at the end of the branch the chat shows (a new chat: first message).
+  let parentId: string | null = null;
   if (target === 'new') chatId = (await deps.chats.create(userId, {})).id;
   else {
     const state = await loadSendState(deps.db, userId, target);
     if (!state) throw notFound('Chat');
     title = state.chat.title;
+    parentId = state.parentId;
   }
   // No writer instance: the answer is not a generation of the registry; a sweep ends it if it is left behind.
   const { assistantRow } = await persistTurn(deps.db, {
     chatId,
     userId,
     chatTitle: title,
+    parentId,
     prompt,
     answer: { status: 'streaming', content: '', metadata, writerId: null },
   });

@@ -32,6 +32,7 @@ export async function buildUserExport(db: Db, user: UserRow): Promise<UserExport
     list.push({
       id: m.id,
       chat_id: m.chatId,
+      parent_id: m.parentId,
       role: m.role,
       content: m.content,
       status: m.status,
@@ -51,6 +52,7 @@ export async function buildUserExport(db: Db, user: UserRow): Promise<UserExport
       id: c.id,
       title: c.title,
       model_config_id: c.modelConfigId,
+      current_leaf_id: c.currentLeafId,
       created_at: iso(c.createdAt),
       updated_at: iso(c.updatedAt),
       messages: byChat.get(c.id) ?? [],

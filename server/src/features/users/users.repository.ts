@@ -106,6 +106,7 @@ export const exportChats = (db: Db, userId: string) =>
       id: chats.id,
       title: chats.title,
       modelConfigId: chats.modelConfigId,
+      currentLeafId: chats.currentLeafId,
       createdAt: chats.createdAt,
       updatedAt: chats.updatedAt,
     })

@@ -4,7 +4,8 @@ import { insertChat } from '../../../../test/helpers/chat-rows.js';
 import { createTestDatabase } from '../../../../test/helpers/test-db.js';
 import type { Database } from '../../../db/client.js';
 import { chats, messages, users } from '../../../db/schema/index.js';
-import { HISTORY_WINDOW, loadSendState } from '../send.repository.js';
+import { HISTORY_TOKEN_BUDGET } from '../context-window.js';
+import { loadSendState } from '../send.repository.js';
 import { answerFromCache, persistTurn } from './persist.js';
 
 let database: Database;
@@ -41,18 +42,43 @@ describe('send state (the read before a send)', () => {
     expect(await loadSendState(database.db, bob, chat.id)).toBeUndefined();
   });
 
-  it('reads an empty chat as no history, and at most the newest HISTORY_WINDOW messages', async () => {
+  it('reads an empty chat as no history, and the path back only as far as the token budget', async () => {
     const empty = await insertChat(database.db, alice, []);
     expect((await loadSendState(database.db, alice, empty.chat.id))?.history).toEqual([]);
-    const many = Array.from({ length: HISTORY_WINDOW + 3 }, (_, i) => ({
+    // Each message costs ceil(396 / 4) + 4 = 103 tokens; the budget holds 8192 / 103 → 80 of them, and the
+    // walk reads the one that crosses it (the context window then drops it).
+    const many = Array.from({ length: 200 }, (_, i) => ({
       role: 'user' as const,
-      content: `m${i}`,
+      content: `m${String(i).padStart(3, '0')}${'x'.repeat(392)}`,
     }));
     const long = await insertChat(database.db, alice, many);
     const history = (await loadSendState(database.db, alice, long.chat.id))?.history ?? [];
-    expect(history).toHaveLength(HISTORY_WINDOW);
-    expect(history[0]?.content).toBe('m3');
-    expect(history.at(-1)?.content).toBe(`m${HISTORY_WINDOW + 2}`);
+    expect(history).toHaveLength(Math.ceil(HISTORY_TOKEN_BUDGET / 103));
+    expect(history.at(-1)?.content.slice(0, 4)).toBe('m199');
+    const small = await loadSendState(database.db, alice, long.chat.id, { budget: 206 });
+    expect(small?.history.map((h) => h.content.slice(0, 4))).toEqual(['m198', 'm199']);
+  });
+
+  it('reads from a given parent, and gives no parent for a message of another chat', async () => {
+    const { chat, messages: rows } = await insertChat(database.db, alice, [
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'two' },
+      { role: 'user', content: 'three' },
+    ]);
+    const first = rows[0]?.id ?? '';
+    const state = await loadSendState(database.db, alice, chat.id, { parentId: rows[1]?.id ?? '' });
+    expect(state?.history.map((h) => h.content)).toEqual(['one', 'two']);
+    expect(state?.parentId).toBe(rows[1]?.id);
+    expect((await loadSendState(database.db, alice, chat.id))?.parentId).toBe(rows[2]?.id);
+    expect(await loadSendState(database.db, alice, chat.id, { parentId: null })).toMatchObject({
+      parentId: null,
+      history: [],
+    });
+    const other = await insertChat(database.db, alice, [{ role: 'user', content: 'x' }]);
+    expect(await loadSendState(database.db, alice, other.chat.id, { parentId: first })).toMatchObject({
+      parentId: null,
+      history: [],
+    });
   });
 });
 
@@ -61,6 +87,7 @@ describe('persist (send step 4)', () => {
     const { chat } = await insertChat(database.db, alice, [], 'placeholder');
     await database.db.update(chats).set({ title: null }).where(eq(chats.id, chat.id));
     const turn = await persistTurn(database.db, {
+      parentId: null,
       chatId: chat.id,
       userId: alice,
       chatTitle: null,
@@ -86,6 +113,7 @@ describe('persist (send step 4)', () => {
 
     // A titled chat keeps its title; the counter goes on.
     await persistTurn(database.db, {
+      parentId: null,
       chatId: chat.id,
       userId: alice,
       chatTitle: 'What is PGlite?',
@@ -105,6 +133,7 @@ describe('persist (send step 4)', () => {
       answer: { content: 'cached!', tokensIn: 3, tokensOut: 2, finishReason: 'stop', createdAt: 0 },
     };
     const turn = await persistTurn(database.db, {
+      parentId: null,
       chatId: chat.id,
       userId: alice,
       chatTitle: 'A chat',
@@ -123,6 +152,7 @@ describe('persist (send step 4)', () => {
     await database.db.delete(chats).where(eq(chats.id, chat.id));
     await expect(
       persistTurn(database.db, {
+        parentId: null,
         chatId: chat.id,
         userId: alice,
         chatTitle: 'A chat',

@@ -5,7 +5,7 @@ import type { MessageAttachment, MessageRow } from '../../../db/schema/index.js'
 import { notFound } from '../../../errors.js';
 import { toMessage } from '../../messages/message.mapper.js';
 import { titleFrom } from '../context-window.js';
-import { type AnswerRow, insertTurn } from '../send.repository.js';
+import { type AnswerRow, insertAnswer, insertTurn, type TurnPlace } from '../send.repository.js';
 
 /** Step 4 of a send: the user's message and its answer, stored before any provider is called. */
 export interface PersistedTurn {
@@ -28,7 +28,7 @@ function sqlState(err: unknown): string | undefined {
  */
 export async function persistTurn(
   db: Db,
-  turn: {
+  turn: TurnPlace & {
     chatId: string;
     userId: string;
     chatTitle: string | null;
@@ -39,6 +39,7 @@ export async function persistTurn(
 ): Promise<PersistedTurn> {
   try {
     const { user, assistant } = await insertTurn(db, {
+      parentId: turn.parentId,
       chatId: turn.chatId,
       userId: turn.userId,
       prompt: turn.prompt,
@@ -50,6 +51,22 @@ export async function persistTurn(
   } catch (err) {
     // 23503: the chat row the messages point at is gone (deleted by a concurrent request).
     if (sqlState(err) === '23503') throw notFound('Chat');
+    throw err;
+  }
+}
+
+/**
+ * Stores a new answer (a regeneration) to the stored user message `promptId`, before any provider is called.
+ * A chat or prompt deleted since it was read is a 404. @throws not_found
+ */
+export async function persistAnswer(
+  db: Db,
+  turn: { chatId: string; userId: string; promptId: string; answer: AnswerRow },
+): Promise<MessageRow> {
+  try {
+    return await insertAnswer(db, turn);
+  } catch (err) {
+    if (sqlState(err) === '23503') throw notFound('Message');
     throw err;
   }
 }

@@ -89,6 +89,7 @@ const outcome = (over: Partial<GenerationOutcome> = {}): GenerationOutcome => ({
   message: {
     id: '00000000-0000-4000-8000-000000000001',
     chat_id: '00000000-0000-4000-8000-000000000002',
+    parent_id: null,
     role: 'assistant',
     content: 'Hi',
     status: 'completed',
@@ -189,6 +190,7 @@ describe('generate (send step 5)', () => {
     const r = resolved({ target: { ...resolved().target, baseUrl: fake.url } });
     const ctx = buildSendContext({ resolved: r, history: [], prompt: 'Say something' });
     const turn = await persistTurn(database.db, {
+      parentId: null,
       chatId: chat.id,
       userId,
       chatTitle: chat.title,
