@@ -292,3 +292,54 @@ describe('access and input', () => {
     expect(chatsAfter).toBe(chatsBefore);
   });
 });
+
+describe('regenerate and edit keep the prompt’s files', () => {
+  const png = tinyPng('attach-branch');
+  const picture = {
+    role: 'user',
+    content: [
+      { type: 'text', text: 'What is in this picture?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
+    ],
+  };
+  const post = (url: string, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url, headers: alice.headers, payload });
+
+  it('regenerate sends the prompt’s picture again, and refuses a model without vision', async () => {
+    const file = await upload(alice, 'again.png', png);
+    const sent = json<Sent>(await send(alice, await newChat(alice), { attachments: [file.id] }));
+    const res = await post(`/v1/messages/${sent.assistant_message.id}/regenerate`, {});
+    expect(res.statusCode, res.body).toBe(201);
+    expect(lastChat(openai).at(-1)).toEqual(picture);
+    const calls = openai.requestsTo('chat').length;
+    const blind = await post(`/v1/messages/${sent.assistant_message.id}/regenerate`, {
+      provider: 'openai',
+      model: 'gpt-3.5-turbo',
+    });
+    expect(blind.statusCode, blind.body).toBe(400);
+    expect(json<Err>(blind).error.details).toMatchObject({ field: 'attachments' });
+    expect(openai.requestsTo('chat').length).toBe(calls);
+  });
+
+  it('an edit keeps the original’s files unless it names others; `[]` leaves them out', async () => {
+    const file = await upload(alice, 'kept.png', png);
+    const sent = json<Sent>(await send(alice, await newChat(alice), { attachments: [file.id] }));
+    const kept = await post(`/v1/messages/${sent.user_message.id}/edit`, {
+      content: 'What is in this picture?',
+      provider: 'openai',
+      model: 'gpt-4o',
+    });
+    expect(kept.statusCode, kept.body).toBe(201);
+    expect(json<Sent>(kept).user_message.attachments).toEqual(sent.user_message.attachments);
+    expect(lastChat(openai).at(-1)).toEqual(picture);
+    const dropped = await post(`/v1/messages/${sent.user_message.id}/edit`, {
+      content: 'And without it?',
+      provider: 'openai',
+      model: 'gpt-4o',
+      attachments: [],
+    });
+    expect(dropped.statusCode, dropped.body).toBe(201);
+    expect(json<Sent>(dropped).user_message.attachments).toEqual([]);
+    expect(lastChat(openai).at(-1)).toEqual({ role: 'user', content: 'And without it?' });
+  });
+});
