@@ -35,6 +35,8 @@ export async function runAdapterChat(
   };
   for await (const e of llm.streamChat({ model: resolved.model, messages, params, signal })) {
     if (e.type === 'delta') {
+      // An empty delta opens nothing: until text comes, a local endpoint's failover can still move on.
+      if (!e.content) continue;
       if (result.ttftMs === null) {
         result.ttftMs = Math.round(performance.now() - started);
         if (stream) {

@@ -5,7 +5,8 @@
 import type { OpenAIChatBody } from '@pocketllm/contracts';
 import type { CacheHit } from '../../answer-cache/answer-cache.js';
 import { AppError } from '../../errors.js';
-import type { LlmProvider } from '../../llm/types.js';
+import type { LlmProvider, ProviderTarget } from '../../llm/types.js';
+import { type FailoverPlan, withFailover } from '../chats/pipeline/failover.js';
 import { runAdapterChat } from './adapter-chat.js';
 import type { ChatCall, Outcomes } from './chat-outcome.js';
 import { providerFailure } from './openai-errors.js';
@@ -18,7 +19,10 @@ export interface PreparedChat {
   body: OpenAIChatBody;
   passThrough: boolean;
   hit: CacheHit | null;
+  /** The provider for the adapter path (over the user's endpoints when the target is a local one). */
   llm: () => LlmProvider;
+  /** A local endpoint's failover for the pass-through path; null for every other target. */
+  failover: FailoverPlan | null;
   /** The provider's request body: the client's, with the provider's model id. */
   upstreamBody: (extra: Record<string, unknown>) => string;
 }
@@ -47,6 +51,17 @@ function failureOf(err: unknown): { failure: unknown; message: string; code: str
   return { failure, message, code: failure instanceof AppError ? failure.code : 'provider_error' };
 }
 
+/** `attempt` on the resolved target, or, for a local endpoint, on the next ones while it fails before `said()`. */
+const onTarget = <T>(
+  x: PreparedChat,
+  attempt: (target: ProviderTarget) => Promise<T>,
+  said: () => boolean,
+  signal: AbortSignal,
+): Promise<T> =>
+  x.failover
+    ? withFailover(x.failover, x.call.resolved.target, attempt, said, signal)
+    : attempt(x.call.resolved.target);
+
 export function createCompletions(deps: { proxy: ProxyDeps; outcomes: Outcomes }) {
   const { proxy, outcomes } = deps;
 
@@ -68,8 +83,14 @@ export function createCompletions(deps: { proxy: ProxyDeps; outcomes: Outcomes }
       }
       try {
         if (x.passThrough) {
-          const target = call.resolved.target;
-          const text = await proxyJson(proxy, { target, body: x.upstreamBody({ stream: false }), signal });
+          const body = x.upstreamBody({ stream: false });
+          const progress = { said: false };
+          const text = await onTarget(
+            x,
+            (target) => proxyJson(proxy, { target, body, signal, progress }),
+            () => progress.said,
+            signal,
+          );
           const usage = usageIn(text);
           const read = call.prep || call.turn ? choiceOf(text) : { content: '', finishReason: null };
           await outcomes.succeeded(call, {
@@ -127,10 +148,13 @@ export function createCompletions(deps: { proxy: ProxyDeps; outcomes: Outcomes }
             stream: true,
             stream_options: { ...body.stream_options, include_usage: true },
           });
-          const r = await proxyStream(proxy, { target: call.resolved.target, body: upstream, signal }, sink, {
-            hideUsage: !includeUsage,
-            collect: call.prep !== null || call.turn !== null,
-          });
+          const opts = { hideUsage: !includeUsage, collect: call.prep !== null || call.turn !== null };
+          const r = await onTarget(
+            x,
+            (target) => proxyStream(proxy, { target, body: upstream, signal }, sink, opts),
+            () => opened,
+            signal,
+          );
           const usage = r.usage ?? { tokensIn: 0, tokensOut: 0 };
           await outcomes.succeeded(call, {
             text: r.text,

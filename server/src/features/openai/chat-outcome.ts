@@ -7,6 +7,7 @@ import type { AnswerCache, PreparedLookup } from '../../answer-cache/answer-cach
 import type { Db } from '../../db/client.js';
 import { ProviderError } from '../../llm/types.js';
 import type { KeyPrincipal } from '../api-keys/api-keys.service.js';
+import { isEndpointFault } from '../chats/pipeline/failover.js';
 import type { RecordSinks } from '../chats/pipeline/record.js';
 import type { ResolvedModel } from '../chats/pipeline/resolve-target.js';
 import type { RequestLogEntry } from '../telemetry/telemetry.service.js';
@@ -39,8 +40,6 @@ export interface OutcomeDeps {
   endpointHealth?: RecordSinks['endpointHealth'];
 }
 
-const ENDPOINT_FAULTS = new Set(['unreachable', 'timeout', 'upstream']);
-
 export function createOutcomes(deps: OutcomeDeps) {
   function record(call: ChatCall, o: Partial<Outcome> & { error?: unknown }) {
     const { target } = call.resolved;
@@ -62,7 +61,7 @@ export function createOutcomes(deps: OutcomeDeps) {
       errorCode: failed ? (kind === 'timeout' ? 'provider_timeout' : 'provider_error') : null,
       apiKeyName: call.principal.keyName,
     });
-    if (target.localEndpointId && (!failed || ENDPOINT_FAULTS.has(kind ?? '')))
+    if (target.localEndpointId && (!failed || isEndpointFault(o.error)))
       void deps.endpointHealth?.recordResult(target.localEndpointId, !failed);
   }
 

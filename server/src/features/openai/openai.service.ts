@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
 import type { KeyPrincipal } from '../api-keys/api-keys.service.js';
+import { type FailoverPlan, failoverProvider } from '../chats/pipeline/failover.js';
 import type { RecordSinks } from '../chats/pipeline/record.js';
 import { type ModelSources, type ResolvedModel, resolveTarget } from '../chats/pipeline/resolve-target.js';
 import type { TargetCache } from '../chats/pipeline/target-cache.js';
@@ -69,6 +70,24 @@ export function createOpenAIService(deps: OpenAIDeps) {
     );
   }
 
+  /**
+   * A local endpoint's failover to the user's other endpoints of the model (as a chat send has); the answer
+   * is then recorded against the endpoint that gave it. Null for every other target.
+   */
+  function failoverOf(userId: string, resolved: ResolvedModel): FailoverPlan | null {
+    const endpoints = deps.sources.localModels?.failover;
+    if (!endpoints || !resolved.target.localEndpointId) return null;
+    return {
+      userId,
+      model: resolved.model,
+      endpoints,
+      onSwitch: ({ from, to, target, reason }) => {
+        resolved.target = target;
+        resolved.failover = { from: resolved.failover?.from ?? from, to, reason };
+      },
+    };
+  }
+
   async function prepare(p: KeyPrincipal, body: OpenAIChatBody, opts: ChatOptions): Promise<PreparedChat> {
     const started = performance.now();
     const resolved = await resolve(p.userId, body.model);
@@ -85,12 +104,15 @@ export function createOpenAIService(deps: OpenAIDeps) {
     const turn = opts.chat
       ? await openTurn(deps, p.userId, opts.chat, body, { provider: target.provider, model: resolved.model })
       : null;
+    const failover = failoverOf(p.userId, resolved);
+    const open = (t: ProviderTarget) => deps.createProvider(t, timeouts);
     return {
       call: { principal: p, resolved, started, prep, prompt: keyInput?.prompt ?? '', turn },
       body,
       passThrough,
       hit,
-      llm: () => deps.createProvider(target, timeouts),
+      llm: () => (failover ? failoverProvider({ ...failover, target, open }) : open(target)),
+      failover: passThrough ? failover : null,
       upstreamBody: (extra) => JSON.stringify({ ...body, model: resolved.model, ...extra }),
     };
   }

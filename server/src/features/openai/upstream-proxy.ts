@@ -19,6 +19,8 @@ export interface ProxyCall {
   /** The request body as the provider gets it (the client's, with the provider's model id). */
   body: string;
   signal: AbortSignal;
+  /** Set once a byte of the answer has arrived (a local endpoint's failover stops there). */
+  progress?: { said: boolean };
 }
 
 const headersOf = (target: ProviderTarget): Record<string, string> =>
@@ -57,7 +59,10 @@ export async function proxyJson(deps: ProxyDeps, call: ProxyCall): Promise<strin
   try {
     await upstream.send(url, { method: 'POST', headers: headersOf(call.target), body: call.body }, 'json');
     let text = '';
-    for (let t = await upstream.readText(); t !== null; t = await upstream.readText()) text += t;
+    for (let t = await upstream.readText(); t !== null; t = await upstream.readText()) {
+      text += t;
+      if (call.progress) call.progress.said = true;
+    }
     return text;
   } catch (err) {
     return upstream.rethrow(err);
@@ -67,7 +72,7 @@ export async function proxyJson(deps: ProxyDeps, call: ProxyCall): Promise<strin
 }
 
 export interface StreamSink {
-  /** The first bytes are about to go out (headers can be written now). */
+  /** The first bytes are about to go out (headers can be written now); until then a retry is invisible. */
   start(): void;
   write(text: string): void;
 }
@@ -96,7 +101,15 @@ export async function proxyStream(
   const result: StreamResult = { usage: null, finishReason: null, text: '', ttftMs: null };
   try {
     await upstream.send(url, { method: 'POST', headers: headersOf(call.target), body: call.body }, 'stream');
-    sink.start();
+    // The response opens with the first event, so a failure before it can still go elsewhere.
+    let opened = false;
+    const write = (text: string) => {
+      if (!opened) {
+        opened = true;
+        sink.start();
+      }
+      sink.write(text);
+    };
     let pending = '';
     let sawDone = false;
     while (!sawDone) {
@@ -126,11 +139,11 @@ export async function proxyStream(
         out += event;
       }
       pending = pending.slice(from);
-      if (out) sink.write(out);
+      if (out) write(out);
     }
     if (!sawDone && result.finishReason === null)
       throw new ProviderError('upstream', 'stream ended before the answer was complete');
-    sink.write(DONE);
+    write(DONE);
     return result;
   } catch (err) {
     return upstream.rethrow(err);

@@ -32,17 +32,79 @@ export interface FailoverSwitch {
 // Faults of the endpoint itself; a bad request (unknown model, 4xx) would fail the same way anywhere.
 const ENDPOINT_FAULTS = new Set(['unreachable', 'timeout', 'upstream']);
 
-const isEndpointFault = (err: unknown): err is ProviderError =>
+/** Whether a ProviderError kind is a fault of the endpoint itself (refused, timed out, 5xx, lost connection). */
+export const isEndpointFaultKind = (kind: string | null | undefined): boolean =>
+  kind !== null && kind !== undefined && ENDPOINT_FAULTS.has(kind);
+
+/** A fault of the endpoint itself (refused, timed out, 5xx or lost connection), not of the request. */
+export const isEndpointFault = (err: unknown): err is ProviderError =>
   err instanceof ProviderError && ENDPOINT_FAULTS.has(err.kind);
 
-export interface FailoverOptions {
+/** Where one request may go when its local endpoint fails early: the user's other endpoints of `model`. */
+export interface FailoverPlan {
   userId: string;
   model: string;
-  target: ProviderTarget;
   endpoints: EndpointFailover;
-  open(target: ProviderTarget): LlmProvider;
   /** Told before the next endpoint is called. */
   onSwitch(move: FailoverSwitch): void;
+}
+
+export interface FailoverOptions extends FailoverPlan {
+  target: ProviderTarget;
+  open(target: ProviderTarget): LlmProvider;
+}
+
+/**
+ * One request's walk over the endpoints: `next` is called when the current one failed and answers the one
+ * to try now (the failed one marked unhealthy), or rethrows when the request must fail here: text already
+ * reached the client (`said`), the client left, the fault is the request's, or no other endpoint is left.
+ */
+export function failoverRun(plan: FailoverPlan, first: ProviderTarget) {
+  let target = first;
+  let started = performance.now();
+  const tried: string[] = first.localEndpointId ? [first.localEndpointId] : [];
+  return {
+    get target() {
+      return target;
+    },
+    async next(err: unknown, said: boolean, aborted: boolean): Promise<ProviderTarget> {
+      const failed = target.localEndpointId;
+      if (said || aborted || !failed || !isEndpointFault(err)) throw err;
+      const reason = cleanProviderText(err.message);
+      const next = await plan.endpoints.nextTarget(plan.userId, plan.model, tried);
+      if (!next?.localEndpointId) {
+        const none =
+          tried.length > 1
+            ? `none of your ${tried.length} endpoints serving ${plan.model} answered`
+            : `no other healthy endpoint of yours serves ${plan.model}`;
+        throw new ProviderError(err.kind, `${reason} (${none})`, err.status, { cause: err });
+      }
+      await plan.endpoints.markUnhealthy(failed, reason, Math.round(performance.now() - started));
+      tried.push(next.localEndpointId);
+      plan.onSwitch({ from: failed, to: next.localEndpointId, target: next, reason });
+      target = next;
+      started = performance.now();
+      return next;
+    },
+  };
+}
+
+/** `attempt` on the chosen endpoint, then on the next ones while it fails before `said()`. */
+export async function withFailover<T>(
+  plan: FailoverPlan,
+  first: ProviderTarget,
+  attempt: (target: ProviderTarget) => Promise<T>,
+  said: () => boolean,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const run = failoverRun(plan, first);
+  for (;;) {
+    try {
+      return await attempt(run.target);
+    } catch (err) {
+      await run.next(err, said(), signal?.aborted === true);
+    }
+  }
 }
 
 /** An LlmProvider over the user's endpoints: the chosen one first, then the others while they fail early. */
@@ -59,11 +121,9 @@ async function* stream(
   first: LlmProvider,
   req: ChatRequest,
 ): AsyncIterable<ChatEvent> {
-  let target = opts.target;
+  const run = failoverRun(opts, opts.target);
   let provider = first;
-  const tried: string[] = target.localEndpointId ? [target.localEndpointId] : [];
   for (;;) {
-    const started = performance.now();
     let said = false;
     try {
       for await (const ev of provider.streamChat(req)) {
@@ -72,22 +132,7 @@ async function* stream(
       }
       return;
     } catch (err) {
-      const failed = target.localEndpointId;
-      if (said || req.signal?.aborted || !failed || !isEndpointFault(err)) throw err;
-      const reason = cleanProviderText(err.message);
-      const next = await opts.endpoints.nextTarget(opts.userId, opts.model, tried);
-      if (!next?.localEndpointId) {
-        const none =
-          tried.length > 1
-            ? `none of your ${tried.length} endpoints serving ${opts.model} answered`
-            : `no other healthy endpoint of yours serves ${opts.model}`;
-        throw new ProviderError(err.kind, `${reason} (${none})`, err.status, { cause: err });
-      }
-      await opts.endpoints.markUnhealthy(failed, reason, Math.round(performance.now() - started));
-      tried.push(next.localEndpointId);
-      opts.onSwitch({ from: failed, to: next.localEndpointId, target: next, reason });
-      target = next;
-      provider = opts.open(next);
+      provider = opts.open(await run.next(err, said, req.signal?.aborted === true));
     }
   }
 }

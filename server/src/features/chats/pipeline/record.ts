@@ -1,5 +1,6 @@
 import type { CachedAnswer } from '../../../answer-cache/answer-cache.js';
 import type { GenerationOutcome } from '../generation.js';
+import { isEndpointFaultKind } from './failover.js';
 import type { ResolvedModel } from './resolve-target.js';
 
 /** One row of the request log (written off the hot path by the telemetry service). */
@@ -32,9 +33,6 @@ export type RecordedOutcome = Pick<
   'message' | 'status' | 'latencyMs' | 'ttftMs' | 'tokensIn' | 'tokensOut' | 'error' | 'errorKind'
 >;
 
-// Only failures of the endpoint itself count toward its circuit breaker, not a bad request of the user's.
-const ENDPOINT_FAULTS = new Set(['unreachable', 'timeout', 'upstream']);
-
 /** Step 6 of a send: the request-log row, and the local endpoint's health when one answered. */
 export function recordOutcome(
   sinks: RecordSinks,
@@ -57,7 +55,8 @@ export function recordOutcome(
     status: outcome.status === 'completed' ? 'ok' : outcome.status === 'aborted' ? 'aborted' : 'error',
     ...(outcome.error ? { errorCode: outcome.error.code } : {}),
   });
-  const endpointFault = ENDPOINT_FAULTS.has(outcome.errorKind ?? '');
+  // Only failures of the endpoint itself count toward its circuit breaker, not a bad request of the user's.
+  const endpointFault = isEndpointFaultKind(outcome.errorKind);
   if (target.localEndpointId && (outcome.status === 'completed' || endpointFault)) {
     void sinks.endpointHealth?.recordResult(
       target.localEndpointId,
