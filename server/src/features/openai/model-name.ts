@@ -15,7 +15,7 @@ export const modelNotFound = (model: string) =>
 
 /**
  * A `provider/model` naming a cloud provider needs no catalogue (the hot path: no lookup at all); anything
- * else (a bare id, `local/<model>` of an endpoint or a GGUF file) is looked up in the user's catalogue.
+ * else (a bare id, `local/<model>` of an endpoint, `gguf/<model>` of a GGUF file) is looked up in the user's catalogue.
  */
 export function directChoice(model: string): ModelChoice | null {
   const slash = model.indexOf('/');

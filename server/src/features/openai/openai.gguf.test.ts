@@ -27,7 +27,7 @@ const complete = (extra: Record<string, unknown>) =>
     url: '/openai/v1/chat/completions',
     headers: { ...keyHeaders(key), 'x-pocketllm-cache': 'bypass' },
     payload: {
-      model: 'local/tiny',
+      model: 'gguf/tiny',
       messages: [{ role: 'user', content: 'Say something' }],
       temperature: 0,
       max_tokens: 8,
@@ -40,7 +40,7 @@ describe('GGUF through /openai/v1', () => {
     const list = json<{ data: { id: string }[] }>(
       await t.app.inject({ method: 'GET', url: '/openai/v1/models', headers: keyHeaders(key) }),
     );
-    expect(list.data.map((m) => m.id)).toContain('local/tiny');
+    expect(list.data.map((m) => m.id)).toContain('gguf/tiny');
     const res = await complete({});
     expect(res.statusCode).toBe(200);
     const body = json<{ object: string; choices: { message: { content: string }; finish_reason: string }[] }>(
