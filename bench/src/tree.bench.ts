@@ -8,30 +8,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, cpuSeconds, load, startServer, timed } from './lib.js';
+import { api, benchEnv, cpuSeconds, load, logLine, startServer, timed } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_180);
-const log = (title: string, value: unknown) =>
-  process.stdout.write(`${title.padEnd(52)} ${JSON.stringify(value)}\n`);
+const log = logLine(52);
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-tree-bench-'));
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  RATE_LIMIT_AUTH_PER_MIN: '1000000',
-  RATE_LIMIT_CHAT_PER_MIN: '1000000',
-  INVITE_REQUIRED: 'false',
-  ...(process.env.BENCH_DATABASE_URL
-    ? {
-        DATABASE_URL: process.env.BENCH_DATABASE_URL,
-        JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789',
-        ENCRYPTION_KEY: 'bench-encryption-key-0123456789-012345',
-        ALLOW_PRIVATE_ENDPOINTS: 'true',
-      }
-    : {}),
-  ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
-};
+const env = benchEnv(dataDir);
 
 interface Turn {
   user_message: { id: string };
