@@ -231,3 +231,20 @@ export const logLine =
   (title: string, value: unknown): void => {
     process.stdout.write(`${title.padEnd(width)} ${JSON.stringify(value)}\n`);
   };
+
+/** Registers `email` and points its default model at the mock provider (`mockUrl`); the access token. */
+export async function benchUser(base: string, email: string, mockUrl: string): Promise<string> {
+  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
+    body: { email, password: 'bench password 123' },
+  });
+  const token = auth.access_token;
+  await api(base, '/v1/providers/activate', {
+    token,
+    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mockUrl },
+  });
+  await api(base, '/v1/model-configs', {
+    token,
+    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
+  });
+  return token;
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   api,
   benchEnv,
+  benchUser,
   cpuSeconds,
   load,
   rssMb,
@@ -51,19 +52,8 @@ const base = server.base;
 
 try {
   const email = `bench-${Date.now()}@example.com`;
-  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
-    body: { email, password: 'bench password 123' },
-  });
-  const token = auth.access_token;
+  const token = await benchUser(base, email, mock.url);
   const headers = { authorization: `Bearer ${token}` };
-  await api(base, '/v1/providers/activate', {
-    token,
-    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mock.url },
-  });
-  await api(base, '/v1/model-configs', {
-    token,
-    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
-  });
   const chats: string[] = [];
   await timed(256, 16, async () => {
     chats.push((await api<{ id: string }>(base, '/v1/chats', { token, body: {} })).id);

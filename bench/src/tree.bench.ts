@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, benchEnv, cpuSeconds, load, logLine, startServer, timed } from './lib.js';
+import { api, benchEnv, benchUser, cpuSeconds, load, logLine, startServer, timed } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -28,19 +28,8 @@ const server = await startServer(env, PORT);
 const base = server.base;
 log('engine', process.env.BENCH_DATABASE_URL ? 'postgres' : 'pglite');
 try {
-  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
-    body: { email: `tree-${Date.now()}@example.com`, password: 'bench password 123' },
-  });
-  const token = auth.access_token;
+  const token = await benchUser(base, `tree-${Date.now()}@example.com`, mock.url);
   const headers = { authorization: `Bearer ${token}` };
-  await api(base, '/v1/providers/activate', {
-    token,
-    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mock.url },
-  });
-  await api(base, '/v1/model-configs', {
-    token,
-    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
-  });
 
   // 1,000 messages over 10 branches: a trunk of 100 turns, then 9 branches, each an edit of the trunk's
   // prompt number 10·k followed by 43 turns; the last branch gets 4 more. The chat shows the last branch.
