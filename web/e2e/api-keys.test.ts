@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines, hasChromium, type RunningServer, shot, signUp, startPortal } from './harness.js';
+import { createAdmin, engines, hasChromium, type RunningServer, shot, startPortal } from './harness.js';
 
 describe.skipIf(!hasChromium).each(engines)('API keys in a browser (%s)', (engine) => {
   let server: RunningServer;
@@ -22,7 +22,10 @@ describe.skipIf(!hasChromium).each(engines)('API keys in a browser (%s)', (engin
   it('creates a key shown once, the SDK uses it, and a revoke in the page refuses it', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
-    await signUp(page, server.url, { email: 'keys@example.com', password: 'correct horse battery staple' });
+    await createAdmin(page, server.url, {
+      email: 'keys@example.com',
+      password: 'correct horse battery staple',
+    });
 
     await page.goto(`${server.url}/settings/api-keys`);
     await page.getByLabel('Key name').fill('e2e notebook');

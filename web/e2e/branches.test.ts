@@ -9,11 +9,11 @@ import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
   addOpenAIKey,
+  createAdmin,
   engines,
   hasChromium,
   type RunningServer,
   shot,
-  signUp,
   startPortal,
 } from './harness.js';
 
@@ -49,7 +49,10 @@ describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engin
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     watch(page);
-    await signUp(page, server.url, { email: 'grace@example.com', password: 'correct horse battery staple' });
+    await createAdmin(page, server.url, {
+      email: 'grace@example.com',
+      password: 'correct horse battery staple',
+    });
     await addOpenAIKey(page, 'sk-e2e-branches-123456', fake.url);
 
     await page.getByRole('button', { name: 'New chat', exact: true }).click();

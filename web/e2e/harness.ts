@@ -237,13 +237,13 @@ export async function openSignedIn(
   return [ctx, page];
 }
 
-/** Creates an account from the sign-in page's "Create account" tab and waits for the chat list. */
-export async function signUp(page: Page, baseUrl: string, user: { email: string; password: string }) {
+/** A fresh install's first screen: creates the admin account and waits for the chat list. */
+export async function createAdmin(page: Page, baseUrl: string, user: { email: string; password: string }) {
   await page.goto(`${baseUrl}/`);
-  await page.getByRole('tab', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Create admin account' }).click();
   await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
 }
 
