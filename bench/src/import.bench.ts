@@ -7,7 +7,6 @@
  *   BENCH_IMPORT_MB=50 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node --conditions=pocketllm-source --import tsx bench/src/import.bench.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -15,13 +14,12 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { writeChatgptExport } from '../../server/test/helpers/chatgpt-export.js';
-import { rssMb } from './lib.js';
+import { logLine, rssMb, startSourceServer } from './lib.js';
 
 const MB = Number(process.env.BENCH_IMPORT_MB ?? 50);
 const PORT = Number(process.env.BENCH_PORT ?? 19_310);
 const pgUrl = process.env.BENCH_PG_URL ?? '';
-const log = (title: string, value: unknown) =>
-  process.stdout.write(`${title.padEnd(52)} ${JSON.stringify(value)}\n`);
+const log = logLine(52);
 
 async function pgAnswers(): Promise<boolean> {
   if (!pgUrl) return false;
@@ -35,39 +33,17 @@ async function pgAnswers(): Promise<boolean> {
   }
 }
 
-function startServer(dataDir: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=pocketllm-source', '--import', 'tsx', 'server/src/main.ts'],
+const startServer = (dataDir: string, env: Record<string, string>) =>
+  startSourceServer(
     {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(PORT),
-        LOG_LEVEL: 'warn',
-        INVITE_REQUIRED: 'false',
-        JOB_POLL_INTERVAL_MS: '100',
-        RATE_LIMIT_AUTH_PER_MIN: '1000',
-        JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
-        ENCRYPTION_KEY: 'bench-encryption-key-that-is-long-enough-01',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      DATA_DIR: dataDir,
+      JOB_POLL_INTERVAL_MS: '100',
+      JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+      ENCRYPTION_KEY: 'bench-encryption-key-that-is-long-enough-01',
+      ...env,
     },
+    PORT,
   );
-  return new Promise((resolve, reject) => {
-    const poll = async () => {
-      if (child.exitCode !== null) return reject(new Error('server exited'));
-      try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).status === 200) return resolve(child);
-      } catch {
-        // not up yet
-      }
-      setTimeout(poll, 50);
-    };
-    void poll();
-  });
-}
 
 /** Streams `file` as a multipart upload to POST /v1/chats/import; the client holds one chunk at a time. */
 function upload(token: string, file: string): Promise<{ status: number; body: string }> {

@@ -7,7 +7,6 @@
  *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node --conditions=pocketllm-source --import tsx bench/src/jobs-files.bench.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -23,14 +22,13 @@ import { claimJobs } from '../../server/src/job-queue/jobs.repository.js';
 import { JobQueue } from '../../server/src/job-queue/queue.js';
 import { createMemoryBus } from '../../server/src/lib/event-bus.js';
 import { newId } from '../../server/src/lib/ids.js';
-import { rssMb, summarize } from './lib.js';
+import { logLine, rssMb, startSourceServer, summarize } from './lib.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_JOB_CONCURRENCY ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_091);
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const log = (title: string, value: unknown) =>
-  process.stdout.write(`${title.padEnd(48)} ${JSON.stringify(value)}\n`);
+const log = logLine(48);
 
 async function queueBench() {
   const name = `pocketllm_jobs_bench_${randomBytes(4).toString('hex')}`;
@@ -105,36 +103,9 @@ async function queueBench() {
   }
 }
 
-function startServer(dataDir: string): Promise<{ pid: number; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=pocketllm-source', '--import', 'tsx', 'server/src/main.ts'],
-    {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(PORT),
-        LOG_LEVEL: 'warn',
-        INVITE_REQUIRED: 'false',
-        MAX_UPLOAD_MB: '200',
-        RATE_LIMIT_AUTH_PER_MIN: '1000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const poll = async () => {
-      if (child.exitCode !== null) return reject(new Error('server exited'));
-      try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).status === 200)
-          return resolve({ pid: child.pid ?? 0, child });
-      } catch {
-        // not up yet
-      }
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
+async function startServer(dataDir: string) {
+  const child = await startSourceServer({ DATA_DIR: dataDir, MAX_UPLOAD_MB: '200' }, PORT);
+  return { pid: child.pid ?? 0, child };
 }
 
 /** Streams a multipart upload of `bytes` generated on the fly (the client holds 64 KB at a time). */

@@ -170,3 +170,81 @@ export async function timeToFirstToken(url: string, init: RequestInit, marker: s
   }
   return ttft;
 }
+
+/**
+ * Starts the server from its TypeScript source (for benches that also import server code) on `port`;
+ * resolves with the child once /readyz answers 200. `env` (DATA_DIR at least) goes over the defaults.
+ */
+export function startSourceServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=pocketllm-source', '--import', 'tsx', 'server/src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        INVITE_REQUIRED: 'false',
+        RATE_LIMIT_AUTH_PER_MIN: '1000',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const poll = async () => {
+      if (child.exitCode !== null) return reject(new Error('server exited'));
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return resolve(child);
+      } catch {
+        // not up yet
+      }
+      setTimeout(poll, 50);
+    };
+    void poll();
+  });
+}
+
+/** The built server's environment for a load bench: `dataDir`, limits out of the way, PostgreSQL/Redis when set. */
+export function benchEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    RATE_LIMIT_AUTH_PER_MIN: '1000000',
+    RATE_LIMIT_CHAT_PER_MIN: '1000000',
+    INVITE_REQUIRED: 'false',
+    ...extra,
+    ...(process.env.BENCH_DATABASE_URL
+      ? {
+          DATABASE_URL: process.env.BENCH_DATABASE_URL,
+          JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789',
+          ENCRYPTION_KEY: 'bench-encryption-key-0123456789-012345',
+          ALLOW_PRIVATE_ENDPOINTS: 'true',
+        }
+      : {}),
+    ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+  };
+}
+
+/** A bench's result line: the title padded to `width`, then the value as JSON. */
+export const logLine =
+  (width: number) =>
+  (title: string, value: unknown): void => {
+    process.stdout.write(`${title.padEnd(width)} ${JSON.stringify(value)}\n`);
+  };
+
+/** Registers `email` and points its default model at the mock provider (`mockUrl`); the access token. */
+export async function benchUser(base: string, email: string, mockUrl: string): Promise<string> {
+  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
+    body: { email, password: 'bench password 123' },
+  });
+  const token = auth.access_token;
+  await api(base, '/v1/providers/activate', {
+    token,
+    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mockUrl },
+  });
+  await api(base, '/v1/model-configs', {
+    token,
+    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
+  });
+  return token;
+}

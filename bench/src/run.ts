@@ -1,7 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, cpuSeconds, load, rssMb, startServer, summarize, timed, timeToFirstToken } from './lib.js';
+import {
+  api,
+  benchEnv,
+  benchUser,
+  cpuSeconds,
+  load,
+  rssMb,
+  startServer,
+  summarize,
+  timed,
+  timeToFirstToken,
+} from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 import { benchGateway } from './openai-gateway.js';
 import { authMe, manyStreams } from './phases.js';
@@ -23,22 +34,7 @@ const log = (title: string, value: unknown) => {
 };
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-bench-'));
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  RATE_LIMIT_AUTH_PER_MIN: '1000000',
-  RATE_LIMIT_CHAT_PER_MIN: '1000000',
-  RATE_LIMIT_API_KEY_PER_MIN: '100000000',
-  INVITE_REQUIRED: 'false',
-  ...(process.env.BENCH_DATABASE_URL
-    ? {
-        DATABASE_URL: process.env.BENCH_DATABASE_URL,
-        JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789',
-        ENCRYPTION_KEY: 'bench-encryption-key-0123456789-012345',
-        ALLOW_PRIVATE_ENDPOINTS: 'true',
-      }
-    : {}),
-  ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
-};
+const env = benchEnv(dataDir, { RATE_LIMIT_API_KEY_PER_MIN: '100000000' });
 const serverArgs = process.env.BENCH_CPU_PROF
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
   : [];
@@ -56,19 +52,8 @@ const base = server.base;
 
 try {
   const email = `bench-${Date.now()}@example.com`;
-  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
-    body: { email, password: 'bench password 123' },
-  });
-  const token = auth.access_token;
+  const token = await benchUser(base, email, mock.url);
   const headers = { authorization: `Bearer ${token}` };
-  await api(base, '/v1/providers/activate', {
-    token,
-    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mock.url },
-  });
-  await api(base, '/v1/model-configs', {
-    token,
-    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
-  });
   const chats: string[] = [];
   await timed(256, 16, async () => {
     chats.push((await api<{ id: string }>(base, '/v1/chats', { token, body: {} })).id);

@@ -8,30 +8,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, cpuSeconds, load, startServer, timed } from './lib.js';
+import { api, benchEnv, benchUser, cpuSeconds, load, logLine, startServer, timed } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_180);
-const log = (title: string, value: unknown) =>
-  process.stdout.write(`${title.padEnd(52)} ${JSON.stringify(value)}\n`);
+const log = logLine(52);
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-tree-bench-'));
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  RATE_LIMIT_AUTH_PER_MIN: '1000000',
-  RATE_LIMIT_CHAT_PER_MIN: '1000000',
-  INVITE_REQUIRED: 'false',
-  ...(process.env.BENCH_DATABASE_URL
-    ? {
-        DATABASE_URL: process.env.BENCH_DATABASE_URL,
-        JWT_SECRET: 'bench-jwt-secret-0123456789-0123456789',
-        ENCRYPTION_KEY: 'bench-encryption-key-0123456789-012345',
-        ALLOW_PRIVATE_ENDPOINTS: 'true',
-      }
-    : {}),
-  ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
-};
+const env = benchEnv(dataDir);
 
 interface Turn {
   user_message: { id: string };
@@ -43,19 +28,8 @@ const server = await startServer(env, PORT);
 const base = server.base;
 log('engine', process.env.BENCH_DATABASE_URL ? 'postgres' : 'pglite');
 try {
-  const auth = await api<{ access_token: string }>(base, '/v1/auth/register', {
-    body: { email: `tree-${Date.now()}@example.com`, password: 'bench password 123' },
-  });
-  const token = auth.access_token;
+  const token = await benchUser(base, `tree-${Date.now()}@example.com`, mock.url);
   const headers = { authorization: `Bearer ${token}` };
-  await api(base, '/v1/providers/activate', {
-    token,
-    body: { provider: 'openai', api_key: 'sk-bench-0123456789', base_url: mock.url },
-  });
-  await api(base, '/v1/model-configs', {
-    token,
-    body: { name: 'bench', provider: 'openai', model: 'bench-model', is_default: true },
-  });
 
   // 1,000 messages over 10 branches: a trunk of 100 turns, then 9 branches, each an edit of the trunk's
   // prompt number 10·k followed by 43 turns; the last branch gets 4 more. The chat shows the last branch.

@@ -5,24 +5,14 @@
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildPortal,
-  engines,
-  hasChromium,
-  launchBrowser,
-  type RunningServer,
-  shot,
-  startServer,
-} from './harness.js';
+import { createAdmin, engines, hasChromium, type RunningServer, shot, startPortal } from './harness.js';
 
 describe.skipIf(!hasChromium).each(engines)('API keys in a browser (%s)', (engine) => {
   let server: RunningServer;
   let browser: Browser;
 
   beforeAll(async () => {
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
+    ({ server, browser } = await startPortal({}, engine));
   });
   afterAll(async () => {
     await browser?.close();
@@ -32,12 +22,10 @@ describe.skipIf(!hasChromium).each(engines)('API keys in a browser (%s)', (engin
   it('creates a key shown once, the SDK uses it, and a revoke in the page refuses it', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
-    await page.goto(`${server.url}/`);
-    await page.getByRole('tab', { name: 'Create account' }).click();
-    await page.getByLabel('Email').fill('keys@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+    await createAdmin(page, server.url, {
+      email: 'keys@example.com',
+      password: 'correct horse battery staple',
+    });
 
     await page.goto(`${server.url}/settings/api-keys`);
     await page.getByLabel('Key name').fill('e2e notebook');

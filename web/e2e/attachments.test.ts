@@ -10,13 +10,13 @@ import type { FakeServer, RecordedRequest } from '../../server/test/fakes/common
 import { openAIPictures, startFakeOpenAI, tinyPng } from '../../server/test/fakes/index.js';
 import { makePdf } from '../../server/test/fixtures/make-pdf.js';
 import {
-  buildPortal,
   engines,
   hasChromium,
-  launchBrowser,
+  openSignedIn,
   type RunningServer,
+  registerUser,
   shot,
-  startServer,
+  startPortal,
 } from './harness.js';
 
 const EMAIL = 'pictures@example.com';
@@ -33,31 +33,8 @@ describe.skipIf(!hasChromium).each(engines)('attachments in the portal (%s)', (e
   let fake: FakeServer;
   let server: RunningServer;
   let browser: Browser;
-  let token = '';
-
-  const call = async <T>(path: string, body: unknown, auth = true): Promise<T> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    expect(res.status, path).toBeLessThan(300);
-    return (await res.json()) as T;
-  };
-
-  const open = async (viewport: { width: number; height: number }): Promise<[BrowserContext, Page]> => {
-    const ctx = await browser.newContext({ viewport });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => {
-      throw e;
-    });
-    await page.goto(`${server.url}/chats`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('textbox', { name: 'Message' }).waitFor();
-    return [ctx, page];
-  };
+  const open = (viewport: { width: number; height: number }): Promise<[BrowserContext, Page]> =>
+    openSignedIn(browser, server.url, { email: EMAIL, password: PASSWORD }, { viewport });
 
   const pickModel = (page: Page, label: string) => page.getByLabel('Model').selectOption({ label });
 
@@ -73,19 +50,12 @@ describe.skipIf(!hasChromium).each(engines)('attachments in the portal (%s)', (e
           : 'Plain answer.';
       },
     });
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
-    ({ access_token: token } = await call<{ access_token: string }>(
-      '/auth/register',
+    ({ server, browser } = await startPortal({}, engine));
+    await registerUser(
+      server.url,
       { email: EMAIL, password: PASSWORD },
-      false,
-    ));
-    await call('/providers/activate', {
-      provider: 'openai',
-      api_key: 'sk-e2e-pictures-1234',
-      base_url: fake.url,
-    });
+      { apiKey: 'sk-e2e-pictures-1234', baseUrl: fake.url },
+    );
   });
   afterAll(async () => {
     await browser?.close();

@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
-  buildPortal,
+  addOpenAIKey,
+  createAdmin,
   engines,
   hasChromium,
-  launchBrowser,
   type RunningServer,
   shot,
-  startServer,
+  startPortal,
 } from './harness.js';
 
 describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engine) => {
@@ -37,9 +37,7 @@ describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engin
       reply: () => `Reply number ${++answers}.`,
       chunks: 3,
     });
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
+    ({ server, browser } = await startPortal({}, engine));
   });
   afterAll(async () => {
     await browser?.close();
@@ -51,18 +49,11 @@ describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engin
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     watch(page);
-    await page.goto(`${server.url}/`);
-    await page.getByRole('tab', { name: 'Create account' }).click();
-    await page.getByLabel('Email').fill('grace@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
-    await page.getByRole('link', { name: /Settings/ }).click();
-    await page.getByRole('button', { name: 'Add OpenAI', exact: true }).click();
-    await page.getByLabel('OpenAI API key').fill('sk-e2e-branches-123456');
-    await page.getByLabel('Base URL (optional)').fill(fake.url);
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('button', { name: 'Change OpenAI', exact: true }).waitFor();
+    await createAdmin(page, server.url, {
+      email: 'grace@example.com',
+      password: 'correct horse battery staple',
+    });
+    await addOpenAIKey(page, 'sk-e2e-branches-123456', fake.url);
 
     await page.getByRole('button', { name: 'New chat', exact: true }).click();
     const box = page.getByRole('textbox', { name: 'Message' });

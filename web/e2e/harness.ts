@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -165,3 +166,93 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 export const shot = (name: string) => path.join(artifactsDir, `${name}.png`);
+
+/** What every browser suite starts: the portal built, the server on `engine` (with `env`), and Chromium. */
+export async function startPortal(
+  env: Record<string, string> = {},
+  engine: Engine = 'pglite',
+): Promise<{ server: RunningServer; browser: Browser }> {
+  buildPortal();
+  const server = await startServer(env, engine);
+  return { server, browser: await launchBrowser() };
+}
+
+/** A JSON call to the API: GET without a body, POST with one; anything but a 2xx fails the test. */
+export async function apiCall<T>(baseUrl: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.status, path).toBeLessThan(300);
+  return (await res.json()) as T;
+}
+
+/** Registers a user through the API and, given `provider`, activates OpenAI pointed at it; the access token. */
+export async function registerUser(
+  baseUrl: string,
+  user: { email: string; password: string },
+  provider?: { apiKey: string; baseUrl: string },
+): Promise<string> {
+  const { access_token } = await apiCall<{ access_token: string }>(baseUrl, '/auth/register', user);
+  if (provider)
+    await apiCall(
+      baseUrl,
+      '/providers/activate',
+      { provider: 'openai', api_key: provider.apiKey, base_url: provider.baseUrl },
+      access_token,
+    );
+  return access_token;
+}
+
+const chatsReady = (page: Page): Locator => page.getByRole('textbox', { name: 'Message' });
+
+/** Signs in on the sign-in page at `url` (default /chats); waits for `ready` (the composer by default). */
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  user: { email: string; password: string },
+  ready: (page: Page) => Locator = chatsReady,
+): Promise<void> {
+  await page.goto(`${baseUrl}/chats`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await ready(page).waitFor();
+}
+
+/** A new context (1280×800 unless `opts` says) with a page signed in; a page error fails the test. */
+export async function openSignedIn(
+  browser: Browser,
+  baseUrl: string,
+  user: { email: string; password: string },
+  opts: Parameters<Browser['newContext']>[0] = {},
+): Promise<[BrowserContext, Page]> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => {
+    throw e;
+  });
+  await signIn(page, baseUrl, user);
+  return [ctx, page];
+}
+
+/** A fresh install's first screen: creates the admin account and waits for the chat list. */
+export async function createAdmin(page: Page, baseUrl: string, user: { email: string; password: string }) {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Create admin account' }).click();
+  await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+}
+
+/** Settings → Providers: adds an OpenAI key pointed at `baseUrl` (a fake) and waits until it is saved. */
+export async function addOpenAIKey(page: Page, apiKey: string, baseUrl: string) {
+  await page.getByRole('link', { name: /Settings/ }).click();
+  await page.getByRole('button', { name: 'Add OpenAI', exact: true }).click();
+  await page.getByLabel('OpenAI API key').fill(apiKey);
+  await page.getByLabel('Base URL (optional)').fill(baseUrl);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Change OpenAI', exact: true }).waitFor();
+}

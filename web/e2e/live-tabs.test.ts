@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
-  buildPortal,
   engines,
   hasChromium,
-  launchBrowser,
   type RunningServer,
+  registerUser,
   shot,
-  startServer,
+  signIn,
+  startPortal,
 } from './harness.js';
 
 const STORY = Array.from({ length: 30 }, (_, i) => `tale${i + 1}`).join(' ');
@@ -34,26 +34,11 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
       chunks: 30,
       behavior: { kind: 'slow', delayMs: 120 },
     });
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
-    const post = async (path: string, body: unknown, token?: string) => {
-      const res = await fetch(`${server.url}/api/v1${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      expect(res.status, path).toBeLessThan(300);
-      return (await res.json()) as { access_token: string };
-    };
-    const { access_token } = await post('/auth/register', { email: EMAIL, password: PASSWORD });
-    await post(
-      '/providers/activate',
-      { provider: 'openai', api_key: 'sk-e2e-live-1234567', base_url: fake.url },
-      access_token,
+    ({ server, browser } = await startPortal({}, engine));
+    await registerUser(
+      server.url,
+      { email: EMAIL, password: PASSWORD },
+      { apiKey: 'sk-e2e-live-1234567', baseUrl: fake.url },
     );
   });
   afterAll(async () => {
@@ -66,11 +51,7 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const first = await ctx.newPage();
     watch(first);
-    await first.goto(`${server.url}/chats`);
-    await first.getByLabel('Email').fill(EMAIL);
-    await first.getByLabel('Password').fill(PASSWORD);
-    await first.getByRole('button', { name: 'Sign in' }).click();
-    await first.getByRole('textbox', { name: 'Message' }).waitFor();
+    await signIn(first, server.url, { email: EMAIL, password: PASSWORD });
     // The second tab signs in from the stored session, as a new tab does.
     const second = await ctx.newPage();
     watch(second);

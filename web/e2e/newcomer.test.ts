@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
-  buildPortal,
+  apiCall,
   engines,
   hasChromium,
-  launchBrowser,
+  openSignedIn,
   type RunningServer,
+  registerUser,
   shot,
-  startServer,
+  startPortal,
 } from './harness.js';
 
 const SHOTS = '/tmp/portal-shots';
@@ -36,34 +37,12 @@ describe.skipIf(!hasChromium).each(engines)('a newcomer in the portal (%s)', (en
     mkdirSync(SHOTS, { recursive: true });
     copyFileSync(shot(name), `${SHOTS}/${name}.png`);
   };
-  const call = async <T>(path: string, body?: unknown, auth = true): Promise<T> => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(auth ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(res.status, path).toBeLessThan(300);
-    return (await res.json()) as T;
-  };
+  const call = <T>(path: string, body?: unknown): Promise<T> => apiCall<T>(server.url, path, body, token);
   const chats = () =>
     call<{ chats: { id: string; title: string | null; message_count: number }[] }>('/chats');
 
-  const open = async (opts: Parameters<Browser['newContext']>[0] = {}): Promise<[BrowserContext, Page]> => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => {
-      throw e;
-    });
-    await page.goto(`${server.url}/chats`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('textbox', { name: 'Message' }).waitFor();
-    return [ctx, page];
-  };
+  const open = (opts: Parameters<Browser['newContext']>[0] = {}): Promise<[BrowserContext, Page]> =>
+    openSignedIn(browser, server.url, { email: EMAIL, password: PASSWORD }, opts);
   const withProvider = () =>
     call('/providers/activate', { provider: 'openai', api_key: 'sk-e2e-newcomer-1234', base_url: fake.url });
   const newChat = async (page: Page) => {
@@ -74,14 +53,8 @@ describe.skipIf(!hasChromium).each(engines)('a newcomer in the portal (%s)', (en
 
   beforeAll(async () => {
     fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], reply: () => reply, chunks: 30 });
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
-    ({ access_token: token } = await call<{ access_token: string }>(
-      '/auth/register',
-      { email: EMAIL, password: PASSWORD },
-      false,
-    ));
+    ({ server, browser } = await startPortal({}, engine));
+    token = await registerUser(server.url, { email: EMAIL, password: PASSWORD });
   });
   afterAll(async () => {
     await browser?.close();

@@ -9,13 +9,13 @@ import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOllama } from '../../server/test/fakes/ollama.js';
 import { startFakeOpenAI, tinyPng } from '../../server/test/fakes/openai.js';
 import {
-  buildPortal,
+  addOpenAIKey,
   engines,
   hasChromium,
-  launchBrowser,
   type RunningServer,
   shot,
-  startServer,
+  signIn as signInAt,
+  startPortal,
 } from './harness.js';
 
 if (!hasChromium)
@@ -52,9 +52,7 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
       behavior: { kind: 'slow', delayMs: 100 },
     });
     ollama = await startFakeOllama({ models: ['llama3.2:1b'] });
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
+    ({ server, browser } = await startPortal({}, engine));
   });
   afterAll(async () => {
     await browser?.close();
@@ -63,13 +61,10 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
     await ollama?.close();
   });
 
-  const signIn = async (page: Page) => {
-    await page.goto(`${server.url}/chats`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
-  };
+  const signIn = (page: Page) =>
+    signInAt(page, server.url, { email: EMAIL, password: PASSWORD }, (p) =>
+      p.getByRole('button', { name: 'New chat', exact: true }),
+    );
 
   it('registers, adds a key, streams an answer that survives a reload, rates, pins, searches, renames and deletes', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -86,12 +81,7 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
     await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
 
     // A provider key, pointed at the fake.
-    await page.getByRole('link', { name: /Settings/ }).click();
-    await page.getByRole('button', { name: 'Add OpenAI', exact: true }).click();
-    await page.getByLabel('OpenAI API key').fill('sk-e2e-test-key-123456');
-    await page.getByLabel('Base URL (optional)').fill(fake.url);
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('button', { name: 'Change OpenAI', exact: true }).waitFor();
+    await addOpenAIKey(page, 'sk-e2e-test-key-123456', fake.url);
     await expect(
       page
         .getByText(/Key sk-/)

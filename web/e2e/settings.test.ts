@@ -8,15 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
-import {
-  buildPortal,
-  engines,
-  hasChromium,
-  launchBrowser,
-  type RunningServer,
-  shot,
-  startServer,
-} from './harness.js';
+import { engines, hasChromium, type RunningServer, shot, startPortal } from './harness.js';
 
 const EMAIL = 'owner@example.com';
 const FIRST = 'correct horse battery staple';
@@ -82,9 +74,7 @@ describe.skipIf(!hasChromium).each(engines)('account and chat settings (%s)', (e
       reply: 'Arr, that be a fine question.',
       chunks: 4,
     });
-    buildPortal();
-    server = await startServer({}, engine);
-    browser = await launchBrowser();
+    ({ server, browser } = await startPortal({}, engine));
     ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await ctx.newPage();
     watch(page);

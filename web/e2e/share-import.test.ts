@@ -12,13 +12,14 @@ import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import { chatgptConversation, chatgptExport } from '../../server/test/helpers/chatgpt-export.js';
 import {
-  buildPortal,
+  apiCall,
   engines,
   hasChromium,
-  launchBrowser,
+  openSignedIn,
   type RunningServer,
+  registerUser,
   shot,
-  startServer,
+  startPortal,
 } from './harness.js';
 
 const EMAIL = 'sharer@example.com';
@@ -31,44 +32,18 @@ describe.skipIf(!hasChromium).each(engines)('share and import in the portal (%s)
   let browser: Browser;
   let token = '';
 
-  const call = async <T>(p: string, body?: unknown, auth = true): Promise<T> => {
-    const res = await fetch(`${server.url}/api/v1${p}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(res.status, p).toBeLessThan(300);
-    return (await res.json()) as T;
-  };
-  const signedIn = async (): Promise<[BrowserContext, Page]> => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => {
-      throw e;
-    });
-    await page.goto(`${server.url}/chats`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('textbox', { name: 'Message' }).waitFor();
-    return [ctx, page];
-  };
+  const call = <T>(p: string, body?: unknown): Promise<T> => apiCall<T>(server.url, p, body, token);
+  const signedIn = (): Promise<[BrowserContext, Page]> =>
+    openSignedIn(browser, server.url, { email: EMAIL, password: PASSWORD });
 
   beforeAll(async () => {
     fake = await startFakeOpenAI({ models: ['gpt-4o-mini'], reply: () => ANSWER, chunks: 5 });
-    buildPortal();
-    server = await startServer({ JOB_POLL_INTERVAL_MS: '100' }, engine);
-    browser = await launchBrowser();
-    ({ access_token: token } = await call<{ access_token: string }>(
-      '/auth/register',
+    ({ server, browser } = await startPortal({ JOB_POLL_INTERVAL_MS: '100' }, engine));
+    token = await registerUser(
+      server.url,
       { email: EMAIL, password: PASSWORD },
-      false,
-    ));
-    await call('/providers/activate', {
-      provider: 'openai',
-      api_key: 'sk-e2e-share-1234',
-      base_url: fake.url,
-    });
+      { apiKey: 'sk-e2e-share-1234', baseUrl: fake.url },
+    );
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Db } from '../db/client.js';
 import type { EventBus } from '../lib/event-bus.js';
-import type { UserEventLog } from '../lib/user-events.js';
 import { newId } from '../lib/ids.js';
+import type { UserEventLog } from '../lib/user-events.js';
 import type { JobRow } from './jobs.repository.js';
 import * as repo from './jobs.repository.js';
 

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOllama, startFakeOpenAI } from '../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../test/helpers/factories.js';
 import { multipartBody, PNG_BYTES } from '../../test/helpers/multipart.js';
 import { parseSse } from '../../test/helpers/sse.js';
 import { cleanProviderText, findUnstorable } from '../lib/text.js';
@@ -16,13 +16,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: 'Hel\u0000lo \ud800world', chunks: 3 });
   t = await buildTestApp();
   u = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: u.headers,
-    payload: { provider: 'openai', api_key: 'sk-guard-0123456789', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, u, fake.url, 'sk-guard-0123456789');
   chatId = json<{ id: string }>(
     await t.app.inject({ method: 'POST', url: '/v1/chats', headers: u.headers, payload: {} }),
   ).id;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../test/helpers/factories.js';
 
 // Every limit on a route counts every request: a second limit (per email) must not be skipped because a
 // first one (per IP) already ran. Source addresses are set per request (inject's remoteAddress).
@@ -22,13 +22,7 @@ beforeAll(async () => {
   });
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-limits-0123456789abcdef', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, alice, fake.url, 'sk-limits-0123456789abcdef');
 });
 afterAll(async () => {
   await t.close();

@@ -1,8 +1,8 @@
+import { prettyFactory } from 'pino-pretty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../test/helpers/factories.js';
-import { prettyFactory } from 'pino-pretty';
+import { activateOpenAI, registerUser, type TestUser } from '../../test/helpers/factories.js';
 import { PRETTY_OPTIONS } from './logger.js';
 
 let t: TestApp;
@@ -13,12 +13,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ behavior: { kind: 'http_error', status: 500 } });
   t = await buildTestApp();
   alice = await registerUser(t.app);
-  await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-logging-test-0123456789', base_url: fake.url },
-  });
+  await activateOpenAI(t.app, alice, fake.url, 'sk-logging-test-0123456789');
 });
 afterAll(async () => {
   await t.close();

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
-import { chats, messages } from '../../src/db/schema/index.js';
+import { chats, messages, users } from '../../src/db/schema/index.js';
 import { newId } from '../../src/lib/ids.js';
 import { returnedRow } from '../../src/lib/sql-rows.js';
 
@@ -34,4 +34,16 @@ export async function insertChat(db: Db, userId: string, msgs: NewMessage[] = []
   const rows = values.length ? await db.insert(messages).values(values).returning() : [];
   if (previous) await db.update(chats).set({ currentLeafId: previous }).where(eq(chats.id, chat.id));
   return { chat: { ...chat, currentLeafId: previous }, messages: rows };
+}
+
+/** Two user rows written straight to the database (alice@ and bob@example.com); their ids. */
+export async function insertAliceAndBob(db: Db): Promise<{ alice: string; bob: string }> {
+  const rows = await db
+    .insert(users)
+    .values([
+      { email: 'alice@example.com', passwordHash: 'x' },
+      { email: 'bob@example.com', passwordHash: 'x' },
+    ])
+    .returning({ id: users.id });
+  return { alice: rows[0]?.id ?? '', bob: rows[1]?.id ?? '' };
 }

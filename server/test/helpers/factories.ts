@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthTokens } from '@pocketllm/contracts';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 
 let counter = 0;
 
@@ -51,4 +52,20 @@ export async function adminAndUser(app: FastifyInstance) {
   const admin = await registerUser(app);
   const user = await registerUser(app);
   return { admin, user };
+}
+
+/** Activates OpenAI for `user`, pointed at `baseUrl` (a fake in server/test/fakes); the activation must succeed. */
+export async function activateOpenAI(
+  app: FastifyInstance,
+  user: TestUser,
+  baseUrl: string,
+  apiKey = 'sk-test-0123456789abcdef',
+): Promise<void> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/providers/activate',
+    headers: user.headers,
+    payload: { provider: 'openai', api_key: apiKey, base_url: baseUrl },
+  });
+  expect(res.statusCode).toBe(200);
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../fakes/index.js';
 import {
-  freshIp,
   followAnswer,
+  freshIp,
   loginOn,
   newChat,
   registerOn,

@@ -4,8 +4,9 @@
  */
 import { type FormEvent, useState } from 'react';
 import { register } from '../api/users';
-import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
+import { Button, ErrorNote } from '../ui/ui';
 import { useAuth } from './auth';
+import { AuthShell, EmailField, FullNameField, PasswordField } from './fields';
 import { MIN_PASSWORD, passwordHint } from './password-rule';
 
 export function AdminSetup() {
@@ -33,70 +34,32 @@ export function AdminSetup() {
   }
 
   return (
-    <main className="flex min-h-full items-center justify-center p-4">
-      <div className="w-full max-w-sm">
-        <div className="mb-6 text-center">
-          <img src="/favicon.svg" alt="" className="mx-auto mb-3 size-12" />
+    <AuthShell
+      header={
+        <>
           <h1 className="text-2xl font-semibold">Create the admin account</h1>
           <p className="mt-1 text-sm text-zinc-500">
             This PocketLLM server has no account yet. The first one runs it: it can invite others and manage
             the server from Admin.
           </p>
-        </div>
-        <form onSubmit={submit} className="space-y-4">
-          <Field label="Email">
-            {(id) => (
-              <input
-                id={id}
-                type="email"
-                required
-                autoComplete="email"
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-                className={inputClass}
-              />
-            )}
-          </Field>
-          <Field label="Password">
-            {(id) => (
-              <>
-                <input
-                  id={id}
-                  type="password"
-                  required
-                  autoComplete="new-password"
-                  aria-invalid={hint.bad}
-                  aria-describedby={`${id}-rule`}
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  className={inputClass}
-                />
-                <p
-                  id={`${id}-rule`}
-                  className={`text-xs ${hint.bad ? 'font-medium text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
-                >
-                  {hint.text}
-                </p>
-              </>
-            )}
-          </Field>
-          <Field label="Full name (optional)">
-            {(id) => (
-              <input
-                id={id}
-                autoComplete="name"
-                value={fullName}
-                onChange={(e) => setFullName(e.target.value)}
-                className={inputClass}
-              />
-            )}
-          </Field>
-          {error !== null && <ErrorNote error={error} />}
-          <Button type="submit" className="w-full" disabled={busy}>
-            {busy ? 'Please wait…' : 'Create admin account'}
-          </Button>
-        </form>
-      </div>
-    </main>
+        </>
+      }
+    >
+      <form onSubmit={submit} className="space-y-4">
+        <EmailField value={email} onChange={setEmail} />
+        <PasswordField
+          value={password}
+          onChange={setPassword}
+          autoComplete="new-password"
+          hint={hint}
+          showRule
+        />
+        <FullNameField value={fullName} onChange={setFullName} />
+        {error !== null && <ErrorNote error={error} />}
+        <Button type="submit" className="w-full" disabled={busy}>
+          {busy ? 'Please wait…' : 'Create admin account'}
+        </Button>
+      </form>
+    </AuthShell>
   );
 }

@@ -7,7 +7,8 @@ import { login, register, useSetup } from '../api/users';
 import { Button, ErrorNote, Field, inputClass, Spinner } from '../ui/ui';
 import { AdminSetup } from './AdminSetup';
 import { useAuth } from './auth';
-import { MIN_PASSWORD } from './password-rule';
+import { AuthShell, EmailField, FullNameField, PasswordField } from './fields';
+import { MIN_PASSWORD, passwordHint } from './password-rule';
 
 /** Whether sign-up asks for an invite: the server says so in the page; unknown (vite dev) means ask. */
 export function invitesRequired(): boolean {
@@ -65,117 +66,75 @@ export function AuthPage({ expired = false }: { expired?: boolean }) {
     );
   if (setup.data?.needs_admin) return <AdminSetup />;
   return (
-    <main className="flex min-h-full items-center justify-center p-4">
-      <div className="w-full max-w-sm">
-        <div className="mb-6 text-center">
-          <img src="/favicon.svg" alt="" className="mx-auto mb-3 size-12" />
+    <AuthShell
+      header={
+        <>
           <h1 className="text-2xl font-semibold">PocketLLM</h1>
           <p className="text-sm text-zinc-500">Chat with your language models</p>
-        </div>
-        {expired && (
-          <p
-            role="status"
-            className="mb-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
-          >
-            Your session expired. Sign in again — what you were typing is kept.
-          </p>
-        )}
-        <div
-          role="tablist"
-          aria-label="Account"
-          className="mb-4 grid grid-cols-2 rounded-lg bg-zinc-100 p-1 dark:bg-zinc-900"
+        </>
+      }
+    >
+      {expired && (
+        <p
+          role="status"
+          className="mb-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100"
         >
-          {(['login', 'register'] as const).map((m) => (
-            <button
-              key={m}
-              type="button"
-              role="tab"
-              aria-selected={mode === m}
-              onClick={() => {
-                setMode(m);
-                setError(null);
-                setTried(false);
-              }}
-              className={`rounded-md py-1.5 text-sm font-medium ${mode === m ? 'bg-white shadow dark:bg-zinc-800' : 'text-zinc-500'}`}
-            >
-              {m === 'login' ? 'Sign in' : 'Create account'}
-            </button>
-          ))}
-        </div>
-        <form onSubmit={submit} className="space-y-4">
-          <Field label="Email">
-            {(id) => (
-              <input
-                id={id}
-                type="email"
-                required
-                autoComplete="email"
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-                className={inputClass}
-              />
-            )}
-          </Field>
-          <Field label="Password">
-            {(id) => (
-              <>
-                <input
-                  id={id}
-                  type="password"
-                  required
-                  autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-                  aria-invalid={tried && tooShort}
-                  aria-describedby={mode === 'register' ? `${id}-rule` : undefined}
-                  value={password}
-                  onChange={(e) => setPassword(e.target.value)}
-                  className={inputClass}
-                />
-                {mode === 'register' && (
-                  <p
-                    id={`${id}-rule`}
-                    className={`text-xs ${tried && tooShort ? 'font-medium text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
-                  >
-                    {tried && tooShort
-                      ? `Use at least ${MIN_PASSWORD} characters (${MIN_PASSWORD - password.length} more).`
-                      : `At least ${MIN_PASSWORD} characters.`}
-                  </p>
-                )}
-              </>
-            )}
-          </Field>
-          {mode === 'register' && (
-            <>
-              <Field label="Full name (optional)">
+          Your session expired. Sign in again — what you were typing is kept.
+        </p>
+      )}
+      <div
+        role="tablist"
+        aria-label="Account"
+        className="mb-4 grid grid-cols-2 rounded-lg bg-zinc-100 p-1 dark:bg-zinc-900"
+      >
+        {(['login', 'register'] as const).map((m) => (
+          <button
+            key={m}
+            type="button"
+            role="tab"
+            aria-selected={mode === m}
+            onClick={() => {
+              setMode(m);
+              setError(null);
+              setTried(false);
+            }}
+            className={`rounded-md py-1.5 text-sm font-medium ${mode === m ? 'bg-white shadow dark:bg-zinc-800' : 'text-zinc-500'}`}
+          >
+            {m === 'login' ? 'Sign in' : 'Create account'}
+          </button>
+        ))}
+      </div>
+      <form onSubmit={submit} className="space-y-4">
+        <EmailField value={email} onChange={setEmail} />
+        <PasswordField
+          value={password}
+          onChange={setPassword}
+          autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          hint={passwordHint(password, tried && mode === 'register')}
+          showRule={mode === 'register'}
+        />
+        {mode === 'register' && (
+          <>
+            <FullNameField value={fullName} onChange={setFullName} />
+            {askInvite && (
+              <Field label="Invite code" hint="Needed unless you are the first user of this server">
                 {(id) => (
                   <input
                     id={id}
-                    autoComplete="name"
-                    value={fullName}
-                    onChange={(e) => setFullName(e.target.value)}
+                    value={invite}
+                    onChange={(e) => setInvite(e.target.value)}
                     className={inputClass}
                   />
                 )}
               </Field>
-              {askInvite && (
-                <Field label="Invite code" hint="Needed unless you are the first user of this server">
-                  {(id) => (
-                    <input
-                      id={id}
-                      value={invite}
-                      onChange={(e) => setInvite(e.target.value)}
-                      className={inputClass}
-                    />
-                  )}
-                </Field>
-              )}
-            </>
-          )}
-          {error !== null && <ErrorNote error={error} />}
-          <Button type="submit" className="w-full" disabled={busy}>
-            {busy ? 'Please wait…' : mode === 'login' ? 'Sign in' : 'Create account'}
-          </Button>
-        </form>
-      </div>
-    </main>
+            )}
+          </>
+        )}
+        {error !== null && <ErrorNote error={error} />}
+        <Button type="submit" className="w-full" disabled={busy}>
+          {busy ? 'Please wait…' : mode === 'login' ? 'Sign in' : 'Create account'}
+        </Button>
+      </form>
+    </AuthShell>
   );
 }

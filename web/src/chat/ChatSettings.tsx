@@ -3,13 +3,13 @@
  * composer's choice per message) and a system prompt that the model gets over the configuration's.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { updateChatSettings } from '../api/chats';
 import { keys } from '../api/keys';
 import { useModelConfigs } from '../api/model-configs';
 import type { ChatWithMessages } from '../api/types';
 import { Icon } from '../ui/icons';
-import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
+import { Button, Dialog, ErrorNote, Field, inputClass } from '../ui/ui';
 
 export function ChatSettingsButton({ chat }: { chat: ChatWithMessages }) {
   const [open, setOpen] = useState(false);
@@ -34,7 +34,6 @@ export function ChatSettingsButton({ chat }: { chat: ChatWithMessages }) {
 
 function ChatSettingsDialog({ chat, onClose }: { chat: ChatWithMessages; onClose: () => void }) {
   const qc = useQueryClient();
-  const titleId = useId();
   const configs = useModelConfigs({ staleTime: 60_000 });
   const [configId, setConfigId] = useState(chat.model_config_id ?? '');
   const [prompt, setPrompt] = useState(chat.system_prompt ?? '');
@@ -53,83 +52,73 @@ function ChatSettingsDialog({ chat, onClose }: { chat: ChatWithMessages; onClose
       onClose();
     },
   });
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
-
   return (
-    <div className="fixed inset-0 z-50 flex items-end justify-center bg-black/40 sm:items-center sm:p-4">
-      <div
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        className="max-h-full w-full overflow-y-auto rounded-t-xl bg-white p-5 shadow-xl sm:max-w-lg sm:rounded-xl dark:bg-zinc-900"
+    <Dialog
+      title="Chat settings"
+      onClose={onClose}
+      overlayClass="items-end sm:items-center sm:p-4"
+      panelClass="max-h-full w-full overflow-y-auto rounded-t-xl sm:max-w-lg sm:rounded-xl"
+      headingClass="mb-3"
+    >
+      <form
+        className="space-y-4"
+        onSubmit={(e: FormEvent) => {
+          e.preventDefault();
+          save.mutate();
+        }}
       >
-        <h2 id={titleId} className="mb-3 text-lg font-semibold">
-          Chat settings
-        </h2>
-        <form
-          className="space-y-4"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            save.mutate();
-          }}
+        <Field
+          label="Model"
+          hint="A model configuration answers every message of this chat; else the model picked under the message box."
         >
-          <Field
-            label="Model"
-            hint="A model configuration answers every message of this chat; else the model picked under the message box."
-          >
-            {(id) => (
-              <select
-                id={id}
-                value={configId}
-                onChange={(e) => setConfigId(e.target.value)}
-                className={inputClass}
-              >
-                <option value="">Picked per message</option>
-                {configs.data?.model_configs.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name} ({c.model})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field
-            label="System prompt"
-            hint={
-              chosen?.system_prompt
-                ? `For this chat, instead of the one in “${chosen.name}”. Leave empty to use that one.`
-                : 'Given to the model before the conversation: who it is and how to answer. Leave empty for none.'
-            }
-          >
-            {(id) => (
-              <textarea
-                id={id}
-                rows={6}
-                maxLength={100_000}
-                value={prompt}
-                placeholder={chosen?.system_prompt ?? 'You are a helpful assistant…'}
-                onChange={(e) => setPrompt(e.target.value)}
-                className={inputClass}
-              />
-            )}
-          </Field>
-          {configs.isError && <ErrorNote error={configs.error} />}
-          {save.isError && <ErrorNote error={save.error} />}
-          <div className="flex justify-end gap-2">
-            <Button variant="secondary" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save'}
-            </Button>
-          </div>
-        </form>
-      </div>
-    </div>
+          {(id) => (
+            <select
+              id={id}
+              value={configId}
+              onChange={(e) => setConfigId(e.target.value)}
+              className={inputClass}
+            >
+              <option value="">Picked per message</option>
+              {configs.data?.model_configs.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.model})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field
+          label="System prompt"
+          hint={
+            chosen?.system_prompt
+              ? `For this chat, instead of the one in “${chosen.name}”. Leave empty to use that one.`
+              : 'Given to the model before the conversation: who it is and how to answer. Leave empty for none.'
+          }
+        >
+          {(id) => (
+            <textarea
+              id={id}
+              rows={6}
+              maxLength={100_000}
+              value={prompt}
+              placeholder={chosen?.system_prompt ?? 'You are a helpful assistant…'}
+              onChange={(e) => setPrompt(e.target.value)}
+              className={inputClass}
+            />
+          )}
+        </Field>
+        {configs.isError && <ErrorNote error={configs.error} />}
+        {save.isError && <ErrorNote error={save.error} />}
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : 'Save'}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

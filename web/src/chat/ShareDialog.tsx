@@ -1,9 +1,9 @@
 /** The chat header's Share button and its dialog: make a link (with an expiry), copy it, revoke it. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { keys } from '../api/keys';
 import { createShare, revokeShare, type ShareCreated, useShareStatus } from '../api/shares';
-import { Button, ErrorNote, Field, formatTime, inputClass, Spinner } from '../ui/ui';
+import { Button, Dialog, ErrorNote, Field, formatTime, inputClass, Spinner } from '../ui/ui';
 
 const EXPIRIES = [
   ['never', 'Never', undefined],
@@ -14,7 +14,6 @@ const EXPIRIES = [
 
 function ShareDialog({ chatId, onClose }: { chatId: string; onClose: () => void }) {
   const qc = useQueryClient();
-  const titleId = useId();
   const closeRef = useRef<HTMLButtonElement>(null);
   const status = useShareStatus(chatId);
   const [expiry, setExpiry] = useState<(typeof EXPIRIES)[number][0]>('never');
@@ -41,10 +40,7 @@ function ShareDialog({ chatId, onClose }: { chatId: string; onClose: () => void 
   });
   useEffect(() => {
     closeRef.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  }, []);
 
   const copy = async () => {
     if (!created) return;
@@ -59,79 +55,69 @@ function ShareDialog({ chatId, onClose }: { chatId: string; onClose: () => void 
   const live = status.data?.shared ?? false;
 
   return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4">
-      <div
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        className="w-full max-w-md space-y-4 rounded-xl bg-white p-5 shadow-xl dark:bg-zinc-900"
-      >
-        <h2 id={titleId} className="text-lg font-semibold">
-          Share this chat
-        </h2>
-        <p className="text-sm text-zinc-600 dark:text-zinc-300">
-          Anyone with the link sees the chat as it is now (the branch shown), without your name or email.
-          Messages you send later are not shown.
-        </p>
-        {status.isPending && <Spinner label="Checking the link" />}
-        {status.isError && <ErrorNote error={status.error} />}
-        {created ? (
-          <Field label="Link">
-            {(id) => (
-              <div className="flex gap-2">
-                <input
-                  id={id}
-                  readOnly
-                  value={created.url}
-                  onFocus={(e) => e.currentTarget.select()}
-                  className={inputClass}
-                />
-                <Button onClick={() => void copy()}>{copied ? 'Copied' : 'Copy link'}</Button>
-              </div>
-            )}
-          </Field>
-        ) : (
-          live && (
-            <p className="text-sm">
-              A link is live
-              {status.data?.expires_at ? ` until ${formatTime(status.data.expires_at)}` : ''}. Making a new
-              one ends it.
-            </p>
-          )
-        )}
-        <Field label="Link expires">
+    <Dialog title="Share this chat" onClose={onClose} panelClass="w-full max-w-md space-y-4 rounded-xl">
+      <p className="text-sm text-zinc-600 dark:text-zinc-300">
+        Anyone with the link sees the chat as it is now (the branch shown), without your name or email.
+        Messages you send later are not shown.
+      </p>
+      {status.isPending && <Spinner label="Checking the link" />}
+      {status.isError && <ErrorNote error={status.error} />}
+      {created ? (
+        <Field label="Link">
           {(id) => (
-            <select
-              id={id}
-              value={expiry}
-              onChange={(e) => setExpiry(e.target.value as typeof expiry)}
-              className={inputClass}
-            >
-              {EXPIRIES.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
+            <div className="flex gap-2">
+              <input
+                id={id}
+                readOnly
+                value={created.url}
+                onFocus={(e) => e.currentTarget.select()}
+                className={inputClass}
+              />
+              <Button onClick={() => void copy()}>{copied ? 'Copied' : 'Copy link'}</Button>
+            </div>
           )}
         </Field>
-        {create.isError && <ErrorNote error={create.error} />}
-        {revoke.isError && <ErrorNote error={revoke.error} />}
-        <div className="flex flex-wrap justify-end gap-2">
-          {(live || created) && (
-            <Button variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate()}>
-              Revoke link
-            </Button>
-          )}
-          <Button disabled={create.isPending} onClick={() => create.mutate()}>
-            {live || created ? 'New link' : 'Create link'}
+      ) : (
+        live && (
+          <p className="text-sm">
+            A link is live
+            {status.data?.expires_at ? ` until ${formatTime(status.data.expires_at)}` : ''}. Making a new one
+            ends it.
+          </p>
+        )
+      )}
+      <Field label="Link expires">
+        {(id) => (
+          <select
+            id={id}
+            value={expiry}
+            onChange={(e) => setExpiry(e.target.value as typeof expiry)}
+            className={inputClass}
+          >
+            {EXPIRIES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {create.isError && <ErrorNote error={create.error} />}
+      {revoke.isError && <ErrorNote error={revoke.error} />}
+      <div className="flex flex-wrap justify-end gap-2">
+        {(live || created) && (
+          <Button variant="danger" disabled={revoke.isPending} onClick={() => revoke.mutate()}>
+            Revoke link
           </Button>
-          <Button ref={closeRef} variant="secondary" onClick={onClose}>
-            Close
-          </Button>
-        </div>
+        )}
+        <Button disabled={create.isPending} onClick={() => create.mutate()}>
+          {live || created ? 'New link' : 'Create link'}
+        </Button>
+        <Button ref={closeRef} variant="secondary" onClick={onClose}>
+          Close
+        </Button>
       </div>
-    </div>
+    </Dialog>
   );
 }
 

@@ -2,6 +2,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { changePassword } from '../api/users';
+import { PasswordRule } from '../auth/fields';
 import { passwordHint } from '../auth/password-rule';
 import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
 
@@ -66,12 +67,7 @@ export function ChangePassword() {
         {(id) => (
           <>
             {input(id, next, setNext, 'new-password', hint.bad, `${id}-rule`)}
-            <p
-              id={`${id}-rule`}
-              className={`text-xs ${hint.bad ? 'font-medium text-red-600 dark:text-red-400' : 'text-zinc-500'}`}
-            >
-              {hint.text}
-            </p>
+            <PasswordRule id={`${id}-rule`} hint={hint} />
           </>
         )}
       </Field>

@@ -1,10 +1,10 @@
 /** Delete the account: typed confirmation (the account's email), then the account is gone and signed out. */
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { setTokens } from '../api/client';
 import { deleteAccount } from '../api/users';
 import { useAuth, useUser } from '../auth/auth';
-import { Button, ErrorNote, inputClass } from '../ui/ui';
+import { Button, Dialog, ErrorNote, inputClass } from '../ui/ui';
 
 export function DeleteAccount() {
   const user = useUser();
@@ -46,59 +46,43 @@ function ConfirmDelete({
   onCancel: () => void;
   onDeleted: () => Promise<void>;
 }) {
-  const titleId = useId();
   const inputId = useId();
   const [typed, setTyped] = useState('');
   const matches = typed.trim().toLowerCase() === email.toLowerCase();
   const remove = useMutation({ mutationFn: deleteAccount, onSuccess: onDeleted });
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onCancel();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onCancel]);
   return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4">
-      <div
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        className="w-full max-w-sm rounded-xl bg-white p-5 shadow-xl dark:bg-zinc-900"
+    <Dialog title="Delete your account?" onClose={onCancel}>
+      <form
+        className="mt-2 space-y-3 text-sm text-zinc-600 dark:text-zinc-300"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (matches) remove.mutate();
+        }}
       >
-        <h2 id={titleId} className="text-lg font-semibold">
-          Delete your account?
-        </h2>
-        <form
-          className="mt-2 space-y-3 text-sm text-zinc-600 dark:text-zinc-300"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (matches) remove.mutate();
-          }}
-        >
-          <p>Everything this account owns is deleted for good.</p>
-          <label htmlFor={inputId} className="block font-medium text-zinc-800 dark:text-zinc-100">
-            Type <span className="font-mono">{email}</span> to confirm
-          </label>
-          <input
-            id={inputId}
-            // biome-ignore lint/a11y/noAutofocus: the dialog's one field, opened on purpose
-            autoFocus
-            autoComplete="off"
-            spellCheck={false}
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-            className={inputClass}
-          />
-          {remove.isError && <ErrorNote error={remove.error} />}
-          <div className="flex justify-end gap-2 pt-2">
-            <Button variant="secondary" onClick={onCancel}>
-              Cancel
-            </Button>
-            <Button type="submit" variant="danger" disabled={!matches || remove.isPending}>
-              {remove.isPending ? 'Deleting…' : 'Delete my account'}
-            </Button>
-          </div>
-        </form>
-      </div>
-    </div>
+        <p>Everything this account owns is deleted for good.</p>
+        <label htmlFor={inputId} className="block font-medium text-zinc-800 dark:text-zinc-100">
+          Type <span className="font-mono">{email}</span> to confirm
+        </label>
+        <input
+          id={inputId}
+          // biome-ignore lint/a11y/noAutofocus: the dialog's one field, opened on purpose
+          autoFocus
+          autoComplete="off"
+          spellCheck={false}
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          className={inputClass}
+        />
+        {remove.isError && <ErrorNote error={remove.error} />}
+        <div className="flex justify-end gap-2 pt-2">
+          <Button variant="secondary" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="danger" disabled={!matches || remove.isPending}>
+            {remove.isPending ? 'Deleting…' : 'Delete my account'}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
   );
 }

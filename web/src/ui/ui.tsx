@@ -111,34 +111,62 @@ export function ConfirmDialog({
   onCancel: () => void;
   busy?: boolean;
 }) {
-  const titleId = useId();
   const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     cancelRef.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onCancel();
+  }, []);
+  return (
+    <Dialog title={title} onClose={onCancel}>
+      <div className="mt-2 text-sm text-zinc-600 dark:text-zinc-300">{body}</div>
+      <div className="mt-5 flex justify-end gap-2">
+        <Button ref={cancelRef} variant="secondary" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button variant="danger" onClick={onConfirm} disabled={busy}>
+          {confirmLabel}
+        </Button>
+      </div>
+    </Dialog>
+  );
+}
+
+/**
+ * A modal dialog: a dimmed backdrop, a panel labelled by its heading, closed by Escape. `overlayClass` places
+ * the panel (centred by default), `panelClass` sizes and rounds it, `headingClass` spaces the heading.
+ */
+export function Dialog({
+  title,
+  onClose,
+  children,
+  overlayClass = 'items-center p-4',
+  panelClass = 'w-full max-w-sm rounded-xl',
+  headingClass = '',
+}: {
+  title: ReactNode;
+  onClose: () => void;
+  children: ReactNode;
+  overlayClass?: string;
+  panelClass?: string;
+  headingClass?: string;
+}) {
+  const titleId = useId();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [onCancel]);
+  }, [onClose]);
   return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4">
+    <div className={`fixed inset-0 z-50 flex justify-center bg-black/40 ${overlayClass}`}>
       <div
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
-        className="w-full max-w-sm rounded-xl bg-white p-5 shadow-xl dark:bg-zinc-900"
+        className={`${panelClass} bg-white p-5 shadow-xl dark:bg-zinc-900`}
       >
-        <h2 id={titleId} className="text-lg font-semibold">
+        <h2 id={titleId} className={`${headingClass} text-lg font-semibold`.trim()}>
           {title}
         </h2>
-        <div className="mt-2 text-sm text-zinc-600 dark:text-zinc-300">{body}</div>
-        <div className="mt-5 flex justify-end gap-2">
-          <Button ref={cancelRef} variant="secondary" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button variant="danger" onClick={onConfirm} disabled={busy}>
-            {confirmLabel}
-          </Button>
-        </div>
+        {children}
       </div>
     </div>
   );

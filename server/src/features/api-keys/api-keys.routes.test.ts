@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKeys, requestLog } from '../../db/schema/index.js';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { activate, createKey, keyHeaders } from '../../../test/helpers/openai-gateway.js';
+import { apiKeys, requestLog } from '../../db/schema/index.js';
 
 let t: TestApp;
 let fake: FakeServer;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse } from '../../../test/helpers/sse.js';
 
 let t: TestApp;
@@ -20,12 +20,7 @@ afterAll(async () => {
 
 async function userWithKey(): Promise<TestUser> {
   const u = await registerUser(t.app);
-  await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: u.headers,
-    payload: { provider: 'openai', api_key: 'sk-cache-0123456789', base_url: fake.url },
-  });
+  await activateOpenAI(t.app, u, fake.url, 'sk-cache-0123456789');
   return u;
 }
 const newChat = async (u: TestUser) =>

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instances, messages } from '../../db/schema/index.js';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse, type SseEvent } from '../../../test/helpers/sse.js';
+import { instances, messages } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
 
 // Answers must never stay 'streaming' once nobody writes them: a dead instance, a writer whose database
@@ -56,13 +56,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: 'fine', chunks: 2 });
   t = await buildTestApp({ env: { INSTANCE_HEARTBEAT_S: '1' }, startLifecycle: true });
   alice = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-test-0123456789abcdef', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, alice, fake.url, 'sk-test-0123456789abcdef');
   // A database that refuses some text, as PostgreSQL refuses NUL: any failing write of the writer will do.
   await t.app.ctx.db.execute(
     sql.raw(`

@@ -4,13 +4,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import type { EventBus } from '../../lib/event-bus.js';
-import type { UserEventLog } from '../../lib/user-events.js';
 import { cleanProviderText } from '../../lib/text.js';
+import type { UserEventLog } from '../../lib/user-events.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from '../messages/message.mapper.js';
 import { followAnswer, relayAnswer } from './answer-relay.js';
 import { createAnswerWrites } from './answer-writes.js';
-import * as repo from './chats.repository.js';
+import type * as repo from './chats.repository.js';
 import type { AnswerStream } from './message-stream.js';
 import * as writers from './writers.repository.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { readSse, type SseEvent } from '../../../test/helpers/sse.js';
 
 // Over a real socket: a client that goes away must not stop the answer, and a cancel must.
@@ -15,12 +15,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: REPLY, chunks: 10, behavior: { kind: 'slow', delayMs: 60 } });
   t = await buildTestApp();
   alice = await registerUser(t.app);
-  await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-live-0123456789', base_url: fake.url },
-  });
+  await activateOpenAI(t.app, alice, fake.url, 'sk-live-0123456789');
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { streamEvent } from '@pocketllm/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse } from '../../../test/helpers/sse.js';
 
 // The send pipeline seen from outside: every SSE event it writes is one of the shared protocol's, and the
@@ -18,13 +18,7 @@ beforeAll(async () => {
     env: { PROVIDER_FIRST_TOKEN_TIMEOUT_MS: '500', PROVIDER_IDLE_TIMEOUT_MS: '500' },
   });
   alice = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-first-0123456789abcdef', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, alice, fake.url, 'sk-first-0123456789abcdef');
 });
 afterAll(async () => {
   await t.close();
@@ -108,13 +102,7 @@ describe('the resolved model follows the user', () => {
     await config({ name: 'B', provider: 'openai', model: 'model-b', is_default: true });
     expect((await ask('three'))?.body).toMatchObject({ model: 'model-b' });
 
-    const rekey = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers/activate',
-      headers: alice.headers,
-      payload: { provider: 'openai', api_key: 'sk-second-0123456789abcdef', base_url: fake.url },
-    });
-    expect(rekey.statusCode).toBe(200);
+    await activateOpenAI(t.app, alice, fake.url, 'sk-second-0123456789abcdef');
     expect((await ask('four'))?.headers.authorization).toBe('Bearer sk-second-0123456789abcdef');
     const off = await t.app.inject({
       method: 'DELETE',

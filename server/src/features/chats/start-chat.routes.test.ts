@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse } from '../../../test/helpers/sse.js';
 
 // POST /v1/chats/new/messages: a chat is created with its first message, or not at all.
@@ -16,13 +16,7 @@ beforeAll(async () => {
   t = await buildTestApp();
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-test-alice-0123456789abcdef', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, alice, fake.url, 'sk-test-alice-0123456789abcdef');
 });
 afterAll(async () => {
   await t.close();

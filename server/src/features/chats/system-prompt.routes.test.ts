@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 
 // A chat's own system prompt (PATCH /v1/chats/{id} `system_prompt`): stored, returned, and given to the
 // model over the model configuration's — and part of the answer cache's key.
@@ -16,13 +16,7 @@ beforeAll(async () => {
   t = await buildTestApp();
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-test-alice-0123456789abcdef', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, alice, fake.url, 'sk-test-alice-0123456789abcdef');
   const cfg = await t.app.inject({
     method: 'POST',
     url: '/v1/model-configs',

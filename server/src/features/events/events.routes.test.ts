@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOllama, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { openEvents } from '../../../test/helpers/event-client.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { multipartBody } from '../../../test/helpers/multipart.js';
 
 // Over real sockets: GET /v1/events hears every change of its user, resumes, and is bounded.
@@ -22,12 +22,7 @@ beforeAll(async () => {
   t = await buildTestApp({ env: { EVENTS_LOG_SIZE: '10', EVENTS_MAX_CONNECTIONS_PER_USER: '2' } });
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
-  await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-live-0123456789', base_url: fake.url },
-  });
+  await activateOpenAI(t.app, alice, fake.url, 'sk-live-0123456789');
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -140,12 +135,7 @@ describe('GET /v1/events', () => {
   it('tells provider, local endpoint, file and job changes', async () => {
     const dave = await registerUser(t.app);
     const d = await events(dave);
-    await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers/activate',
-      headers: dave.headers,
-      payload: { provider: 'openai', api_key: 'sk-live-0123456789', base_url: fake.url },
-    });
+    await activateOpenAI(t.app, dave, fake.url, 'sk-live-0123456789');
     expect((await d.next((e) => e.event === 'provider.updated')).data).toEqual({ provider: 'openai' });
     const ollama = await startFakeOllama({ models: ['llama3.2:1b'] });
     try {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse, readSse } from '../../../test/helpers/sse.js';
 
 // Regenerate, edit, a send under a chosen parent and the branch switch, over the HTTP API.
@@ -18,13 +18,7 @@ beforeAll(async () => {
   t = await buildTestApp();
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: 'sk-branch-0123456789', base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateOpenAI(t.app, alice, fake.url, 'sk-branch-0123456789');
 });
 afterAll(async () => {
   await t.close();

@@ -23,6 +23,9 @@ export async function branchRoutes(app: FastifyInstance, ctx: AppContext) {
     what: 'messages',
   });
   const tags = ['chats'];
+  type Answered = Parameters<typeof replyWithAnswer>;
+  const answer = (req: Answered[1], reply: Answered[2], result: Answered[3]) =>
+    replyWithAnswer(chatSend, req, reply, result);
 
   r.post(
     '/messages/:id/regenerate',
@@ -40,12 +43,7 @@ export async function branchRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req, reply) =>
-      replyWithAnswer(
-        chatSend,
-        req,
-        reply,
-        await chatBranches.regenerate(principalOf(req).userId, req.params.id, req.body),
-      ),
+      answer(req, reply, await chatBranches.regenerate(principalOf(req).userId, req.params.id, req.body)),
   );
 
   r.post(
@@ -62,11 +60,6 @@ export async function branchRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req, reply) =>
-      replyWithAnswer(
-        chatSend,
-        req,
-        reply,
-        await chatBranches.edit(principalOf(req).userId, req.params.id, req.body),
-      ),
+      answer(req, reply, await chatBranches.edit(principalOf(req).userId, req.params.id, req.body)),
   );
 }

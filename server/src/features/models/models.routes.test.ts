@@ -6,7 +6,7 @@ import {
   startFakeOpenAI,
 } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 
 const OPENAI_KEY = 'sk-openai-fake-key-0000aaaa';
 const ANTHROPIC_KEY = 'sk-ant-fake-key-1111bbbb';
@@ -142,12 +142,7 @@ describe('GET /models', () => {
 
   it('reports a wrong key as an error for that provider', async () => {
     const u = await registerUser(t.app);
-    await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers/activate',
-      headers: u.headers,
-      payload: { provider: 'openai', api_key: 'sk-wrong-key-99999999', base_url: openai.url },
-    });
+    await activateOpenAI(t.app, u, openai.url, 'sk-wrong-key-99999999');
     const cat = await getModels(u);
     expect(cat.models).toEqual([]);
     expect(cat.errors).toMatchObject([{ provider: 'openai' }]);

@@ -65,20 +65,20 @@ const onTarget = <T>(
 export function createCompletions(deps: { proxy: ProxyDeps; outcomes: Outcomes }) {
   const { proxy, outcomes } = deps;
 
+  /** A cached answer: recorded like a call that answered at once, then given back. */
+  const servedFromCache = async (call: PreparedChat['call'], hit: NonNullable<PreparedChat['hit']>) => {
+    const { content, tokensIn, tokensOut } = hit.answer;
+    const usage = { tokensIn, tokensOut };
+    await outcomes.succeeded(call, { text: content, finishReason: 'stop', usage, ttftMs: 0, cacheHit: true });
+    return { content, usage };
+  };
+
   return {
     /** @throws validation_error, provider errors (as AppError) */
     async json(x: PreparedChat, signal: AbortSignal): Promise<string> {
       const { call, body } = x;
       if (x.hit) {
-        const { content, tokensIn, tokensOut } = x.hit.answer;
-        const usage = { tokensIn, tokensOut };
-        await outcomes.succeeded(call, {
-          text: content,
-          finishReason: 'stop',
-          usage,
-          ttftMs: 0,
-          cacheHit: true,
-        });
+        const { content, usage } = await servedFromCache(call, x.hit);
         return completionJson(completionId(), body.model, content, 'stop', usage);
       }
       try {
@@ -117,15 +117,7 @@ export function createCompletions(deps: { proxy: ProxyDeps; outcomes: Outcomes }
       const { call, body } = x;
       const includeUsage = body.stream_options?.include_usage === true;
       if (x.hit) {
-        const { content, tokensIn, tokensOut } = x.hit.answer;
-        const usage = { tokensIn, tokensOut };
-        await outcomes.succeeded(call, {
-          text: content,
-          finishReason: 'stop',
-          usage,
-          ttftMs: 0,
-          cacheHit: true,
-        });
+        const { content, usage } = await servedFromCache(call, x.hit);
         const w = chunkWriter(completionId(), body.model);
         out.start();
         out.write(

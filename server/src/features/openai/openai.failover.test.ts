@@ -178,7 +178,11 @@ describe.each<[string, Engine]>([
     // The exact bytes, streamed: an error response (nothing was sent before it), in OpenAI's shape.
     const res = await fetch(`${address}/openai/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-pocketllm-cache': 'bypass' },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'x-pocketllm-cache': 'bypass',
+      },
       body: JSON.stringify({ model: `local/${MODEL}`, messages: ask, stream: true }),
     });
     expect(res.status).toBe(502);

@@ -1,10 +1,10 @@
 import type { Db } from '../../db/client.js';
 import { emptyHistogram, quantileFromHistogram } from './latency-histogram.js';
 import {
+  apiKeyUsageSince,
   hourlySeries,
   providerHistograms,
   providerTotals,
-  apiKeyUsageSince,
   usageSince,
 } from './telemetry-reports.repository.js';
 

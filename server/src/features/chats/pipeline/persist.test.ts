@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertChat } from '../../../../test/helpers/chat-rows.js';
+import { insertAliceAndBob, insertChat } from '../../../../test/helpers/chat-rows.js';
 import { createTestDatabase } from '../../../../test/helpers/test-db.js';
 import type { Database } from '../../../db/client.js';
-import { chats, messages, users } from '../../../db/schema/index.js';
+import { chats, messages } from '../../../db/schema/index.js';
 import { HISTORY_TOKEN_BUDGET } from '../context-window.js';
 import { loadSendState } from '../send.repository.js';
 import { answerFromCache, persistTurn } from './persist.js';
@@ -13,15 +13,7 @@ let alice: string;
 let bob: string;
 beforeAll(async () => {
   database = await createTestDatabase();
-  const rows = await database.db
-    .insert(users)
-    .values([
-      { email: 'alice@example.com', passwordHash: 'x' },
-      { email: 'bob@example.com', passwordHash: 'x' },
-    ])
-    .returning({ id: users.id });
-  alice = rows[0]?.id ?? '';
-  bob = rows[1]?.id ?? '';
+  ({ alice, bob } = await insertAliceAndBob(database.db));
 });
 afterAll(() => database.close());
 
