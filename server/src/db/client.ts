@@ -76,17 +76,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   }
   const template = isNewDataDir(opts.dataDir) ? readTemplate(opts.templateFile) : undefined;
   mkdirSync(opts.dataDir, { recursive: true });
-  // PGlite has no autovacuum, so its statistics stay those of the template (empty tables): the planner then
-  // guesses few rows, and at the default random_page_cost (4, for spinning disks) it sorts a user's whole
-  // list (bitmap scan + sort) rather than read it in index order. Its pages live in memory or the OS's file
-  // cache: 1.1, the usual SSD value, lets index-order scans win.
-  const startParams = [
-    ...PGlite.defaultStartParams,
-    '-c',
-    `shared_buffers=${opts.sharedBuffersMb ?? 16}MB`,
-    '-c',
-    'random_page_cost=1.1',
-  ];
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb ?? 16}MB`];
   if (template) {
     try {
       return fromPglite(await PGlite.create(opts.dataDir, { startParams, loadDataDir: template }));
