@@ -276,12 +276,10 @@ async function main() {
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }
-  {
-    await fast.close();
-    await slow.close();
-    await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
-    await admin.end();
-  }
+  await fast.close();
+  await slow.close();
+  await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+  await admin.end();
   process.exit(0);
 }
 

@@ -110,6 +110,7 @@ export function createServices(deps: ServiceDeps) {
     signer: new UrlSigner(deps.config.jwtSecret),
     events,
     userEvents,
+    auth,
   });
   // What sends resolve their model to, kept until the user's configurations, credentials or endpoints change.
   const targets = createTargetCache({ bus: deps.bus, events });

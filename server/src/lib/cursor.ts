@@ -37,3 +37,21 @@ export function decodeIdCursor(cursor: string): string {
   if (typeof id === 'string' && UUID.test(id)) return id;
   throw new AppError('validation_error', 'cursor: invalid cursor', { details: { field: 'cursor' } });
 }
+
+// An ISO instant as cursors carry it (toISOString, or to_char with microseconds).
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/** A cursor holding a timestamp and a row id (lists ordered by time, then id). */
+export function decodeTimeIdCursor(cursor: string): { at: string; id: string } {
+  const [at, id] = decodeCursor(cursor, 2);
+  if (
+    typeof at === 'string' &&
+    ISO_INSTANT.test(at) &&
+    !Number.isNaN(Date.parse(at)) &&
+    typeof id === 'string' &&
+    UUID.test(id)
+  ) {
+    return { at, id };
+  }
+  throw new AppError('validation_error', 'cursor: invalid cursor', { details: { field: 'cursor' } });
+}

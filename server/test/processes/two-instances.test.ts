@@ -110,6 +110,18 @@ describe.skipIf(!enabled)('two real server processes (needs TEST_DATABASE_URL an
     expect(await within(async () => (await me(b, other)).status === 401, 100)).toBeLessThan(100);
   });
 
+  it('a profile edit on A shows in /auth/me on B, which had the profile cached', async () => {
+    const user = await registerOn(a);
+    expect((await me(b, user.token)).body.full_name).toBeNull();
+    const edit = await call(a.url, 'PATCH', '/v1/users/me', {
+      token: user.token,
+      body: { full_name: 'Ada B' },
+    });
+    expect(edit.status).toBe(200);
+    // The cache lives a minute: seeing the edit within 2 s means the bus message dropped it.
+    await within(async () => (await me(b, user.token)).body.full_name === 'Ada B', 2000);
+  });
+
   it('cancel through B stops the answer A writes within 500 ms and stores it aborted', async () => {
     const user = await userWithProvider(a, fake);
     await cancelAcross(a, b, user.token, fake);

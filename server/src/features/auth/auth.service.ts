@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import type { AuthTokens } from '@pocketllm/contracts';
+import type { AuthTokens, UserProfile } from '@pocketllm/contracts';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
@@ -46,16 +46,32 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
     max: 50_000,
     ttl: 60_000,
   });
+  // The caller's profile (GET /auth/me and the like) would be a users read per request: it is kept beside the
+  // principals and dropped by the same messages (profile, avatar, password, role, disable, delete).
+  const profiles = new LRUCache<string, UserProfile>({ max: 10_000, ttl: 60_000 });
+  // Bumped by every invalidation: a database read that overlapped one may predate it and is not cached.
+  let generation = 0;
   let localUser: Principal | null = null;
 
+  function dropUser(userId: string) {
+    generation++;
+    profiles.delete(userId);
+    for (const [sid, p] of principals.entries()) if (p.userId === userId) principals.delete(sid);
+  }
+
   bus.subscribe(AUTH_INVALIDATE, (msg) => {
+    generation++;
     if (typeof msg.sessionId === 'string') principals.delete(msg.sessionId);
-    if (typeof msg.userId === 'string') {
-      for (const [sid, p] of principals.entries()) if (p.userId === msg.userId) principals.delete(sid);
-    }
+    if (typeof msg.userId === 'string') dropUser(msg.userId);
+    // Only the profile changed (an edit, an avatar): sessions, keys and event streams stay as they are.
+    if (typeof msg.profileOf === 'string') profiles.delete(msg.profileOf);
   });
   // Revocations published while the bus was away never arrived: nothing cached from before can be trusted.
-  bus.onResync(() => principals.clear());
+  bus.onResync(() => {
+    generation++;
+    principals.clear();
+    profiles.clear();
+  });
 
   async function issueTokens(user: UserRow, sessionId: string, tx: Db = db): Promise<AuthTokens> {
     const refresh = randomToken(32);
@@ -158,6 +174,7 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
 
     async revokeSession(sessionId: string) {
       await repo.revokeSession(db, sessionId);
+      generation++;
       principals.delete(sessionId);
       bus.publish(AUTH_INVALIDATE, { sessionId });
     },
@@ -168,10 +185,30 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
       this.forgetUser(userId);
     },
 
-    /** Drops cached principals of a user after a role change, a disable or a deletion. */
+    /**
+     * Drops cached principals and the cached profile of a user, on every instance, after a role change, a
+     * disable, a deletion or a password change.
+     */
     forgetUser(userId: string) {
-      for (const [sid, p] of principals.entries()) if (p.userId === userId) principals.delete(sid);
+      dropUser(userId);
       bus.publish(AUTH_INVALIDATE, { userId });
+    },
+
+    /** Drops the cached profile of a user, on every instance, after an edit that leaves access alone. */
+    profileChanged(userId: string) {
+      generation++;
+      profiles.delete(userId);
+      bus.publish(AUTH_INVALIDATE, { profileOf: userId });
+    },
+
+    /** The user's profile from memory while the bus is up, else from `load` (the users row). */
+    async profile(userId: string, load: () => Promise<UserProfile>): Promise<UserProfile> {
+      const cached = bus.status().subscribed ? profiles.get(userId) : undefined;
+      if (cached) return cached;
+      const before = generation;
+      const fresh = await load();
+      if (before === generation) profiles.set(userId, fresh);
+      return fresh;
     },
 
     /** Resolves a bearer token to its principal. @throws unauthorized, account_disabled */
@@ -181,10 +218,11 @@ export function createAuthService(deps: { db: Db; config: Config; bus: EventBus;
       const trustCache = bus.status().subscribed;
       let p = trustCache ? principals.get(claims.sessionId) : undefined;
       if (!p) {
+        const before = generation;
         const row = await repo.findSessionPrincipal(db, claims.sessionId);
         if (!row || row.userId !== claims.userId) throw new AppError('unauthorized', 'Session has ended');
         p = row;
-        principals.set(claims.sessionId, p);
+        if (before === generation) principals.set(claims.sessionId, p);
       }
       if (p.disabled) throw new AppError('account_disabled', 'This account is disabled');
       return { userId: p.userId, role: p.role, sessionId: claims.sessionId };

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
@@ -36,24 +36,51 @@ export const findChat = async (db: Db, userId: string, chatId: string) =>
       .limit(1)
   )[0];
 
-/** Newest activity first; keyset on (updated_at, id) so deep pages cost the same as the first. */
-export const listChats = (db: Db, userId: string, limit: number, after?: { updatedAt: Date; id: string }) =>
-  db
-    .select(summaryColumns)
+// The chat list, prepared once per database. Its ORDER BY must say NULLS LAST like chats_user_activity_idx:
+// a plain DESC means NULLS FIRST, which the index cannot give, and the planner then sorts every chat of the
+// user. The keyset is a row comparison, so the index scan starts right after the cursor.
+// `cursorAt` is updated_at to the microsecond: a JS Date keeps milliseconds, and a cursor rounded to them
+// would skip chats whose activity fell within the same millisecond.
+const listColumns = {
+  ...summaryColumns,
+  cursorAt: sql<string>`to_char(${chats.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+};
+function prepareList(db: Db) {
+  const order = [sql`${chats.updatedAt} desc nulls last`, sql`${chats.id} desc nulls last`];
+  const first = db
+    .select(listColumns)
+    .from(chats)
+    .where(eq(chats.userId, sql.placeholder('userId')))
+    .orderBy(...order)
+    .limit(sql.placeholder('limit'))
+    .prepare('list_chats');
+  const after = db
+    .select(listColumns)
     .from(chats)
     .where(
       and(
-        eq(chats.userId, userId),
-        after
-          ? or(
-              lt(chats.updatedAt, after.updatedAt),
-              and(eq(chats.updatedAt, after.updatedAt), lt(chats.id, after.id)),
-            )
-          : undefined,
+        eq(chats.userId, sql.placeholder('userId')),
+        sql`(${chats.updatedAt}, ${chats.id}) < (${sql.placeholder('updatedAt')}::timestamptz, ${sql.placeholder('id')}::uuid)`,
       ),
     )
-    .orderBy(desc(chats.updatedAt), desc(chats.id))
-    .limit(limit + 1);
+    .orderBy(...order)
+    .limit(sql.placeholder('limit'))
+    .prepare('list_chats_after');
+  return { first, after };
+}
+const listStatements = new WeakMap<Db, ReturnType<typeof prepareList>>();
+
+/** Newest activity first; keyset on (updated_at, id) so deep pages cost the same as the first. */
+export function listChats(db: Db, userId: string, limit: number, after?: { updatedAt: string; id: string }) {
+  let s = listStatements.get(db);
+  if (!s) {
+    s = prepareList(db);
+    listStatements.set(db, s);
+  }
+  return after
+    ? s.after.execute({ userId, limit: limit + 1, updatedAt: after.updatedAt, id: after.id })
+    : s.first.execute({ userId, limit: limit + 1 });
+}
 
 export const updateChat = async (
   db: Db,

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
@@ -80,6 +81,40 @@ describe('chats CRUD', () => {
       headers: alice.headers,
     });
     expect(json(badLimit)).toMatchObject({ error: { details: { field: 'limit' } } });
+  });
+
+  it('pages through chats whose activity falls within one millisecond without skipping any', async () => {
+    const u = await registerUser(t.app);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/chats', headers: u.headers, payload: {} });
+      ids.push(json<{ id: string }>(res).id);
+    }
+    // Microseconds apart, in the opposite order of the ids: a cursor cut to milliseconds would lose some.
+    for (const [i, id] of ids.entries()) {
+      await t.database.db.execute(
+        sql`update chats set updated_at = '2026-01-01T00:00:00.123000Z'::timestamptz + ${`${9 - i} microseconds`}::interval where id = ${id}`,
+      );
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({
+        url: `/v1/chats?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: u.headers,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const body: { chats: { id: string }[]; next_cursor: string | null } = json(res);
+      seen.push(...body.chats.map((c) => c.id));
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+    const tampered = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.123Z', 'not-a-uuid'])).toString(
+      'base64url',
+    );
+    const bad = await t.app.inject({ url: `/v1/chats?cursor=${tampered}`, headers: u.headers });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad)).toMatchObject({ error: { details: { field: 'cursor' } } });
   });
 
   it('answers 401 without a token', async () => {

@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.js';
-import { AppError, notFound } from '../../errors.js';
-import { decodeCursor, page } from '../../lib/cursor.js';
+import { notFound } from '../../errors.js';
+import { decodeTimeIdCursor, page } from '../../lib/cursor.js';
 import type { UserEventLog } from '../../lib/user-events.js';
-import { toMessage, toPathMessage } from '../messages/message.mapper.js';
+import { toPathMessage } from '../messages/message.mapper.js';
 import { toChatSummary } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
 import type { GenerationRegistry } from './generation.js';
@@ -46,16 +46,13 @@ export function createChatsService(deps: ChatsDeps) {
 
     /** Newest activity first, keyset-paginated. */
     async list(userId: string, q: { limit: number; cursor?: string | undefined }) {
-      let after: { updatedAt: Date; id: string } | undefined;
+      let after: { updatedAt: string; id: string } | undefined;
       if (q.cursor) {
-        const [ts, id] = decodeCursor(q.cursor, 2);
-        const updatedAt = new Date(String(ts));
-        if (Number.isNaN(updatedAt.getTime()))
-          throw new AppError('validation_error', 'cursor: invalid cursor');
-        after = { updatedAt, id: String(id) };
+        const { at, id } = decodeTimeIdCursor(q.cursor);
+        after = { updatedAt: at, id };
       }
       const rows = await repo.listChats(db, userId, q.limit, after);
-      const { items, nextCursor } = page(rows, q.limit, (r) => [r.updatedAt.toISOString(), r.id]);
+      const { items, nextCursor } = page(rows, q.limit, (r) => [r.cursorAt, r.id]);
       return { chats: items.map(toChatSummary), next_cursor: nextCursor };
     },
 

@@ -238,6 +238,20 @@ describe('PUT /v1/users/me/avatar', () => {
     ).toBe(true);
   });
 
+  it('shows the new avatar in /auth/me even when the profile was read (and kept in memory) before', async () => {
+    const user = await registerUser(t.app);
+    const before = json<{ avatar_url: string | null }>(
+      await t.app.inject({ url: '/v1/auth/me', headers: user.headers }),
+    );
+    expect(before.avatar_url).toBeNull();
+    const res = await putAvatar(user, PNG_BYTES);
+    expect(res.statusCode, res.body).toBe(200);
+    const after = json<{ avatar_url: string }>(
+      await t.app.inject({ url: '/v1/auth/me', headers: user.headers }),
+    );
+    expect(after.avatar_url).toBe(json<{ avatar_url: string }>(res).avatar_url);
+  });
+
   it('refuses a file that is not a PNG, JPEG or WebP (by its bytes) and keeps the old picture', async () => {
     const res = await putAvatar(owner, Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>'));
     expect(res.statusCode).toBe(400);

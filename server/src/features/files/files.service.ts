@@ -12,6 +12,7 @@ import type { FileStore } from '../../storage/file-store.js';
 import { sanitizeFileName, withSuffix } from '../../storage/names.js';
 import type { UrlSigner } from '../../storage/signed-url.js';
 import { IMAGE_TYPES } from '../../storage/sniff.js';
+import type { AuthService } from '../auth/auth.service.js';
 import * as users from '../users/users.repository.js';
 import type { FileRow } from './files.repository.js';
 import * as repo from './files.repository.js';
@@ -53,6 +54,8 @@ export function createFilesService(deps: {
   events: DomainEvents;
   /** The owner's event stream hears files stored and removed. */
   userEvents?: UserEventLog;
+  /** A new avatar changes the profile that every instance keeps in memory. */
+  auth: Pick<AuthService, 'profileChanged'>;
 }) {
   const { db, config, store, signer } = deps;
 
@@ -198,6 +201,7 @@ export function createFilesService(deps: {
       // The hash in the query makes browsers fetch a new picture instead of their cached one.
       const avatarUrl = `/v1/files/${path}?v=${stored.sha256.slice(0, 12)}`;
       await users.setAvatarUrl(db, userId, avatarUrl);
+      deps.auth.profileChanged(userId);
       return { avatar_url: avatarUrl };
     },
 

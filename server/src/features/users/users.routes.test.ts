@@ -112,6 +112,20 @@ describe('PATCH /users/me', () => {
     expect(json(me)).toMatchObject({ id: u.id, full_name: 'Ada Lovelace', date_of_birth: '1815-12-10' });
   });
 
+  it('shows the edit in GET /auth/me even when the profile was read (and kept in memory) before', async () => {
+    const u = await registerUser(t.app);
+    const me = () => t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers });
+    expect(json(await me())).toMatchObject({ full_name: null });
+    const edit = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/users/me',
+      headers: u.headers,
+      payload: { full_name: 'Grace Hopper' },
+    });
+    expect(edit.statusCode).toBe(200);
+    expect(json(await me())).toMatchObject({ full_name: 'Grace Hopper' });
+  });
+
   it('answers 409 username_taken for a username in another case', async () => {
     const name = `Taken${Date.now()}`;
     await registerUser(t.app, { username: name });

@@ -54,7 +54,7 @@ export function createUsersService(deps: {
   return {
     /** @throws not_found when the account is gone */
     async getMe(userId: string): Promise<UserProfile> {
-      return toUserProfile(await mustFind(db, userId));
+      return auth.profile(userId, async () => toUserProfile(await mustFind(db, userId)));
     },
 
     /** Another user's public face: never email, role or dates. @throws not_found */
@@ -82,6 +82,7 @@ export function createUsersService(deps: {
           : err;
       });
       if (!row) throw notFound('User');
+      auth.profileChanged(userId);
       return toUserProfile(row);
     },
 
