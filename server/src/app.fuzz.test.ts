@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { startFakeOllama } from '../test/fakes/ollama.js';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { buildTestApp, json, type TestApp } from '../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../test/helpers/factories.js';
+import { logIn, registerUser, type TestUser } from '../test/helpers/factories.js';
 import type { Operation } from '../test/helpers/fuzz.js';
 import { casesFor, MULTIPART } from '../test/helpers/fuzz-cases.js';
 import { multipartBody, PNG_BYTES } from '../test/helpers/multipart.js';
@@ -188,11 +188,7 @@ it('answers no 5xx and only the one error shape to hostile input on every route'
       if (res.statusCode >= 500) failures.push(what);
       else if (res.statusCode >= 400 && !isErrorShape(route, res)) failures.push(`shape: ${what}`);
       if (key === 'POST /v1/auth/logout' && res.statusCode === 204) {
-        const login = await t.app.inject({
-          method: 'POST',
-          url: '/v1/auth/login',
-          payload: { email: admin.email, password: admin.password },
-        });
+        const login = await logIn(t.app, admin.email, admin.password);
         admin = {
           ...admin,
           headers: { authorization: `Bearer ${json<{ access_token: string }>(login).access_token}` },

@@ -10,7 +10,7 @@ import {
   seedInstallation,
 } from '../../test/helpers/backup-scenario.js';
 import { buildTestApp, json, type TestApp } from '../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../test/helpers/factories.js';
+import { logIn, registerUser, type TestUser } from '../../test/helpers/factories.js';
 import { testEngine } from '../../test/helpers/test-db.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
@@ -120,11 +120,7 @@ describe.runIf(pglite)('backup → wipe → restore (embedded PGlite)', () => {
     try {
       await expectInstallation(restored.app, fake, seed);
       // The stranger of the wiped installation is gone with the data it replaced.
-      const login = await restored.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        payload: { email: stranger.email, password: stranger.password },
-      });
+      const login = await logIn(restored.app, stranger.email, stranger.password);
       expect(login.statusCode).toBe(401);
     } finally {
       await restored.close();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuthTokens } from '@pocketllm/contracts';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import { buildTestApp, type TestApp, type TestAppOptions } from './build-test-app.js';
 
 let counter = 0;
 
@@ -54,18 +55,47 @@ export async function adminAndUser(app: FastifyInstance) {
   return { admin, user };
 }
 
-/** Activates OpenAI for `user`, pointed at `baseUrl` (a fake in server/test/fakes); the activation must succeed. */
-export async function activateOpenAI(
+/** Activates a provider for `user` with the body of `POST /v1/providers/activate`; the activation must succeed. */
+export async function activateProvider(
   app: FastifyInstance,
   user: TestUser,
-  baseUrl: string,
-  apiKey = 'sk-test-0123456789abcdef',
+  payload: { provider: string; api_key?: string; base_url?: string },
 ): Promise<void> {
   const res = await app.inject({
     method: 'POST',
     url: '/v1/providers/activate',
     headers: user.headers,
-    payload: { provider: 'openai', api_key: apiKey, base_url: baseUrl },
+    payload,
   });
-  expect(res.statusCode).toBe(200);
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+/** Activates OpenAI for `user`, pointed at `baseUrl` (a fake in server/test/fakes); the activation must succeed. */
+export function activateOpenAI(
+  app: FastifyInstance,
+  user: TestUser,
+  baseUrl: string,
+  apiKey = 'sk-test-0123456789abcdef',
+): Promise<void> {
+  return activateProvider(app, user, { provider: 'openai', api_key: apiKey, base_url: baseUrl });
+}
+
+/** `POST /v1/auth/login` with an email and a password; the response, for the test to judge. */
+export function logIn(app: FastifyInstance, email: string, password: string) {
+  return app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+}
+
+/** `POST /v1/auth/refresh` with a refresh token; the response, for the test to judge. */
+export function refreshLogin(app: FastifyInstance, refreshToken: string) {
+  return app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refresh_token: refreshToken } });
+}
+
+/** The usual opening of a route test: a fresh app (its own database) and two users registered through the API. */
+export async function appWithTwoUsers(
+  opts?: TestAppOptions,
+): Promise<{ t: TestApp; alice: TestUser; bob: TestUser }> {
+  const t = await buildTestApp(opts);
+  const alice = await registerUser(t.app);
+  const bob = await registerUser(t.app);
+  return { t, alice, bob };
 }

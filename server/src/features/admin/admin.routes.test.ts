@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { logIn, refreshLogin, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { auditLog } from '../../db/schema/index.js';
 
 let t: TestApp;
@@ -30,11 +30,7 @@ describe('GET /admin/users', () => {
   it('lists accounts newest first, pages with a cursor, and shows the last login', async () => {
     const a = await registerUser(t.app);
     const b = await registerUser(t.app);
-    await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: a.email, password: a.password },
-    });
+    await logIn(t.app, a.email, a.password);
 
     const first = await t.app.inject({
       method: 'GET',
@@ -120,27 +116,15 @@ describe('PATCH /admin/users/{id}', () => {
 
     const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers });
     expect([401, 403]).toContain(me.statusCode);
-    const refresh = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refresh_token: u.refreshToken },
-    });
+    const refresh = await refreshLogin(t.app, u.refreshToken);
     expect(refresh.statusCode).toBe(401);
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const login = await logIn(t.app, u.email, u.password);
     expect(login.statusCode).toBe(403);
     expect(json(login)).toMatchObject({ error: { code: 'account_disabled' } });
 
     const on = await patchUser(u.id, { disabled: false });
     expect(json(on)).toMatchObject({ disabled: false });
-    const again = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const again = await logIn(t.app, u.email, u.password);
     expect(again.statusCode).toBe(200);
     // Disabling ended the old sessions for good: re-enabling means signing in again.
     expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers })).statusCode).toBe(

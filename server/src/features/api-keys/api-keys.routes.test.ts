@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { appWithTwoUsers, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { activate, createKey, keyHeaders } from '../../../test/helpers/openai-gateway.js';
 import { apiKeys, requestLog } from '../../db/schema/index.js';
 
@@ -13,9 +13,7 @@ let bob: TestUser;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: 'Hi there.' });
-  t = await buildTestApp({ env: { RATE_LIMIT_API_KEY_PER_MIN: '5' } });
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers({ env: { RATE_LIMIT_API_KEY_PER_MIN: '5' } }));
   await activate(t.app, alice, 'openai', fake.url, 'sk-openai-test-key');
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser } from '../../../test/helpers/factories.js';
+import { logIn, refreshLogin, registerUser } from '../../../test/helpers/factories.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -46,23 +46,11 @@ describe('register and login', () => {
 
   it('logs in, and answers a wrong password and an unknown email alike', async () => {
     const u = await registerUser(t.app);
-    const ok = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const ok = await logIn(t.app, u.email, u.password);
     expect(ok.statusCode).toBe(200);
     expect(json(ok)).toMatchObject({ token_type: 'Bearer', user: { email: u.email } });
-    const wrong = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: 'wrong password' },
-    });
-    const unknown = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: 'nobody@example.com', password: 'wrong password' },
-    });
+    const wrong = await logIn(t.app, u.email, 'wrong password');
+    const unknown = await logIn(t.app, 'nobody@example.com', 'wrong password');
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(json<{ error: object }>(wrong).error).toMatchObject({ code: 'invalid_credentials' });
@@ -98,27 +86,15 @@ describe('tokens and sessions', () => {
 
   it('rotates refresh tokens and revokes the session when a used one comes back', async () => {
     const u = await registerUser(t.app);
-    const first = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refresh_token: u.refreshToken },
-    });
+    const first = await refreshLogin(t.app, u.refreshToken);
     expect(first.statusCode).toBe(200);
     const rotated = json<{ access_token: string; refresh_token: string }>(first);
     expect(rotated.refresh_token).not.toBe(u.refreshToken);
 
-    const reuse = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refresh_token: u.refreshToken },
-    });
+    const reuse = await refreshLogin(t.app, u.refreshToken);
     expect(reuse.statusCode).toBe(401);
     // The whole login is gone: the rotated pair no longer works either.
-    const after = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refresh_token: rotated.refresh_token },
-    });
+    const after = await refreshLogin(t.app, rotated.refresh_token);
     expect(after.statusCode).toBe(401);
     const me = await t.app.inject({
       method: 'GET',
@@ -137,11 +113,7 @@ describe('tokens and sessions', () => {
     expect(out.statusCode).toBe(204);
     const me = await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers });
     expect(me.statusCode).toBe(401);
-    const refresh = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refresh_token: u.refreshToken },
-    });
+    const refresh = await refreshLogin(t.app, u.refreshToken);
     expect(refresh.statusCode).toBe(401);
   });
 
@@ -208,11 +180,7 @@ describe('rate limits', () => {
     try {
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const res = await t3.app.inject({
-          method: 'POST',
-          url: '/v1/auth/login',
-          payload: { email: `nobody${i}@example.com`, password: 'whatever1' },
-        });
+        const res = await logIn(t3.app, `nobody${i}@example.com`, 'whatever1');
         codes.push(res.statusCode);
         if (res.statusCode === 429) {
           expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);

@@ -7,8 +7,12 @@ import {
   tinyPng,
 } from '../../../test/fakes/index.js';
 import { makePdf } from '../../../test/fixtures/make-pdf.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import {
+  activateProvider,
+  appWithTwoUsers,
+  type TestUser,
+} from '../../../test/helpers/factories.js';
 import { multipartBody } from '../../../test/helpers/multipart.js';
 
 // Pictures and documents sent with a message, through every provider's wire format; the fakes refuse a
@@ -38,21 +42,13 @@ beforeAll(async () => {
     models: [{ id: 'seeing:7b', details: { family: 'llama', families: ['llama', 'clip'] } }, 'llama3.2:1b'],
     visionModels: ['seeing:7b'],
   });
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   for (const payload of [
     { provider: 'openai', api_key: 'sk-test-alice-0123456789', base_url: openai.url },
     { provider: 'anthropic', api_key: 'sk-ant-test-0123456789', base_url: anthropic.url },
     { provider: 'ollama', base_url: ollama.url },
   ]) {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers/activate',
-      headers: alice.headers,
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(200);
+    await activateProvider(t.app, alice, payload);
   }
 });
 afterAll(async () => {

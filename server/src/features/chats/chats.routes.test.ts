@@ -1,16 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { appWithTwoUsers, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 
 let t: TestApp;
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
 });
 afterAll(() => t.close());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateProvider, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse } from '../../../test/helpers/sse.js';
 
 let t: TestApp;
@@ -21,13 +21,7 @@ beforeAll(async () => {
   });
   alice = await registerUser(t.app);
   bob = await registerUser(t.app);
-  const act = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: alice.headers,
-    payload: { provider: 'openai', api_key: KEY, base_url: fake.url },
-  });
-  expect(act.statusCode).toBe(200);
+  await activateProvider(t.app, alice, { provider: 'openai', api_key: KEY, base_url: fake.url });
 });
 afterAll(async () => {
   await t.close();

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import {
+  activateOpenAI,
+  appWithTwoUsers,
+  registerUser,
+  type TestUser,
+} from '../../../test/helpers/factories.js';
 import { parseSse } from '../../../test/helpers/sse.js';
 
 // POST /v1/chats/new/messages: a chat is created with its first message, or not at all.
@@ -13,9 +18,7 @@ let bob: TestUser;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: 'Paris is the capital.', chunks: 3 });
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   await activateOpenAI(t.app, alice, fake.url, 'sk-test-alice-0123456789abcdef');
 });
 afterAll(async () => {

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import {
+  activateOpenAI,
+  appWithTwoUsers,
+  type TestUser,
+} from '../../../test/helpers/factories.js';
 
 // A chat's own system prompt (PATCH /v1/chats/{id} `system_prompt`): stored, returned, and given to the
 // model over the model configuration's — and part of the answer cache's key.
@@ -13,9 +17,7 @@ let configId: string;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: 'Arr, matey.', chunks: 2 });
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   await activateOpenAI(t.app, alice, fake.url, 'sk-test-alice-0123456789abcdef');
   const cfg = await t.app.inject({
     method: 'POST',

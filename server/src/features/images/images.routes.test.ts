@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../../test/fakes/common.js';
 import { startFakeOpenAI } from '../../../test/fakes/openai.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateProvider, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 
 const KEY = 'sk-imagerouter-test-key-0123456789';
 let t: TestApp;
@@ -27,13 +27,7 @@ beforeAll(async () => {
   });
   owner = await registerUser(t.app);
   other = await registerUser(t.app);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: owner.headers,
-    payload: { provider: 'imagerouter', api_key: KEY, base_url: fake.url },
-  });
-  expect(res.statusCode).toBe(200);
+  await activateProvider(t.app, owner, { provider: 'imagerouter', api_key: KEY, base_url: fake.url });
 });
 beforeEach(() => fake.reset());
 afterAll(async () => {

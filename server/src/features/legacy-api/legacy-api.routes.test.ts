@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 
 let t: TestApp;
 let fake: FakeServer;
@@ -10,9 +10,7 @@ let bob: TestUser;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: 'Volcanoes are openings in the crust.' });
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   await t.app.inject({
     method: 'POST',
     url: '/api/v1/providers/activate',

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
-import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import {
+  activateOpenAI,
+  appWithTwoUsers,
+  type TestUser,
+} from '../../../test/helpers/factories.js';
 import { parseSse, readSse } from '../../../test/helpers/sse.js';
 
 // Regenerate, edit, a send under a chosen parent and the branch switch, over the HTTP API.
@@ -15,9 +19,7 @@ const model = { provider: 'openai', model: 'gpt-test' };
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ reply: () => `Answer number ${++answers}.`, chunks: 3 });
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   await activateOpenAI(t.app, alice, fake.url, 'sk-branch-0123456789');
 });
 afterAll(async () => {

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { appWithTwoUsers, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 
 let t: TestApp;
 let alice: TestUser;
@@ -11,9 +11,7 @@ let bob: TestUser;
 let userMsg: string;
 let answer: string;
 beforeAll(async () => {
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   const { messages } = await insertChat(t.database.db, alice.id, [
     { role: 'user', content: 'What is a volcano?' },
     {

@@ -6,7 +6,12 @@ import {
   startFakeOpenAI,
 } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { activateOpenAI, registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import {
+  activateOpenAI,
+  activateProvider,
+  registerUser,
+  type TestUser,
+} from '../../../test/helpers/factories.js';
 
 const OPENAI_KEY = 'sk-openai-fake-key-0000aaaa';
 const ANTHROPIC_KEY = 'sk-ant-fake-key-1111bbbb';
@@ -53,13 +58,7 @@ async function userWithThreeProviders() {
     { provider: 'anthropic', api_key: ANTHROPIC_KEY, base_url: anthropic.url },
     { provider: 'ollama', base_url: ollama.url },
   ]) {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers/activate',
-      headers: u.headers,
-      payload,
-    });
-    expect(res.statusCode, res.body).toBe(200);
+    await activateProvider(t.app, u, payload);
   }
   return u;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { activateProvider, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 
 const KEY = 'sk-provider-errors-key-0123456789';
 
@@ -16,13 +16,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: KEY, models: ['m1'] });
   t = await buildTestApp({ env: { LOG_LEVEL: 'debug' } });
   user = await registerUser(t.app);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/v1/providers/activate',
-    headers: user.headers,
-    payload: { provider: 'openai', api_key: KEY, base_url: fake.url },
-  });
-  expect(res.statusCode, res.body).toBe(200);
+  await activateProvider(t.app, user, { provider: 'openai', api_key: KEY, base_url: fake.url });
 });
 beforeEach(() => fake.reset());
 afterAll(async () => {

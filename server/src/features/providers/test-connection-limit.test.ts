@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 
 // POST /v1/providers/test calls the provider each time: a per-user limit (RATE_LIMIT_HEALTH_CHECK_PER_MIN, the
 // same budget as an endpoint's "Check now") keeps a loop from hammering a provider through the server.
@@ -12,9 +12,7 @@ let bob: TestUser;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['gpt-4o-mini'] });
-  t = await buildTestApp({ env: { RATE_LIMIT_HEALTH_CHECK_PER_MIN: '2' } });
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers({ env: { RATE_LIMIT_HEALTH_CHECK_PER_MIN: '2' } }));
 });
 afterAll(async () => {
   await t.close();

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import {
+  activateProvider,
+  appWithTwoUsers,
+  type TestUser,
+} from '../../../test/helpers/factories.js';
 
 // POST /v1/providers/test: try a key before saving it.
 
@@ -13,9 +17,7 @@ const KEY = 'sk-test-connection-0123456789';
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['gpt-4o-mini', 'gpt-4o'] });
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
 });
 afterAll(async () => {
   await t.close();
@@ -58,13 +60,7 @@ describe('testing a provider connection', () => {
   });
 
   it('uses the saved key with its own base URL, and wants the key again for another one', async () => {
-    const act = await t.app.inject({
-      method: 'POST',
-      url: '/v1/providers/activate',
-      headers: alice.headers,
-      payload: { provider: 'openai', api_key: KEY, base_url: fake.url },
-    });
-    expect(act.statusCode).toBe(200);
+    await activateProvider(t.app, alice, { provider: 'openai', api_key: KEY, base_url: fake.url });
     expect(json<Result>(await test(alice, { provider: 'openai' })).ok).toBe(true);
     const elsewhere = await test(alice, { provider: 'openai', base_url: 'http://127.0.0.1:9/v1' });
     expect(elsewhere.statusCode).toBe(400);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 import { MATCH_END, MATCH_START } from './search.repository.js';
 import { toSnippet } from './snippet.js';
 
@@ -27,9 +27,7 @@ let bob: TestUser;
 let geology: string;
 let cooking: string;
 beforeAll(async () => {
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
   const db = t.database.db;
   geology = (
     await insertChat(

@@ -1,7 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
+import { appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 import { parseVariables, renderTemplate } from './template-render.js';
 
 interface T {
@@ -16,9 +16,7 @@ let t: TestApp;
 let alice: TestUser;
 let bob: TestUser;
 beforeAll(async () => {
-  t = await buildTestApp();
-  alice = await registerUser(t.app);
-  bob = await registerUser(t.app);
+  ({ t, alice, bob } = await appWithTwoUsers());
 });
 afterAll(() => t.close());
 

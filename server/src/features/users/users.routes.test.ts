@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { logIn, refreshLogin, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import type { Db } from '../../db/client.js';
 import { authSessions, chats, messages, modelConfigs, templates, users } from '../../db/schema/index.js';
 
@@ -169,11 +169,7 @@ describe('PATCH /users/me', () => {
 describe('POST /users/me/password', () => {
   it('changes the password, keeps this session and ends the others', async () => {
     const u = await registerUser(t.app);
-    const other = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const other = await logIn(t.app, u.email, u.password);
     const otherTokens = json<{ access_token: string; refresh_token: string }>(other);
     const otherHeaders = { authorization: `Bearer ${otherTokens.access_token}` };
     expect(
@@ -193,23 +189,11 @@ describe('POST /users/me/password', () => {
     expect(
       (await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: otherHeaders })).statusCode,
     ).toBe(401);
-    const refresh = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/refresh',
-      payload: { refresh_token: otherTokens.refresh_token },
-    });
+    const refresh = await refreshLogin(t.app, otherTokens.refresh_token);
     expect(refresh.statusCode).toBe(401);
-    const oldLogin = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const oldLogin = await logIn(t.app, u.email, u.password);
     expect(oldLogin.statusCode).toBe(401);
-    const newLogin = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: 'a brand new password' },
-    });
+    const newLogin = await logIn(t.app, u.email, 'a brand new password');
     expect(newLogin.statusCode).toBe(200);
   });
 
@@ -225,11 +209,7 @@ describe('POST /users/me/password', () => {
     expect(json(res)).toMatchObject({
       error: { code: 'validation_error', details: { field: 'current_password' } },
     });
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const login = await logIn(t.app, u.email, u.password);
     expect(login.statusCode).toBe(200);
   });
 
@@ -274,11 +254,7 @@ describe('DELETE /users/me', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/auth/me', headers: u.headers })).statusCode).toBe(
       401,
     );
-    const login = await t.app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { email: u.email, password: u.password },
-    });
+    const login = await logIn(t.app, u.email, u.password);
     expect(login.statusCode).toBe(401);
   });
 
