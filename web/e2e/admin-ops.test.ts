@@ -6,7 +6,15 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPortal, hasChromium, launchBrowser, type RunningServer, shot, startServer } from './harness.js';
+import {
+  closeAll,
+  createAdmin,
+  hasChromium,
+  type RunningServer,
+  shot,
+  startPortal,
+  watchErrors,
+} from './harness.js';
 
 const EMAIL = 'grace@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -16,34 +24,19 @@ describe.skipIf(!hasChromium)('admin audit and status pages', () => {
   let browser: Browser;
   const errors: string[] = [];
 
-  const watch = (page: Page) => {
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-  };
+  const watch = (page: Page) => watchErrors(page, errors, { minStatus: 500 });
 
   beforeAll(async () => {
-    buildPortal();
-    server = await startServer();
-    browser = await launchBrowser();
+    ({ server, browser } = await startPortal());
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => closeAll(browser, server));
 
   it('shows the audit log with filters, the status, and backs up and stages a restore', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     const page = await ctx.newPage();
     watch(page);
-    await page.goto(`${server.url}/`);
     // A fresh install asks for its admin account first.
-    await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create admin account' }).click();
-    await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+    await createAdmin(page, server.url, { email: EMAIL, password: PASSWORD });
 
     // Something to audit: an invite created and revoked.
     await page.getByRole('link', { name: /Admin/ }).click();

@@ -5,7 +5,15 @@
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdmin, engines, hasChromium, type RunningServer, shot, startPortal } from './harness.js';
+import {
+  closeAll,
+  createAdmin,
+  engines,
+  hasChromium,
+  type RunningServer,
+  shot,
+  startPortal,
+} from './harness.js';
 
 describe.skipIf(!hasChromium).each(engines)('API keys in a browser (%s)', (engine) => {
   let server: RunningServer;
@@ -14,10 +22,7 @@ describe.skipIf(!hasChromium).each(engines)('API keys in a browser (%s)', (engin
   beforeAll(async () => {
     ({ server, browser } = await startPortal({}, engine));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  afterAll(() => closeAll(browser, server));
 
   it('creates a key shown once, the SDK uses it, and a revoke in the page refuses it', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -10,6 +10,7 @@ import type { FakeServer, RecordedRequest } from '../../server/test/fakes/common
 import { openAIPictures, startFakeOpenAI, tinyPng } from '../../server/test/fakes/index.js';
 import { makePdf } from '../../server/test/fixtures/make-pdf.js';
 import {
+  closeAll,
   engines,
   hasChromium,
   openSignedIn,
@@ -57,11 +58,7 @@ describe.skipIf(!hasChromium).each(engines)('attachments in the portal (%s)', (e
       { apiKey: 'sk-e2e-pictures-1234', baseUrl: fake.url },
     );
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake));
 
   it('a picture for a vision model reaches it as an image part, and the message shows its thumbnail', async () => {
     const [ctx, page] = await open({ width: 1280, height: 800 });

@@ -9,12 +9,14 @@ import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
   addOpenAIKey,
+  closeAll,
   createAdmin,
   engines,
   hasChromium,
   type RunningServer,
   shot,
   startPortal,
+  watchErrors,
 } from './harness.js';
 
 describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engine) => {
@@ -24,12 +26,7 @@ describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engin
   let answers = 0;
   const errors: string[] = [];
 
-  const watch = (page: Page) => {
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-  };
+  const watch = (page: Page) => watchErrors(page, errors);
 
   beforeAll(async () => {
     fake = await startFakeOpenAI({
@@ -39,11 +36,7 @@ describe.skipIf(!hasChromium).each(engines)('branches in a browser (%s)', (engin
     });
     ({ server, browser } = await startPortal({}, engine));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake));
 
   it('edits a prompt, regenerates an answer and flips between the versions', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -167,6 +167,37 @@ export function launchBrowser(): Promise<Browser> {
 
 export const shot = (name: string) => path.join(artifactsDir, `${name}.png`);
 
+/**
+ * Collects what goes wrong in `page` into `errors`, for a test to expect it empty: page errors, responses with a
+ * status of `minStatus` (400 unless given) or more, and with `console` the console's errors too.
+ */
+export function watchErrors(
+  page: Page,
+  errors: string[],
+  opts: { minStatus?: number; console?: boolean } = {},
+) {
+  const minStatus = opts.minStatus ?? 400;
+  if (opts.console)
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.status() >= minStatus) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+}
+
+/** A suite's `afterAll`: closes the browser, stops the server and closes the fakes, in that order, skipping what never started. */
+export async function closeAll(
+  browser: Browser | undefined,
+  server: RunningServer | undefined,
+  ...fakes: ({ close(): Promise<unknown> } | undefined)[]
+): Promise<void> {
+  await browser?.close();
+  await server?.stop();
+  for (const fake of fakes) await fake?.close();
+}
+
 /** What every browser suite starts: the portal built, the server on `engine` (with `env`), and Chromium. */
 export async function startPortal(
   env: Record<string, string> = {},

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
+  closeAll,
   engines,
   hasChromium,
   type RunningServer,
@@ -41,11 +42,7 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
       { apiKey: 'sk-e2e-live-1234567', baseUrl: fake.url },
     );
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake));
 
   it('a message sent in one tab streams live in the other', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

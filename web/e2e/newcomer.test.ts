@@ -10,6 +10,7 @@ import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import {
   apiCall,
+  closeAll,
   engines,
   hasChromium,
   openSignedIn,
@@ -56,11 +57,7 @@ describe.skipIf(!hasChromium).each(engines)('a newcomer in the portal (%s)', (en
     ({ server, browser } = await startPortal({}, engine));
     token = await registerUser(server.url, { email: EMAIL, password: PASSWORD });
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake));
 
   it('with no provider: says so plainly, keeps the text, makes no chat, and leads to Settings → Providers', async () => {
     const [ctx, page] = await open();

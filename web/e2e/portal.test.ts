@@ -10,12 +10,14 @@ import { startFakeOllama } from '../../server/test/fakes/ollama.js';
 import { startFakeOpenAI, tinyPng } from '../../server/test/fakes/openai.js';
 import {
   addOpenAIKey,
+  closeAll,
   engines,
   hasChromium,
   type RunningServer,
   shot,
   signIn as signInAt,
   startPortal,
+  watchErrors,
 } from './harness.js';
 
 if (!hasChromium)
@@ -34,15 +36,7 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
   let browser: Browser;
   const errors: string[] = [];
 
-  const watch = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 400) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-  };
+  const watch = (page: Page) => watchErrors(page, errors, { console: true });
 
   beforeAll(async () => {
     fake = await startFakeOpenAI({
@@ -54,12 +48,7 @@ describe.skipIf(!hasChromium).each(engines)('portal in a browser (%s)', (engine)
     ollama = await startFakeOllama({ models: ['llama3.2:1b'] });
     ({ server, browser } = await startPortal({}, engine));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-    await ollama?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake, ollama));
 
   const signIn = (page: Page) =>
     signInAt(page, server.url, { email: EMAIL, password: PASSWORD }, (p) =>

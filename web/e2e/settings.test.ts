@@ -8,7 +8,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../../server/test/fakes/common.js';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
-import { engines, hasChromium, type RunningServer, shot, startPortal } from './harness.js';
+import {
+  closeAll,
+  engines,
+  hasChromium,
+  type RunningServer,
+  shot,
+  startPortal,
+  watchErrors,
+} from './harness.js';
 
 const EMAIL = 'owner@example.com';
 const FIRST = 'correct horse battery staple';
@@ -23,12 +31,7 @@ describe.skipIf(!hasChromium).each(engines)('account and chat settings (%s)', (e
   let page: Page;
   const errors: string[] = [];
 
-  const watch = (p: Page) => {
-    p.on('pageerror', (e) => errors.push(String(e)));
-    p.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    });
-  };
+  const watch = (p: Page) => watchErrors(p, errors, { minStatus: 500 });
   const api = async (path: string, method = 'GET', body?: unknown, token?: string) => {
     const res = await fetch(`${server.url}/api/v1${path}`, {
       method,
@@ -79,11 +82,7 @@ describe.skipIf(!hasChromium).each(engines)('account and chat settings (%s)', (e
     page = await ctx.newPage();
     watch(page);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake));
 
   it('a fresh install opens on "Create the admin account", at desktop and phone width', async () => {
     expect((await api('/auth/setup')).body).toEqual({ needs_admin: true });

@@ -13,6 +13,7 @@ import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
 import { chatgptConversation, chatgptExport } from '../../server/test/helpers/chatgpt-export.js';
 import {
   apiCall,
+  closeAll,
   engines,
   hasChromium,
   openSignedIn,
@@ -45,11 +46,7 @@ describe.skipIf(!hasChromium).each(engines)('share and import in the portal (%s)
       { apiKey: 'sk-e2e-share-1234', baseUrl: fake.url },
     );
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await fake?.close();
-  });
+  afterAll(() => closeAll(browser, server, fake));
 
   it('shares a chat; a signed-out visitor reads it; after revoking, the link is dead', async () => {
     const [ctx, page] = await signedIn();
