@@ -13,12 +13,12 @@
  *     node --conditions=pocketllm-source --import tsx bench/src/events.bench.ts
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startFakeOpenAI } from '../../server/test/fakes/openai.js';
-import { api, startServer, summarize, timed } from './lib.js';
+import { api, r2, startServer, summarize, timed } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 
 const N = Number(process.env.BENCH_EVENTS_N ?? 1000);
@@ -269,10 +269,7 @@ async function main() {
     });
     log('revocation → stream closed (ms, from logout sent)', { ...summarize(closed), n: closed.length });
     log('revocation → stream closed (ms, from logout answered)', summarize(afterAnswer));
-    log(
-      'load average (1, 5, 15 min)',
-      loadavg().map((x) => Math.round(x * 100) / 100),
-    );
+    log('load average (1, 5, 15 min)', loadavg().map(r2));
   } finally {
     await Promise.all([a.stop(), b.stop()]);
   }

@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { writeChatgptExport } from '../../server/test/helpers/chatgpt-export.js';
-import { logLine, rssMb, startSourceServer } from './lib.js';
+import { logLine, r2, rssMb, startSourceServer } from './lib.js';
 
 const MB = Number(process.env.BENCH_IMPORT_MB ?? 50);
 const PORT = Number(process.env.BENCH_PORT ?? 19_310);
@@ -148,10 +148,7 @@ async function run(engine: 'pglite' | 'postgres', file: string) {
       peak,
       Math.round((peak - idle) * 10) / 10,
     ]);
-    log(
-      `${engine}: load average (1, 5, 15 min) at the end`,
-      loadavg().map((l) => Math.round(l * 100) / 100),
-    );
+    log(`${engine}: load average (1, 5, 15 min) at the end`, loadavg().map(r2));
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
@@ -168,10 +165,7 @@ try {
     Math.round(made.bytes / 1024 / 1024),
     made.conversations,
   ]);
-  log(
-    'load average (1, 5, 15 min) at the start',
-    loadavg().map((l) => Math.round(l * 100) / 100),
-  );
+  log('load average (1, 5, 15 min) at the start', loadavg().map(r2));
   await run('pglite', file);
   if (await pgAnswers()) await run('postgres', file);
   else log('postgres', 'skipped: BENCH_PG_URL unset or not answering');

@@ -9,14 +9,21 @@ export interface Latency {
   mean: number;
 }
 
+/** Two decimals, as every bench line prints its figures. */
+export const r2 = (x: number) => Math.round(x * 100) / 100;
+
 export const percentile = (sorted: number[], p: number) =>
   sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) : 0;
 
 export function summarize(samples: number[]): Latency {
   const s = [...samples].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return { p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), mean: r(mean) };
+  return {
+    p50: r2(percentile(s, 50)),
+    p95: r2(percentile(s, 95)),
+    p99: r2(percentile(s, 99)),
+    mean: r2(mean),
+  };
 }
 
 /** Runs `fn` `total` times with `concurrency` in flight; returns per-call latencies in ms. */
@@ -94,6 +101,17 @@ export async function load(opts: {
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** `load` against the server with process id `pid`, with that server's CPU time per request (ms) beside it. */
+export async function loadWithCpu(
+  pid: number,
+  opts: Parameters<typeof load>[0],
+): Promise<LoadResult & { cpu_ms_per_request: number }> {
+  const cpu0 = cpuSeconds(pid);
+  const res = await load(opts);
+  const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, res.requests);
+  return { ...res, cpu_ms_per_request: r2(cpuMs) };
 }
 
 export function rssMb(pid: number): number {

@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { api, cpuSeconds, load, rssMb, summarize, timed, timeToFirstToken } from './lib.js';
+import { api, load, loadWithCpu, r2, rssMb, summarize, timed, timeToFirstToken } from './lib.js';
 
 export interface GatewayBenchInput {
   base: string;
@@ -11,8 +11,7 @@ export interface GatewayBenchInput {
   log: (title: string, value: unknown) => void;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
-const loadAverage = () => loadavg().map((n) => round(n));
+const loadAverage = () => loadavg().map(r2);
 
 /**
  * /openai/v1/chat/completions with a personal API key (cache bypassed), side by side in the same run with
@@ -46,8 +45,7 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
       connections: c,
       seconds,
     });
-    const cpu0 = cpuSeconds(pid);
-    const via = await load({
+    const via = await loadWithCpu(pid, {
       url: `${base}/openai/v1/chat/completions`,
       method: 'POST',
       headers,
@@ -55,15 +53,13 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
       connections: c,
       seconds,
     });
-    const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, via.requests);
     log(`openai: direct call to mock, ${c} client(s)`, { ...direct, load_avg: loadAverage() });
     log(`openai: /openai/v1 JSON, ${c} client(s)`, {
       ...via,
-      cpu_ms_per_request: round(cpuMs),
-      rps_ratio_to_direct: round(via.rps / Math.max(1, direct.rps)),
+      rps_ratio_to_direct: r2(via.rps / Math.max(1, direct.rps)),
       load_avg: loadAverage(),
     });
-    log(`openai: added p50, ${c} client(s) (ms)`, round(via.latency.p50 - direct.latency.p50));
+    log(`openai: added p50, ${c} client(s) (ms)`, r2(via.latency.p50 - direct.latency.p50));
     if (c === 32) log('openai: RSS under load (MB)', rssMb(pid));
   }
 
@@ -83,6 +79,6 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
     const a = summarize(via);
     log(`openai: TTFT direct, ${c} client(s) (ms)`, d);
     log(`openai: TTFT via /openai/v1, ${c} client(s) (ms)`, { ...a, load_avg: loadAverage() });
-    log(`openai: TTFT added p50, ${c} client(s) (ms)`, round(a.p50 - d.p50));
+    log(`openai: TTFT added p50, ${c} client(s) (ms)`, r2(a.p50 - d.p50));
   }
 }

@@ -1,8 +1,6 @@
-import { api, cpuSeconds, rssMb, summarize, timed } from './lib.js';
+import { api, cpuSeconds, r2, rssMb, summarize, timed } from './lib.js';
 
 // Focused phases of `npm run bench` (run.ts): the cheap authenticated GET, and many concurrent streams.
-
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
  * GET /v1/auth/me one at a time against a plain GET of the mock (the same client, so its own cost cancels),

@@ -5,8 +5,9 @@ import {
   api,
   benchEnv,
   benchUser,
-  cpuSeconds,
   load,
+  loadWithCpu,
+  r2,
   rssMb,
   startServer,
   summarize,
@@ -26,7 +27,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_080);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (phase: string) => !ONLY || ONLY.has(phase);
-const r2 = (x: number) => Math.round(x * 100) / 100;
 const report: Record<string, unknown> = { date: new Date().toISOString(), seconds_per_phase: SECONDS };
 const log = (title: string, value: unknown) => {
   report[title] = value;
@@ -72,8 +72,7 @@ try {
       connections: c,
       seconds: SECONDS,
     });
-    const cpu0 = cpuSeconds(server.pid);
-    const send = await load({
+    const send = await loadWithCpu(server.pid, {
       url: base,
       method: 'POST',
       headers,
@@ -82,16 +81,9 @@ try {
       connections: c,
       seconds: SECONDS,
     });
-    const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, send.requests);
     log(`direct call to mock, ${c} client(s)`, direct);
-    log(`send (JSON) via PocketLLM, ${c} client(s)`, {
-      ...send,
-      cpu_ms_per_request: Math.round(cpuMs * 100) / 100,
-    });
-    log(
-      `added p50 latency, ${c} client(s) (ms)`,
-      Math.round((send.latency.p50 - direct.latency.p50) * 100) / 100,
-    );
+    log(`send (JSON) via PocketLLM, ${c} client(s)`, send);
+    log(`added p50 latency, ${c} client(s) (ms)`, r2(send.latency.p50 - direct.latency.p50));
   }
 
   // (c) time to first token, streamed, through PocketLLM vs the mock
@@ -122,7 +114,7 @@ try {
     const a = summarize(viaApp);
     log(`TTFT direct, ${c} client(s) (ms)`, d);
     log(`TTFT via PocketLLM, ${c} client(s) (ms)`, a);
-    log(`TTFT added p50, ${c} client(s) (ms)`, Math.round((a.p50 - d.p50) * 100) / 100);
+    log(`TTFT added p50, ${c} client(s) (ms)`, r2(a.p50 - d.p50));
   }
 
   // (c2) the OpenAI-compatible API with a personal key, side by side with the same direct call
@@ -145,8 +137,7 @@ try {
       connections: 32,
       seconds: SECONDS,
     });
-    const cpu0 = cpuSeconds(server.pid);
-    const hit = await load({
+    const hit = await loadWithCpu(server.pid, {
       url: base,
       method: 'POST',
       headers,
@@ -155,8 +146,7 @@ try {
       connections: 32,
       seconds: SECONDS,
     });
-    const cpuMs = ((cpuSeconds(server.pid) - cpu0) * 1000) / Math.max(1, hit.requests);
-    log('cache hit via PocketLLM, 32 clients', { ...hit, cpu_ms_per_request: r2(cpuMs) });
+    log('cache hit via PocketLLM, 32 clients', hit);
     log('cache hit added p50 / p99, 32 clients (ms)', {
       p50: r2(hit.latency.p50 - direct.latency.p50),
       p99: r2(hit.latency.p99 - direct.latency.p99),

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, benchEnv, benchUser, cpuSeconds, load, logLine, startServer, timed } from './lib.js';
+import { api, benchEnv, benchUser, load, loadWithCpu, logLine, r2, startServer, timed } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -88,8 +88,7 @@ try {
     if (last) answers.push(last.assistant_message.id);
   });
   for (const c of [1, 8]) {
-    const cpu0 = cpuSeconds(server.pid);
-    const send = await load({
+    const send = await loadWithCpu(server.pid, {
       url: base,
       method: 'POST',
       headers,
@@ -98,8 +97,7 @@ try {
       connections: c,
       seconds: SECONDS,
     });
-    const cpu1 = cpuSeconds(server.pid);
-    const regen = await load({
+    const regen = await loadWithCpu(server.pid, {
       url: base,
       method: 'POST',
       headers,
@@ -108,18 +106,10 @@ try {
       connections: c,
       seconds: SECONDS,
     });
-    const cpu2 = cpuSeconds(server.pid);
-    const perReq = (cpu: number, n: number) => Math.round(((cpu * 1000) / Math.max(1, n)) * 100) / 100;
-    log(`send (JSON), ${c} client(s)`, { ...send, cpu_ms_per_request: perReq(cpu1 - cpu0, send.requests) });
-    log(`regenerate (JSON), ${c} client(s)`, {
-      ...regen,
-      cpu_ms_per_request: perReq(cpu2 - cpu1, regen.requests),
-    });
+    log(`send (JSON), ${c} client(s)`, send);
+    log(`regenerate (JSON), ${c} client(s)`, regen);
   }
-  log(
-    'load average (1, 5, 15 min)',
-    loadavg().map((l) => Math.round(l * 100) / 100),
-  );
+  log('load average (1, 5, 15 min)', loadavg().map(r2));
 } finally {
   await server.stop();
   await mock.close();
