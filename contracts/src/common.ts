@@ -19,3 +19,20 @@ export const nextCursor = z.string().nullable();
  */
 export const hasSomeField = (body: object) => Object.keys(body).length > 0;
 export const NOTHING_TO_CHANGE = { message: 'give at least one field to change' };
+
+/** The `event` names of an SSE stream's discriminated union of `{ event, data }` objects, in the union's order. */
+export function sseEventNames<N extends string>(union: {
+  options: readonly { shape: { event: { value: N } } }[];
+}): N[] {
+  return union.options.map((o) => o.shape.event.value);
+}
+
+/** The OpenAPI response of a route answering `text/event-stream` with these event names (declared in `source`). */
+export const sseResponse = (names: readonly string[], source: string) =>
+  z.string().describe(`text/event-stream: ${names.join(', ')} (${source})`);
+
+/** The payload of the event named `N` in a union of `{ event, data }` events. */
+export type SseEventData<E extends { event: string; data: unknown }, N extends E['event']> = Extract<
+  E,
+  { event: N }
+>['data'];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chatSummary, message } from './chats.js';
+import { type SseEventData, sseEventNames, sseResponse } from './common.js';
 import { jobStatus } from './jobs.js';
 
 /**
@@ -99,12 +100,10 @@ export const userEvent = z.discriminatedUnion('event', [
 ]);
 export type UserEvent = z.infer<typeof userEvent>;
 export type UserEventName = UserEvent['event'];
-export type UserEventData<N extends UserEventName> = Extract<UserEvent, { event: N }>['data'];
+export type UserEventData<N extends UserEventName> = SseEventData<UserEvent, N>;
 
 /** Event names of the user's stream. */
-export const USER_EVENTS = userEvent.options.map((o) => o.shape.event.value);
+export const USER_EVENTS = sseEventNames(userEvent);
 
 /** The OpenAPI response of GET /v1/events (`text/event-stream`). */
-export const userEventsResponse = z
-  .string()
-  .describe(`text/event-stream: ${USER_EVENTS.join(', ')} (contracts/src/events.ts)`);
+export const userEventsResponse = sseResponse(USER_EVENTS, 'contracts/src/events.ts');

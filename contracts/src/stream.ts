@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { message } from './chats.js';
+import { type SseEventData, sseEventNames, sseResponse } from './common.js';
 
 /**
  * The Server-Sent-Events protocol of a streamed answer (POST /chats/{id}/messages with stream:true, and
@@ -44,12 +45,10 @@ export const streamEvent = z.discriminatedUnion('event', [
 export type StreamEvent = z.infer<typeof streamEvent>;
 export type StreamEventName = StreamEvent['event'];
 /** The payload of one kind of event. */
-export type StreamEventData<N extends StreamEventName> = Extract<StreamEvent, { event: N }>['data'];
+export type StreamEventData<N extends StreamEventName> = SseEventData<StreamEvent, N>;
 
 /** SSE event names of a streamed answer, in the order a stream can carry them. */
-export const STREAM_EVENTS = streamEvent.options.map((o) => o.shape.event.value);
+export const STREAM_EVENTS = sseEventNames(streamEvent);
 
 /** The OpenAPI response of a route that answers with this stream (`text/event-stream`). */
-export const streamResponse = z
-  .string()
-  .describe(`text/event-stream: ${STREAM_EVENTS.join(', ')} (contracts/src/stream.ts)`);
+export const streamResponse = sseResponse(STREAM_EVENTS, 'contracts/src/stream.ts');
