@@ -6,30 +6,21 @@ import {
   createChatBody,
   idParams,
   pageQuery,
-  type SendMessageBody,
   sendMessageBody,
-  sendMessageResult,
-  streamResponse,
   updateChatBody,
 } from '@pocketllm/contracts';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
-import { perMinuteLimit } from '../../plugins/rate-limit.js';
-import { replyWithAnswer } from './send.reply.js';
-import type { SendHandle } from './send.service.js';
+import { answerResponses, replyWithAnswer, sendLimit } from './send.reply.js';
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { chats, chatSend, chatStart } = ctx.services;
   const tags = ['chats'];
-  const sendLimit = perMinuteLimit(app, {
-    max: ctx.config.rateLimits.chatPerMin,
-    key: (req) => `chat-send:${req.principal?.userId ?? req.ip}`,
-    what: 'messages',
-  });
+  const limit = sendLimit(app, ctx);
 
   r.post(
     '/chats',
@@ -93,22 +84,27 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/chats/:id/messages',
     {
-      preHandler: sendLimit,
+      preHandler: limit,
       schema: {
         tags,
         summary: 'Send a message and get the answer (JSON, or SSE with stream:true)',
         params: idParams,
         body: sendMessageBody,
-        response: { 201: sendMessageResult, 200: streamResponse },
+        response: answerResponses,
       },
     },
     async (req, reply) =>
-      answer(req, reply, await chatSend.send(principalOf(req).userId, req.params.id, req.body)),
+      replyWithAnswer(
+        chatSend,
+        req,
+        reply,
+        await chatSend.send(principalOf(req).userId, req.params.id, req.body),
+      ),
   );
   r.post(
     '/chats/new/messages',
     {
-      preHandler: sendLimit,
+      preHandler: limit,
       schema: {
         tags,
         summary: 'Start a chat with its first message (JSON, or SSE with stream:true)',
@@ -116,12 +112,10 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
           'Creates the chat and sends the message in one request; the chat id is user_message.chat_id. ' +
           'When the message is refused (e.g. no model configured) no chat is left behind.',
         body: sendMessageBody,
-        response: { 201: sendMessageResult, 200: streamResponse },
+        response: answerResponses,
       },
     },
-    async (req, reply) => answer(req, reply, await chatStart.start(principalOf(req).userId, req.body)),
+    async (req, reply) =>
+      replyWithAnswer(chatSend, req, reply, await chatStart.start(principalOf(req).userId, req.body)),
   );
-
-  const answer = (req: FastifyRequest<{ Body: SendMessageBody }>, reply: FastifyReply, handle: SendHandle) =>
-    replyWithAnswer(chatSend, req, reply, handle);
 }

@@ -1,8 +1,24 @@
-import type { StreamEvent } from '@pocketllm/contracts';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type StreamEvent, sendMessageResult, streamResponse } from '@pocketllm/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
 import { openSse } from '../../lib/sse.js';
+import { perMinuteLimit } from '../../plugins/rate-limit.js';
 import { addLogFields } from '../../plugins/request-logging.js';
 import type { SendHandle, SendService } from './send.service.js';
+
+/**
+ * The per-user limit of sends. Every route that sends (a message, a new chat's first one, a regeneration, an
+ * edit) uses it, and they all count toward the same `chat-send:` key.
+ */
+export const sendLimit = (app: FastifyInstance, ctx: AppContext) =>
+  perMinuteLimit(app, {
+    max: ctx.config.rateLimits.chatPerMin,
+    key: (req) => `chat-send:${req.principal?.userId ?? req.ip}`,
+    what: 'messages',
+  });
+
+/** The responses of a route answered by `replyWithAnswer`: JSON (201) or the SSE stream (200). */
+export const answerResponses = { 201: sendMessageResult, 200: streamResponse };
 
 /**
  * Answers a send (or a regeneration or edit, which are sends too) as SSE or JSON, as the request asked:
