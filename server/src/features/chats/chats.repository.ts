@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { perDb } from '../../db/prepared.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
@@ -26,6 +27,16 @@ export const insertChat = async (
 ) => {
   return returnedRow(await db.insert(chats).values(values).returning(summaryColumns));
 };
+
+/** Whether `chatId` is one of `userId`'s chats (another user's is simply not theirs). */
+export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Promise<boolean> =>
+  (
+    await db
+      .select({ id: chats.id })
+      .from(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .limit(1)
+  ).length > 0;
 
 export const findChat = async (db: Db, userId: string, chatId: string) =>
   (
@@ -68,15 +79,11 @@ function prepareList(db: Db) {
     .prepare('list_chats_after');
   return { first, after };
 }
-const listStatements = new WeakMap<Db, ReturnType<typeof prepareList>>();
+const listStatements = perDb(prepareList);
 
 /** Newest activity first; keyset on (updated_at, id) so deep pages cost the same as the first. */
 export function listChats(db: Db, userId: string, limit: number, after?: { updatedAt: string; id: string }) {
-  let s = listStatements.get(db);
-  if (!s) {
-    s = prepareList(db);
-    listStatements.set(db, s);
-  }
+  const s = listStatements(db);
   return after
     ? s.after.execute({ userId, limit: limit + 1, updatedAt: after.updatedAt, id: after.id })
     : s.first.execute({ userId, limit: limit + 1 });

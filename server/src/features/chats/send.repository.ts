@@ -1,6 +1,7 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { perDb } from '../../db/prepared.js';
 import type { MessageAttachment, MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
@@ -138,15 +139,7 @@ function prepare(db: Db) {
   return { sendState, insertTurn, insertAnswer, finishAnswer };
 }
 
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-function prepared(db: Db) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const prepared = perDb(prepare);
 
 /**
  * The user's chat with the path above a new message, oldest first, read back from `parentId` (the chat's

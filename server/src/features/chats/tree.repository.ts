@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
+import { perDb } from '../../db/prepared.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 
@@ -74,15 +75,7 @@ function prepare(db: Db) {
   return { path, leafUnder, withParent };
 }
 
-const statements = new WeakMap<Db, ReturnType<typeof prepare>>();
-function prepared(db: Db) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const prepared = perDb(prepare);
 
 /** The ids of a json_agg: node-postgres and PGlite parse json, a driver left raw gives text. */
 const idList = (v: unknown): string[] => {

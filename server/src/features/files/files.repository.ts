@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { chats, files } from '../../db/schema/index.js';
+import { files } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
 
 export type FileRow = typeof files.$inferSelect;
@@ -67,15 +67,6 @@ export async function deleteFile(db: Db, userId: string, id: string): Promise<Fi
 export async function deleteFilesOfUser(db: Db, userId: string): Promise<void> {
   await db.delete(files).where(eq(files.userId, userId));
 }
-
-export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Promise<boolean> =>
-  (
-    await db
-      .select({ id: chats.id })
-      .from(chats)
-      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
-      .limit(1)
-  ).length > 0;
 
 /** The user's files among `ids` (another user's are simply not found). */
 export const findOwnedFiles = async (db: Db, userId: string, ids: string[]): Promise<FileRow[]> =>

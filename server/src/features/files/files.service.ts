@@ -13,6 +13,7 @@ import { sanitizeFileName, withSuffix } from '../../storage/names.js';
 import type { UrlSigner } from '../../storage/signed-url.js';
 import { IMAGE_TYPES } from '../../storage/sniff.js';
 import type { AuthService } from '../auth/auth.service.js';
+import { chatBelongsTo } from '../chats/chats.repository.js';
 import * as users from '../users/users.repository.js';
 import type { FileRow } from './files.repository.js';
 import * as repo from './files.repository.js';
@@ -99,7 +100,7 @@ export function createFilesService(deps: {
       input: { fileName: string; source: Readable; chatId?: string },
     ): Promise<FileInfo> {
       const chatId = input.chatId ?? null;
-      if (chatId && !(await repo.chatBelongsTo(db, userId, chatId))) {
+      if (chatId && !(await chatBelongsTo(db, userId, chatId))) {
         input.source.resume();
         throw notFound('Chat');
       }

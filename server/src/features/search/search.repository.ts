@@ -1,8 +1,7 @@
 import { messageRole } from '@pocketllm/contracts';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { chats } from '../../db/schema/index.js';
 import { sqlRows } from '../../lib/sql-rows.js';
 
 const searchRow = z.object({
@@ -31,15 +30,6 @@ export const MATCH_START = '\u0002';
 export const MATCH_END = '\u0003';
 const HEADLINE_OPTIONS = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`;
 ('StartSel=<b>, StopSel=</b>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "');
-
-export const chatBelongsTo = async (db: Db, userId: string, chatId: string): Promise<boolean> =>
-  (
-    await db
-      .select({ id: chats.id })
-      .from(chats)
-      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
-      .limit(1)
-  ).length > 0;
 
 /**
  * Full-text search over the user's messages through the stored vector messages.content_tsv (GIN index

@@ -1,7 +1,8 @@
 import type { Db } from '../../db/client.js';
 import { notFound } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
-import { chatBelongsTo, countMatches, type SearchRow, searchMessages } from './search.repository.js';
+import { chatBelongsTo } from '../chats/chats.repository.js';
+import { countMatches, type SearchRow, searchMessages } from './search.repository.js';
 import { keepEndPunctuation, toSnippet } from './snippet.js';
 
 export interface SearchInput {
