@@ -1,13 +1,11 @@
 /** Anthropic Messages API with its typed event stream, over plain fetch + eventsource-parser. */
 
 import { createParser } from 'eventsource-parser';
-import type { Dispatcher } from 'undici';
 import {
-  ABORTED,
+  type AdapterOptions,
   asNumber,
   asString,
   callOptions,
-  type DebugLogger,
   isObject,
   type JsonObject,
   midStreamError,
@@ -15,14 +13,7 @@ import {
   requestJson,
   UpstreamCall,
 } from './http.js';
-import type {
-  ChatEvent,
-  ChatMessage,
-  ChatRequest,
-  LlmProvider,
-  ModelInfo,
-  ProviderTimeouts,
-} from './types.js';
+import type { ChatEvent, ChatMessage, ChatRequest, LlmProvider, ModelInfo } from './types.js';
 import { ProviderError, type ProviderErrorKind } from './types.js';
 import { toAnthropicContent } from './wire-images.js';
 
@@ -30,15 +21,7 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 /** The Messages API requires max_tokens; this is used when the model configuration sets none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
-export interface AnthropicOptions {
-  baseUrl: string;
-  apiKey: string | null;
-  timeouts: ProviderTimeouts;
-  /** See CallOptions.dispatcher. */
-  dispatcher?: Dispatcher;
-  /** See CallOptions.logger. */
-  logger?: DebugLogger;
-}
+export type AnthropicOptions = AdapterOptions;
 
 const STOP_REASONS: Record<string, string> = {
   end_turn: 'stop',
@@ -161,9 +144,7 @@ export class AnthropicProvider implements LlmProvider {
       const finishReason = stopReason ? (STOP_REASONS[stopReason] ?? stopReason) : 'stop';
       yield { type: 'done', finishReason, usage: { tokensIn, tokensOut } };
     } catch (err) {
-      const e = call.failure(err);
-      if (e) throw e;
-      yield ABORTED;
+      yield call.streamEnd(err);
     } finally {
       call.close();
     }

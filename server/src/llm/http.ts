@@ -110,11 +110,20 @@ export interface CallOptions {
   logger?: DebugLogger;
 }
 
+/** What every HTTP adapter is built with. */
+export interface AdapterOptions {
+  baseUrl: string;
+  /** Sent as the provider wants it (a bearer token, x-api-key); null sends none. */
+  apiKey: string | null;
+  timeouts: ProviderTimeouts;
+  /** See CallOptions.dispatcher. */
+  dispatcher?: Dispatcher;
+  /** See CallOptions.logger. */
+  logger?: DebugLogger;
+}
+
 /** An adapter's call options: its timeouts, the key to mask, its dispatcher and logger, and this call's signal. */
-export function callOptions(
-  o: { timeouts: ProviderTimeouts; apiKey: string | null; dispatcher?: Dispatcher; logger?: DebugLogger },
-  signal?: AbortSignal,
-): CallOptions {
+export function callOptions(o: Omit<AdapterOptions, 'baseUrl'>, signal?: AbortSignal): CallOptions {
   return { timeouts: o.timeouts, signal, secret: o.apiKey, dispatcher: o.dispatcher, logger: o.logger };
 }
 
@@ -299,6 +308,13 @@ export class UpstreamCall {
     return new ProviderError('upstream', `connection to ${this.host} lost mid-stream`, undefined, {
       cause: err,
     });
+  }
+
+  /** For streams: the error to throw, or ABORTED (the stream's last event) when the caller aborted. */
+  streamEnd(err: unknown): ChatEvent {
+    const e = this.failure(err);
+    if (e) throw e;
+    return ABORTED;
   }
 
   /** For non-stream calls: the error to throw (the caller's abort reason when it aborted). */

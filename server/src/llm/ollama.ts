@@ -1,12 +1,10 @@
 /** Ollama's native API: /api/chat (NDJSON stream), /api/tags, /api/embed. */
-import type { Dispatcher } from 'undici';
 import { ollamaCapabilities } from './capabilities.js';
 import {
-  ABORTED,
+  type AdapterOptions,
   asNumber,
   asString,
   callOptions,
-  type DebugLogger,
   isObject,
   type JsonObject,
   midStreamError,
@@ -21,20 +19,11 @@ import {
   type LlmProvider,
   type ModelInfo,
   ProviderError,
-  type ProviderTimeouts,
 } from './types.js';
 import { toOllamaMessages } from './wire-images.js';
 
-export interface OllamaOptions {
-  baseUrl: string;
-  /** Ollama needs none; a proxy in front of it may (sent as a bearer token). */
-  apiKey: string | null;
-  timeouts: ProviderTimeouts;
-  /** See CallOptions.dispatcher. */
-  dispatcher?: Dispatcher;
-  /** See CallOptions.logger. */
-  logger?: DebugLogger;
-}
+/** Ollama needs no key; a proxy in front of it may (`apiKey`, sent as a bearer token). */
+export type OllamaOptions = AdapterOptions;
 
 export function ollamaOptions(req: ChatRequest): JsonObject | undefined {
   const p = req.params;
@@ -114,9 +103,7 @@ export class OllamaProvider implements LlmProvider {
         usage: { tokensIn: asNumber(last.prompt_eval_count), tokensOut: asNumber(last.eval_count) },
       };
     } catch (err) {
-      const e = call.failure(err);
-      if (e) throw e;
-      yield ABORTED;
+      yield call.streamEnd(err);
     } finally {
       call.close();
     }

@@ -4,14 +4,12 @@
  */
 
 import { createParser } from 'eventsource-parser';
-import type { Dispatcher } from 'undici';
 import { openAICapabilities } from './capabilities.js';
 import {
-  ABORTED,
+  type AdapterOptions,
   asNumber,
   asString,
   callOptions,
-  type DebugLogger,
   isObject,
   type JsonObject,
   midStreamError,
@@ -26,18 +24,10 @@ import {
   type LlmProvider,
   type ModelInfo,
   ProviderError,
-  type ProviderTimeouts,
 } from './types.js';
 import { toOpenAIMessages } from './wire-images.js';
 
-export interface OpenAICompatibleOptions {
-  baseUrl: string;
-  apiKey: string | null;
-  timeouts: ProviderTimeouts;
-  /** See CallOptions.dispatcher. */
-  dispatcher?: Dispatcher;
-  /** See CallOptions.logger. */
-  logger?: DebugLogger;
+export interface OpenAICompatibleOptions extends AdapterOptions {
   /** OpenAI itself wants `max_completion_tokens` (reasoning models reject `max_tokens`); others want `max_tokens`. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }
@@ -137,9 +127,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
       }
       yield { type: 'done', finishReason: finishReason ?? 'stop', usage };
     } catch (err) {
-      const e = call.failure(err);
-      if (e) throw e;
-      yield ABORTED;
+      yield call.streamEnd(err);
     } finally {
       call.close();
     }
