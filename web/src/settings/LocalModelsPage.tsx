@@ -1,6 +1,6 @@
 /** The user's own Ollama / OpenAI-compatible servers: add, health, discover models, usage, import. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import {
   checkLocalModel,
@@ -13,6 +13,7 @@ import {
   useLocalModelUsage,
 } from '../api/local-models';
 import type { LocalModel } from '../api/types';
+import { MutationForm, TextField } from '../ui/form';
 import {
   Button,
   ConfirmDialog,
@@ -197,35 +198,17 @@ export function LocalModelsPage() {
   return (
     <section className="space-y-4">
       <PageTitle>Local endpoints</PageTitle>
-      <form
+      <MutationForm
+        save={add}
         className="grid gap-3 rounded-xl border border-zinc-200 p-4 sm:grid-cols-2 dark:border-zinc-800"
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          add.mutate();
-        }}
       >
-        <Field label="Name">
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={f.name}
-              onChange={(e) => setF({ ...f, name: e.target.value })}
-              className={inputClass}
-            />
-          )}
-        </Field>
-        <Field label="Base URL">
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={f.base_url}
-              onChange={(e) => setF({ ...f, base_url: e.target.value })}
-              className={inputClass}
-            />
-          )}
-        </Field>
+        <TextField label="Name" required value={f.name} onValue={(name) => setF({ ...f, name })} />
+        <TextField
+          label="Base URL"
+          required
+          value={f.base_url}
+          onValue={(base_url) => setF({ ...f, base_url })}
+        />
         <Field label="Type">
           {(id) => (
             <select
@@ -245,18 +228,13 @@ export function LocalModelsPage() {
             </select>
           )}
         </Field>
-        <Field label="API key (optional)">
-          {(id) => (
-            <input
-              id={id}
-              type="password"
-              autoComplete="off"
-              value={f.api_key}
-              onChange={(e) => setF({ ...f, api_key: e.target.value })}
-              className={inputClass}
-            />
-          )}
-        </Field>
+        <TextField
+          label="API key (optional)"
+          type="password"
+          autoComplete="off"
+          value={f.api_key}
+          onValue={(api_key) => setF({ ...f, api_key })}
+        />
         {add.isError && (
           <div className="sm:col-span-2">
             <ErrorNote error={add.error} />
@@ -281,7 +259,7 @@ export function LocalModelsPage() {
             {importMsg}
           </p>
         )}
-      </form>
+      </MutationForm>
       {list.isPending && <Spinner />}
       {list.isError && <ErrorNote error={list.error} onRetry={() => void list.refetch()} />}
       {list.data?.local_models.length === 0 && (

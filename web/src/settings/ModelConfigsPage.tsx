@@ -1,6 +1,6 @@
 /** Model configurations: a named provider + model + sampling settings, one of them the default. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { keys } from '../api/keys';
 import {
   createModelConfig,
@@ -10,6 +10,7 @@ import {
 } from '../api/model-configs';
 import { useProviders } from '../api/models';
 import type { ModelConfig } from '../api/types';
+import { MutationForm, SaveOrCancel, TextField } from '../ui/form';
 import { Button, ConfirmDialog, Empty, ErrorNote, Field, inputClass, PageTitle, Spinner } from '../ui/ui';
 
 type Form = {
@@ -88,26 +89,13 @@ function ConfigForm({ initial, onDone }: { initial: ModelConfig | null; onDone: 
   });
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setF((p) => ({ ...p, [k]: v }));
   return (
-    <form
+    <MutationForm
+      save={save}
       className="space-y-3 rounded-xl border border-zinc-200 p-4 dark:border-zinc-800"
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        save.mutate();
-      }}
     >
       <h2 className="font-medium">{initial ? `Edit ${initial.name}` : 'New configuration'}</h2>
       <div className="grid gap-3 sm:grid-cols-2">
-        <Field label="Name">
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={f.name}
-              onChange={(e) => set('name', e.target.value)}
-              className={inputClass}
-            />
-          )}
-        </Field>
+        <TextField label="Name" required value={f.name} onValue={(v) => set('name', v)} />
         <Field label="Provider">
           {(id) => (
             <select
@@ -126,17 +114,13 @@ function ConfigForm({ initial, onDone }: { initial: ModelConfig | null; onDone: 
             </select>
           )}
         </Field>
-        <Field label="Model" hint="e.g. gpt-4o-mini">
-          {(id) => (
-            <input
-              id={id}
-              required
-              value={f.model}
-              onChange={(e) => set('model', e.target.value)}
-              className={inputClass}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Model"
+          hint="e.g. gpt-4o-mini"
+          required
+          value={f.model}
+          onValue={(v) => set('model', v)}
+        />
         <Field label="Max tokens">
           {(id) => (
             <input
@@ -184,16 +168,8 @@ function ConfigForm({ initial, onDone }: { initial: ModelConfig | null; onDone: 
         <input type="checkbox" checked={f.is_default} onChange={(e) => set('is_default', e.target.checked)} />
         Use as my default
       </label>
-      {save.isError && <ErrorNote error={save.error} />}
-      <div className="flex gap-2">
-        <Button type="submit" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save'}
-        </Button>
-        <Button variant="secondary" onClick={onDone}>
-          Cancel
-        </Button>
-      </div>
-    </form>
+      <SaveOrCancel save={save} onCancel={onDone} />
+    </MutationForm>
   );
 }
 

@@ -1,10 +1,11 @@
 /** Create or edit one of the user's prompt templates; the {{variables}} found in the text are shown as typed. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { keys } from '../api/keys';
 import { createTemplate, updateTemplate } from '../api/templates';
 import type { Template } from '../api/types';
-import { Button, ErrorNote, Field, inputClass } from '../ui/ui';
+import { MutationForm, SaveOrCancel, TextField } from '../ui/form';
+import { Field, inputClass } from '../ui/ui';
 
 // As the server reads them (features/templates/template-render.ts): {{name}} or {{ name }}, identifiers only.
 const VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -32,37 +33,18 @@ export function TemplateForm({ editing, onDone }: { editing: Template | null; on
   });
 
   return (
-    <form
+    <MutationForm
+      save={save}
       className="space-y-3 rounded-xl border border-zinc-200 p-4 dark:border-zinc-800"
       aria-label={editing ? `Edit template ${editing.name}` : 'New template'}
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        save.mutate();
-      }}
     >
-      <Field label="Name">
-        {(id) => (
-          <input
-            id={id}
-            required
-            maxLength={100}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            className={inputClass}
-          />
-        )}
-      </Field>
-      <Field label="Description (optional)">
-        {(id) => (
-          <input
-            id={id}
-            maxLength={500}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-            className={inputClass}
-          />
-        )}
-      </Field>
+      <TextField label="Name" required maxLength={100} value={name} onValue={setName} />
+      <TextField
+        label="Description (optional)"
+        maxLength={500}
+        value={description}
+        onValue={setDescription}
+      />
       <Field
         label="Template text"
         hint="Write {{name}} where a value goes; you are asked for each one when you use the template."
@@ -82,15 +64,7 @@ export function TemplateForm({ editing, onDone }: { editing: Template | null; on
       <p className="text-xs text-zinc-500" aria-live="polite">
         {vars.length === 0 ? 'No variables.' : `Variables: ${vars.join(', ')}`}
       </p>
-      {save.isError && <ErrorNote error={save.error} />}
-      <div className="flex gap-2">
-        <Button type="submit" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : editing ? 'Save template' : 'Create template'}
-        </Button>
-        <Button variant="secondary" onClick={onDone}>
-          Cancel
-        </Button>
-      </div>
-    </form>
+      <SaveOrCancel save={save} label={editing ? 'Save template' : 'Create template'} onCancel={onDone} />
+    </MutationForm>
   );
 }
