@@ -53,14 +53,19 @@ export const BODY_VALUES: Record<string, unknown> = {
   date_like: '9999-99-99T99:99:99Z',
 };
 
-/** Raw query-string values (already URL-encoded) for one parameter. */
-export const QUERY_VALUES: Record<string, string> = {
+/** Raw values (already URL-encoded) that every query and path parameter is tried with. */
+const RAW_VALUES: Record<string, string> = {
   nul: '%00',
   nul_inside: 'a%00b',
   utf8_surrogate: '%ED%A0%80',
   overlong_slash: '%C0%AF',
   bad_escape: '%',
   huge: 'x'.repeat(5000),
+};
+
+/** Raw query-string values (already URL-encoded) for one parameter. */
+export const QUERY_VALUES: Record<string, string> = {
+  ...RAW_VALUES,
   negative: '-1',
   zero: '0',
   float: '1.5',
@@ -72,12 +77,7 @@ export const QUERY_VALUES: Record<string, string> = {
 
 /** Raw path-segment values (already URL-encoded) for one path parameter. */
 export const PATH_VALUES: Record<string, string> = {
-  nul: '%00',
-  nul_inside: 'a%00b',
-  utf8_surrogate: '%ED%A0%80',
-  overlong_slash: '%C0%AF',
-  bad_escape: '%',
-  huge: 'x'.repeat(5000),
+  ...RAW_VALUES,
   word: 'abc',
   zero_uuid: '00000000-0000-0000-0000-000000000000',
   random_uuid: randomUUID(),

@@ -23,6 +23,16 @@ const storedProvider = (provider: string, localEndpointId: string | null) =>
   isGgufProvider(provider, localEndpointId) ? GGUF_PROVIDER : provider;
 const isPseudo = (provider: string) => provider === GGUF_PROVIDER || provider === LOCAL_ENDPOINT_PROVIDER;
 
+/** A body's sampling settings and default flag, as columns (what a body leaves out stays undefined). */
+const samplingColumns = <B extends CreateModelConfigBody | UpdateModelConfigBody>(body: B) => ({
+  temperature: body.temperature,
+  maxTokens: body.max_tokens,
+  topP: body.top_p,
+  frequencyPenalty: body.frequency_penalty,
+  presencePenalty: body.presence_penalty,
+  isDefault: body.is_default,
+});
+
 export interface ModelConfigsDeps {
   db: Db;
   config: Config;
@@ -153,12 +163,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
           localEndpointId,
           ...(body.api_key ? box.sealApiKey(body.api_key) : {}),
           systemPrompt: body.system_prompt ?? null,
-          temperature: body.temperature,
-          maxTokens: body.max_tokens,
-          topP: body.top_p,
-          frequencyPenalty: body.frequency_penalty,
-          presencePenalty: body.presence_penalty,
-          isDefault: body.is_default,
+          ...samplingColumns(body),
         }),
       );
       await deps.events.emit('models.changed', { userId });
@@ -191,12 +196,7 @@ export function createModelConfigsService(deps: ModelConfigsDeps) {
         model: body.model,
         localEndpointId: body.local_model_id,
         systemPrompt: body.system_prompt,
-        temperature: body.temperature,
-        maxTokens: body.max_tokens,
-        topP: body.top_p,
-        frequencyPenalty: body.frequency_penalty,
-        presencePenalty: body.presence_penalty,
-        isDefault: body.is_default,
+        ...samplingColumns(body),
       };
       for (const [k, v] of Object.entries(fields)) if (v !== undefined) Object.assign(set, { [k]: v });
       const updated = await writeWithDefault(userId, body.is_default === true, (tx) =>
