@@ -2,7 +2,7 @@ import { fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { setTokens } from '../api/client';
-import { installFakeApi, json, msg, now, sse } from '../test/fake-api';
+import { installFakeApi, json, msg, now, oneModel, sse } from '../test/fake-api';
 import { cleanUpSignedIn, signedInMultiUser } from '../test/signed-in';
 
 // A busy machine (lazily loaded pages, streamed answers) can take longer than testing-library's 1 s.
@@ -55,14 +55,7 @@ describe('chat settings in the header', () => {
     const { calls } = installFakeApi({
       ...signedInMultiUser(),
       'GET /model-configs': () => json({ model_configs: [config] }),
-      'GET /models': () =>
-        json({
-          models: [{ id: 'gpt-4o-mini', name: 'gpt-4o-mini', provider: 'openai', kind: 'chat' }],
-          message: '',
-          configured_providers: ['openai'],
-          missing_providers: [],
-          errors: [],
-        }),
+      'GET /models': oneModel,
       [`GET /chats/${CHAT}`]: () => json(chat()),
       [`PATCH /chats/${CHAT}`]: ({ body }) => json({ ...chat(), ...(body as object), messages: undefined }),
       [`POST /chats/${CHAT}/messages`]: () =>

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { setTokens } from '../api/client';
-import { installFakeApi, json, msg, sse, user } from '../test/fake-api';
+import { installFakeApi, json, msg, oneModel, sse, user } from '../test/fake-api';
 
 const CHAT = '00000000-0000-4000-8000-0000000c0001';
 // Message ids are uuids: the portal parses the stream with the contracts schemas and drops what they refuse.
@@ -27,14 +27,7 @@ describe('New chat', () => {
   it('is a draft: nothing is created until the first message, which creates the chat with it', async () => {
     const { calls } = installFakeApi({
       ...base,
-      'GET /models': () =>
-        json({
-          models: [{ id: 'gpt-4o-mini', name: 'gpt-4o-mini', provider: 'openai', kind: 'chat' }],
-          message: '',
-          configured_providers: ['openai'],
-          missing_providers: [],
-          errors: [],
-        }),
+      'GET /models': oneModel,
       'POST /chats/new/messages': () =>
         sse([
           {

@@ -76,3 +76,13 @@ export function msg(over: Record<string, unknown> = {}) {
     ...over,
   };
 }
+
+/** The answer of `GET /models` with one OpenAI chat model, gpt-4o-mini. */
+export const oneModel = () =>
+  json({
+    models: [{ id: 'gpt-4o-mini', name: 'gpt-4o-mini', provider: 'openai', kind: 'chat' }],
+    message: '',
+    configured_providers: ['openai'],
+    missing_providers: [],
+    errors: [],
+  });
