@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { message } from './chats.js';
 import { hasSomeField, NOTHING_TO_CHANGE, nextCursor, timestamp } from './common.js';
+import { storedModelConfigFields } from './model-configs.js';
 
 export const email = z
   .email()
@@ -131,15 +132,7 @@ export const exportedModelConfig = z.object({
   model: z.string(),
   base_url: z.string().nullable(),
   local_endpoint_id: z.uuid().nullable(),
-  system_prompt: z.string().nullable(),
-  temperature: z.number(),
-  max_tokens: z.number().int(),
-  top_p: z.number(),
-  frequency_penalty: z.number(),
-  presence_penalty: z.number(),
-  is_default: z.boolean(),
-  created_at: timestamp,
-  updated_at: timestamp,
+  ...storedModelConfigFields,
 });
 export const exportedTemplate = z.object({
   id: z.uuid(),

@@ -61,15 +61,8 @@ export const updateModelConfigBody = z
   .refine(hasSomeField, NOTHING_TO_CHANGE);
 export type UpdateModelConfigBody = z.infer<typeof updateModelConfigBody>;
 
-export const modelConfig = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  provider: z.string(),
-  model: z.string(),
-  base_url: z.string().nullable(),
-  local_model_id: z.uuid().nullable(),
-  has_api_key: z.boolean(),
-  api_key_preview: z.string().nullable(),
+/** A stored configuration's settings and times, as answered (and as exported, in accounts.ts). */
+export const storedModelConfigFields = {
   system_prompt: z.string().nullable(),
   temperature: z.number(),
   max_tokens: z.number().int(),
@@ -79,6 +72,18 @@ export const modelConfig = z.object({
   is_default: z.boolean(),
   created_at: timestamp,
   updated_at: timestamp,
+};
+
+export const modelConfig = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  base_url: z.string().nullable(),
+  local_model_id: z.uuid().nullable(),
+  has_api_key: z.boolean(),
+  api_key_preview: z.string().nullable(),
+  ...storedModelConfigFields,
 });
 export type ModelConfigDto = z.infer<typeof modelConfig>;
 
