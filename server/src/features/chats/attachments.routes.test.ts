@@ -8,11 +8,7 @@ import {
 } from '../../../test/fakes/index.js';
 import { makePdf } from '../../../test/fixtures/make-pdf.js';
 import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import {
-  activateProvider,
-  appWithTwoUsers,
-  type TestUser,
-} from '../../../test/helpers/factories.js';
+import { activateProvider, appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 import { multipartBody } from '../../../test/helpers/multipart.js';
 
 // Pictures and documents sent with a message, through every provider's wire format; the fakes refuse a

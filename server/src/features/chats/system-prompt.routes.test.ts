@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import {
-  activateOpenAI,
-  appWithTwoUsers,
-  type TestUser,
-} from '../../../test/helpers/factories.js';
+import { activateOpenAI, appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 
 // A chat's own system prompt (PATCH /v1/chats/{id} `system_prompt`): stored, returned, and given to the
 // model over the model configuration's — and part of the answer cache's key.

@@ -2,11 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
-import {
-  activateOpenAI,
-  appWithTwoUsers,
-  type TestUser,
-} from '../../../test/helpers/factories.js';
+import { activateOpenAI, appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 import { parseSse, readSse } from '../../../test/helpers/sse.js';
 
 // Regenerate, edit, a send under a chosen parent and the branch switch, over the HTTP API.

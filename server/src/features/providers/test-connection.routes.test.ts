@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
-import {
-  activateProvider,
-  appWithTwoUsers,
-  type TestUser,
-} from '../../../test/helpers/factories.js';
+import { activateProvider, appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
 
 // POST /v1/providers/test: try a key before saving it.
 
