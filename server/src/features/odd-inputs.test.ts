@@ -115,7 +115,7 @@ async function probe(
 }
 
 it('odd ids and bodies on the tree, share, job and key routes are 4xx, never 5xx', async () => {
-  for (const id of [...ODD_IDS, ids.chat, ids.prompt, ids.answer]) {
+  for (const id of [...ODD_IDS, ids.chat ?? '', ids.prompt ?? '', ids.answer ?? '']) {
     for (const [method, url] of routes(encodeURIComponent(id).replaceAll('%25', '%'))) {
       for (const body of method === 'GET' || method === 'DELETE' ? [undefined] : ODD_BODIES) {
         await probe(method, url, user.headers, body);
