@@ -275,12 +275,13 @@ export async function createAdmin(page: Page, baseUrl: string, user: { email: st
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Create admin account' }).click();
-  await page.getByRole('button', { name: 'New chat', exact: true }).waitFor();
+  // The composer, not "New chat": at phone width the chat list is behind the menu button.
+  await chatsReady(page).waitFor();
 }
 
 /** Settings → Providers: adds an OpenAI key pointed at `baseUrl` (a fake) and waits until it is saved. */
 export async function addOpenAIKey(page: Page, apiKey: string, baseUrl: string) {
-  await page.getByRole('link', { name: /Settings/ }).click();
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
   await page.getByRole('button', { name: 'Add OpenAI', exact: true }).click();
   await page.getByLabel('OpenAI API key').fill(apiKey);
   await page.getByLabel('Base URL (optional)').fill(baseUrl);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -84,6 +84,8 @@ export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     logs,
     async close() {
       await app.close();
+      // TEST_LOG_FILE collects every app's log lines of a run, to grep them for secrets afterwards.
+      if (process.env.TEST_LOG_FILE) appendFileSync(process.env.TEST_LOG_FILE, logs.join(''));
       redis?.disconnect();
       if (!opts.database) await database.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -63,14 +63,15 @@ export function SearchBar({ chatId }: { chatId?: string }) {
         }}
         onFocus={() => setOpen(true)}
         onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
-        className="w-28 rounded-lg border border-zinc-300 bg-white px-2 py-1.5 text-sm focus:w-44 sm:w-44 sm:focus:w-60 dark:border-zinc-700 dark:bg-zinc-900"
+        className="w-24 rounded-lg border border-zinc-300 bg-white px-2 py-1.5 text-sm focus:w-44 sm:w-44 sm:focus:w-60 dark:border-zinc-700 dark:bg-zinc-900"
       />
       {chatId && (
+        // On a phone the scope appears once a search is under way: beside the box it left the title no room.
         <select
           aria-label="Search scope"
           value={scope}
           onChange={(e) => setScope(e.target.value === 'all' ? 'all' : 'chat')}
-          className="rounded-lg border border-zinc-300 bg-white px-1 py-1.5 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+          className={`${open || q ? '' : 'hidden'} rounded-lg border border-zinc-300 bg-white px-1 py-1.5 text-sm sm:block dark:border-zinc-700 dark:bg-zinc-900`}
         >
           <option value="chat">This chat</option>
           <option value="all">All chats</option>

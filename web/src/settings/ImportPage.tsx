@@ -38,7 +38,7 @@ function ImportJob({ id }: { id: string }) {
       <p role="status" className="text-sm text-zinc-600 dark:text-zinc-300">
         {!jobFinished(job.data)
           ? `${status === 'processing' ? 'Importing' : 'Queued'}… ${Math.round(percent)} %${progress ? ` · ${progress.imported} chats` : ''}`
-          : `Done: ${progress?.imported ?? 0} chats imported (${progress?.messages ?? 0} messages)${progress?.skipped ? `, ${progress.skipped} already there` : ''}.`}
+          : `Done: ${progress?.imported ?? 0} ${progress?.imported === 1 ? 'chat' : 'chats'} imported (${progress?.messages ?? 0} messages)${progress?.skipped ? `, ${progress.skipped} already there` : ''}.`}
       </p>
     </div>
   );

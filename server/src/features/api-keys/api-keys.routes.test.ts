@@ -73,6 +73,7 @@ describe('/v1/api-keys', () => {
       payload: { name: 'x', scopes: ['admin'] },
     });
     expect(badScope.statusCode).toBe(400);
+    expect(json<{ error: { details: { field: string } } }>(badScope).error.details.field).toMatch(/^scopes/);
     const past = await t.app.inject({
       method: 'POST',
       url: '/v1/api-keys',
@@ -83,6 +84,11 @@ describe('/v1/api-keys', () => {
     expect(json<{ error: { details: { field: string } } }>(past).error.details.field).toBe('expires_at');
     expect((await t.app.inject({ method: 'GET', url: '/v1/api-keys' })).statusCode).toBe(401);
     const { id, key } = await createKey(t.app, alice);
+    const anonymous = [
+      await t.app.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'x' } }),
+      await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}` }),
+    ];
+    expect(anonymous.map((r) => r.statusCode)).toEqual([401, 401]);
     const other = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}`, headers: bob.headers });
     expect(other.statusCode).toBe(404);
     expect((await models(key)).statusCode).toBe(200);

@@ -334,4 +334,37 @@ describe('regenerate and edit keep the prompt’s files', () => {
     expect(json<Sent>(dropped).user_message.attachments).toEqual([]);
     expect(lastChat(openai).at(-1)).toEqual({ role: 'user', content: 'And without it?' });
   });
+
+  it('an edit naming another user’s file, or a regenerate with their model config, is a 404', async () => {
+    const bobs = await upload(bob, 'bobs.png', tinyPng('bobs'));
+    const bobsConfig = await t.app.inject({
+      method: 'POST',
+      url: '/v1/model-configs',
+      headers: bob.headers,
+      payload: { name: 'bob’s', provider: 'openai', model: 'gpt-4o' },
+    });
+    expect(bobsConfig.statusCode, bobsConfig.body).toBe(201);
+    // A chat with a title: no background titling call reaches the fake during (or after) this test.
+    const titled = await t.app.inject({
+      method: 'POST',
+      url: '/v1/chats',
+      headers: alice.headers,
+      payload: { title: 'Titled' },
+    });
+    const sent = json<Sent>(await send(alice, json<{ id: string }>(titled).id, {}));
+    const calls = openai.requestsTo('chat').length;
+    const edit = await post(`/v1/messages/${sent.user_message.id}/edit`, {
+      content: 'And this one?',
+      provider: 'openai',
+      model: 'gpt-4o',
+      attachments: [bobs.id],
+    });
+    expect(edit.statusCode, edit.body).toBe(404);
+    expect(json<Err>(edit).error.message).toContain('attachments');
+    const regen = await post(`/v1/messages/${sent.assistant_message.id}/regenerate`, {
+      model_config_id: json<{ id: string }>(bobsConfig).id,
+    });
+    expect(regen.statusCode, regen.body).toBe(404);
+    expect(openai.requestsTo('chat').length).toBe(calls);
+  });
 });

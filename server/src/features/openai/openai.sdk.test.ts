@@ -170,6 +170,20 @@ describe('errors the SDK understands', () => {
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('temperature');
   });
 
+  it('embeddings and model lookups answer 400 naming the field and 404 for an unknown model', async () => {
+    const noInput = await client.embeddings
+      .create({ model: 'openai/text-embedding-3-small' } as unknown as OpenAI.EmbeddingCreateParams)
+      .catch((e: unknown) => e);
+    expect(noInput).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((noInput as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('input');
+    const unknownEmbedder = await client.embeddings
+      .create({ model: 'no-such-embedder', input: 'x' })
+      .catch((e: unknown) => e);
+    expect(unknownEmbedder).toBeInstanceOf(OpenAI.NotFoundError);
+    const unknownModel = await client.models.retrieve('openai/no-such-model').catch((e: unknown) => e);
+    expect(unknownModel).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('tools reach an OpenAI-compatible provider; a provider without them answers 400 naming tools', async () => {
     oa.reset();
     const tools = [
