@@ -1,8 +1,9 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { SERVER_ROOT } from '../lib/package-root.js';
 import type { Database } from './client.js';
 
 /** The SQL migrations live beside the sources; dist/ reads the same folder. */
-export const migrationsFolder = fileURLToPath(new URL('../../src/db/migrations', import.meta.url));
+export const migrationsFolder = path.join(SERVER_ROOT, 'src/db/migrations');
 
 // Any fixed number: every instance takes the same advisory lock before migrating.
 const MIGRATION_LOCK_ID = 724_115_001;
