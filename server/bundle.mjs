@@ -4,6 +4,7 @@
 // reads and compiles one file instead of resolving and loading ~600 modules, which was most of its time.
 // Modules main.ts imports dynamically stay lazy (evaluated on first use). The rest of dist/ (tsc's output) is
 // still what tests, the backup CLI and the template maker run. Run by the server's `npm run build`.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Left to node_modules: packages that load files beside themselves (WASM, native addons, worker scripts,
@@ -23,9 +24,16 @@ const external = [
   'unpdf',
 ];
 
+// Chunk names carry a content hash: the last build's chunks go first.
+rmSync('dist/chunks', { recursive: true, force: true });
 await build({
   entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  outdir: 'dist',
+  entryNames: '[name]',
+  // What main.ts imports dynamically is a chunk of its own, loaded when first imported: without splitting, an
+  // external package imported anywhere (pg, ioredis) became a static import of the one file, loaded at start.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

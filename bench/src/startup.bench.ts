@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { benchEnv, rssMb, startServer, summarize } from './lib.js';
+import { benchEnv, cpuSeconds, rssMb, startServer, summarize } from './lib.js';
 
 // `node --import tsx bench/src/startup.bench.ts`: process start → /readyz 200 of the built server, on a new data
 // dir and then BENCH_RESTARTS (default 7) times on the same one, with the idle RSS after each restart settled.
@@ -27,14 +27,18 @@ try {
   await first.stop();
   const ready: number[] = [];
   const rss: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RESTARTS; i++) {
     const server = await startServer(env, PORT, nodeArgs);
     ready.push(server.readyMs);
+    // CPU the process used up to /readyz: on a loaded machine a steadier figure than the wall time.
+    cpu.push(Math.round(cpuSeconds(server.pid) * 1000));
     await new Promise((r) => setTimeout(r, 1500));
     rss.push(rssMb(server.pid));
     await server.stop();
   }
   log('restart, existing data dir (ms)', { ...summarize(ready), all: ready });
+  log('restart CPU to ready (ms)', { ...summarize(cpu), all: cpu });
   log('idle RSS after restart (MB)', { ...summarize(rss), all: rss });
   log('load average at end', loadavg().map(r2));
 } finally {
