@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers/test-db.js';
 import type { Database } from './client.js';
@@ -12,9 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-type Rows<T> = { rows: T[] }[];
+// db.execute answers `{ rows }` on both engines (withConnection's raw answer differs between them).
 const query = async <T>(text: string) =>
-  ((await database.withConnection((q) => q(text))) as Rows<T>)[0]?.rows ?? [];
+  ((await database.db.execute(sql.raw(text))) as unknown as { rows: T[] }).rows;
 const applied = async () =>
   (await query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations'))[0]?.n;
 const hasSystemPrompt = async () =>
