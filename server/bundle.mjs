@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The server's start-up file: esbuild bundles src/main.ts with the code it imports (the server's own modules,
-// contracts and the pure-JS dependencies) into dist/main.js, over the file tsc wrote there. A restart then
-// reads and compiles one file instead of resolving and loading ~600 modules, which was most of its time.
-// Modules main.ts imports dynamically stay lazy (evaluated on first use). The rest of dist/ (tsc's output) is
-// still what tests, the backup CLI and the template maker run. Run by the server's `npm run build`.
-import { rmSync } from 'node:fs';
+// contracts and the pure-JS dependencies) into dist/main.js (over the file tsc wrote there) and dist/chunks/.
+// A restart then reads and compiles a few files instead of resolving and loading ~600 modules, which was most of
+// its time. What main.ts imports dynamically stays a chunk of its own, loaded on first use. The rest of dist/
+// (tsc's output) is still what tests, the backup CLI and the template maker run. Run by the server's build.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 // Left to node_modules: packages that load files beside themselves (WASM, native addons, worker scripts,
@@ -24,9 +25,7 @@ const external = [
   'unpdf',
 ];
 
-// Chunk names carry a content hash: the last build's chunks go first.
-rmSync('dist/chunks', { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: ['src/main.ts'],
   outdir: 'dist',
   entryNames: '[name]',
@@ -47,5 +46,15 @@ await build({
     js: "import { createRequire as __pocketllmRequire } from 'node:module';\nconst require = __pocketllmRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  metafile: true,
   legalComments: 'none',
 });
+
+// Chunk names carry a content hash. The last build's chunks are removed only after the new ones are written,
+// and only those this build did not write again: a server starting during a rebuild still finds its files.
+const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(f)));
+mkdirSync('dist/chunks', { recursive: true });
+for (const name of readdirSync('dist/chunks')) {
+  const file = path.resolve('dist/chunks', name);
+  if (!written.has(file)) rmSync(file, { force: true });
+}
