@@ -18,6 +18,7 @@ const INPUTS = [
   'contracts/tsconfig.json',
   'server/src',
   'server/package.json',
+  'server/bundle.mjs',
   'server/tsconfig.json',
   'web/src',
   'web/public',

@@ -29,6 +29,9 @@ const envSchema = z.object({
   DB_POOL_SIZE: int(20, 2),
   // The embedded database's page cache (PGlite). Pages past it are still read from the OS's file cache.
   PGLITE_SHARED_BUFFERS_MB: int(16, 1),
+  // How V8 compiles the embedded database's WebAssembly: `baseline` (Liftoff only) or `optimizing` (hot
+  // functions recompiled by TurboFan in the background, which costs start-up CPU and memory that is not returned).
+  PGLITE_WASM_TIER: z.enum(['baseline', 'optimizing']).default('baseline'),
   REDIS_URL: optionalString,
   REDIS_PREFIX: z.string().default('pocketllm:'),
   JWT_SECRET: optionalString,
@@ -106,6 +109,7 @@ function buildConfig(env: Env) {
     databaseUrl: e.DATABASE_URL,
     dbPoolSize: e.DB_POOL_SIZE,
     pgliteSharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB,
+    pgliteWasmTier: e.PGLITE_WASM_TIER,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET ?? '',

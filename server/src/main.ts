@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pendingRestorePath } from './backup/paths.js';
@@ -31,6 +32,8 @@ async function main() {
     const { applyPendingRestore } = await import('./backup/runtime.js');
     await applyPendingRestore(config, logger);
   }
+  // Set before PGlite compiles its module; V8 reads these flags per compiled module.
+  if (!config.databaseUrl && config.pgliteWasmTier === 'baseline') setFlagsFromString('--liftoff-only');
   // The database opens (PGlite compiles its WASM off the main thread) while the app's modules load.
   const opening = openDatabase({
     databaseUrl: config.databaseUrl,

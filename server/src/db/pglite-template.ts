@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { RUNS_BUILT, SERVER_ROOT } from '../lib/package-root.js';
 
 /**
  * A new embedded database starts from a copy of one made at build time (initialised and migrated), not from
@@ -8,7 +9,12 @@ import { fileURLToPath } from 'node:url';
  * start as always; without a copy (a build that skipped it) a new database is initialised as before.
  * `node server/dist/db/make-pglite-template.js` writes it (the server's npm build runs it).
  */
-export const templatePath = fileURLToPath(new URL('./pglite-template.tar.gz', import.meta.url));
+export const templatePath = path.join(
+  SERVER_ROOT,
+  RUNS_BUILT ? 'dist' : 'src',
+  'db',
+  'pglite-template.tar.gz',
+);
 
 /** True when `dataDir` holds no database yet (PostgreSQL writes PG_VERSION first). */
 export function isNewDataDir(dataDir: string): boolean {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SERVER_ROOT } from '../lib/package-root.js';
 
-/** web/dist relative to this file: the same depth from server/src/plugins and server/dist/plugins. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+/** The portal's build, web/dist beside the server package. */
+export const DEFAULT_WEB_ROOT = `${path.join(SERVER_ROOT, '..', 'web', 'dist')}${path.sep}`;
 
 /** Paths that belong to the API and operations; they never fall back to the portal. */
 const API_PREFIXES = ['/v1', '/api', '/docs', '/healthz', '/readyz', '/metrics'];

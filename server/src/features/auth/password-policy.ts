@@ -4,11 +4,12 @@
  * 10,000 entries), read once; no network call.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { invalidField } from '../../errors.js';
+import { SERVER_ROOT } from '../../lib/package-root.js';
 
 // Beside this source; dist/ reads the same file (as the migrations are read from src/).
-const LIST = fileURLToPath(new URL('../../../src/features/auth/common-passwords.txt', import.meta.url));
+const LIST = path.join(SERVER_ROOT, 'src/features/auth/common-passwords.txt');
 
 const common = new Set(
   readFileSync(LIST, 'utf8')

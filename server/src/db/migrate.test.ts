@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/helpers/test-db.js';
+import type { Database } from './client.js';
+import { migrationsFolder, runMigrations } from './migrate.js';
+
+// runMigrations reads one row when the database is current; a database behind the journal is still migrated.
+let database: Database;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.close());
+
+// db.execute answers `{ rows }` on both engines (withConnection's raw answer differs between them).
+const query = async <T>(text: string) =>
+  ((await database.db.execute(sql.raw(text))) as unknown as { rows: T[] }).rows;
+const applied = async () =>
+  (await query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations'))[0]?.n;
+const hasSystemPrompt = async () =>
+  (
+    await query<{ n: number }>(
+      "select count(*)::int as n from information_schema.columns where table_name = 'chats' and column_name = 'system_prompt'",
+    )
+  )[0]?.n === 1;
+
+describe('runMigrations', () => {
+  it('leaves a current database as it is', async () => {
+    const journal = JSON.parse(
+      readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
+    ) as {
+      entries: unknown[];
+    };
+    expect(await applied()).toBe(journal.entries.length);
+    await runMigrations(database);
+    expect(await applied()).toBe(journal.entries.length);
+  });
+
+  it('applies the newest migration to a database that lacks it', async () => {
+    const before = await applied();
+    // The database as it was before 0015: its column gone, its row in the journal table gone.
+    await query('alter table chats drop column system_prompt');
+    await query(
+      'delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)',
+    );
+    expect(await hasSystemPrompt()).toBe(false);
+    await runMigrations(database);
+    expect(await hasSystemPrompt()).toBe(true);
+    expect(await applied()).toBe(before);
+  });
+});
