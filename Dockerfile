@@ -7,21 +7,12 @@ WORKDIR /app
 COPY . .
 RUN scripts/image.sh build
 
-# Runtime: production dependencies only (pruned above), the built server and portal, the SQL migrations.
+# Runtime: what `image.sh build` staged in .image/ — production dependencies only, the built server and portal,
+# the SQL migrations and the password list. CI starts the smoke test from the same folder.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/data MODELS_DIR=/models
 WORKDIR /app
-COPY --from=build /app/package.json /app/package-lock.json ./
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/scripts ./scripts
-COPY --from=build /app/contracts/package.json ./contracts/package.json
-COPY --from=build /app/contracts/dist ./contracts/dist
-COPY --from=build /app/server/package.json ./server/package.json
-COPY --from=build /app/server/dist ./server/dist
-COPY --from=build /app/server/src/db/migrations ./server/src/db/migrations
-COPY --from=build /app/web/package.json ./web/package.json
-COPY --from=build /app/web/dist ./web/dist
-COPY --from=build /app/bench/package.json ./bench/package.json
+COPY --from=build /app/.image ./
 RUN mkdir -p /data /models && chown node:node /data /models
 USER node
 VOLUME ["/data", "/models"]

@@ -2,9 +2,10 @@
 # The container image's build and start steps, in one place so they cannot drift apart: the Dockerfile runs
 # `build` and starts with `start`; .ci/run runs `build` and then `smoke` on a clean clone (Docker itself
 # cannot run on our CI machines).
-#   build  install exactly the lock file, build contracts + server + portal, drop dev dependencies
+#   build  install exactly the lock file, build contracts + server + portal, drop dev dependencies, then
+#          stage the runtime files (and only those) in .image/, which the Dockerfile copies whole
 #   start  what the container runs: exec, so node is PID 1 and receives SIGTERM itself
-#   smoke  start as the image does (production mode, secrets from the environment), wait for /readyz,
+#   smoke  from .image/ (what the image holds, nothing more), start as the image does (production mode, secrets from the environment), wait for /readyz,
 #          SIGTERM, and require a clean exit 0
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,17 @@ case "${1:-}" in
     npm ci --no-audit --no-fund
     node scripts/build.mjs --force
     npm prune --omit=dev --no-audit --no-fund
+    # The runtime file set, in one list: a file the server reads at run time and this list forgets fails
+    # `smoke` on CI, instead of failing the container only.
+    rm -rf .image && mkdir .image
+    for f in package.json package-lock.json node_modules scripts contracts/package.json contracts/dist \
+      server/package.json server/dist server/src/db/migrations server/src/features/auth/common-passwords.txt \
+      web/package.json web/dist bench/package.json; do
+      mkdir -p ".image/$(dirname "$f")" && cp -a "$f" ".image/$f"
+    done
+    for w in contracts server web; do # a workspace's own node_modules, where npm did not hoist
+      if [ -d "$w/node_modules" ]; then cp -a "$w/node_modules" ".image/$w/node_modules"; fi
+    done
     ;;
   start)
     exec node server/dist/main.js
@@ -26,7 +38,7 @@ case "${1:-}" in
       DATA_DIR="$data/data" MODELS_DIR="$data/models" LOG_FORMAT=json \
       JWT_SECRET="smoke-$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')" \
       ENCRYPTION_KEY="smoke-$(node -e 'console.log(require("crypto").randomBytes(24).toString("hex"))')" \
-      "$0" start >"$data/log" 2>&1 &
+      .image/scripts/image.sh start >"$data/log" 2>&1 &
     pid=$!
     for _ in $(seq 1 600); do
       if node -e "fetch('http://127.0.0.1:$port/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
