@@ -67,7 +67,8 @@ async function oneStream(
       }
     }
   } catch (err) {
-    out.error = err instanceof Error ? err.message : String(err);
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    out.error = err instanceof Error ? `${err.message}${cause}` : String(err);
   }
   return out;
 }
