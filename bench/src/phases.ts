@@ -25,6 +25,8 @@ export async function authMe(base: string, mockUrl: string, token: string, pid: 
 
 interface StreamResult {
   ttft: number;
+  /** How many streams were open (this one included) when this one started. */
+  inFlightAtStart: number;
   completed: boolean;
   error: string | null;
   messageId: string | null;
@@ -37,7 +39,7 @@ async function oneStream(
   content: string,
 ): Promise<StreamResult> {
   const t0 = performance.now();
-  const out: StreamResult = { ttft: -1, completed: false, error: null, messageId: null };
+  const out: StreamResult = { ttft: -1, inFlightAtStart: 0, completed: false, error: null, messageId: null };
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -63,14 +65,18 @@ async function oneStream(
       }
     }
   } catch (err) {
-    out.error = err instanceof Error ? err.message : String(err);
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    out.error = err instanceof Error ? `${err.message}${cause}` : String(err);
   }
   return out;
 }
 
 /**
- * `total` streamed sends at once (one per chat) against a provider that paces its chunks; then every answer is
- * read back to check that it was stored complete. RSS is sampled while they run.
+ * `total` streamed sends (one per chat) against a provider that paces its chunks; then every answer is read
+ * back to check that it was stored complete. RSS is sampled while they run. With `spreadMs` 0 they all start
+ * in one burst (TTFT is then mostly the time to store `total` turns); otherwise their starts are spread evenly
+ * over `spreadMs` (with answers longer than that, all of them end up in flight together), and the TTFT of the
+ * streams that started while at least 90 % of `total` were open is given apart.
  */
 export async function manyStreams(opts: {
   base: string;
@@ -79,8 +85,12 @@ export async function manyStreams(opts: {
   pid: number;
   expected: string;
   total?: number;
+  spreadMs?: number;
 }) {
   const total = opts.total ?? 1000;
+  const spreadMs = opts.spreadMs ?? 0;
+  let open = 0;
+  let maxOpen = 0;
   const headers = { authorization: `Bearer ${opts.token}` };
   let peakRss = rssMb(opts.pid);
   const sampler = setInterval(() => {
@@ -89,9 +99,16 @@ export async function manyStreams(opts: {
   const cpu0 = cpuSeconds(opts.pid);
   const t0 = performance.now();
   const results = await Promise.all(
-    Array.from({ length: total }, (_, i) =>
-      oneStream(`${opts.base}/v1/chats/${opts.chats[i % opts.chats.length]}/messages`, headers, `many ${i}`),
-    ),
+    Array.from({ length: total }, async (_, i) => {
+      if (spreadMs > 0) await new Promise((r) => setTimeout(r, (i * spreadMs) / total));
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      const at = open;
+      const chat = opts.chats[i % opts.chats.length];
+      const r = await oneStream(`${opts.base}/v1/chats/${chat}/messages`, headers, `many ${i}`);
+      open--;
+      return { ...r, inFlightAtStart: at };
+    }),
   );
   const wallMs = performance.now() - t0;
   clearInterval(sampler);
@@ -112,6 +129,17 @@ export async function manyStreams(opts: {
     completed: results.filter((r) => r.completed).length,
     stored_complete: stored,
     ttft: summarize(results.filter((r) => r.ttft >= 0).map((r) => r.ttft)),
+    ...(spreadMs > 0
+      ? {
+          spread_s: r2(spreadMs / 1000),
+          max_in_flight: maxOpen,
+          ttft_while_90pct_in_flight: summarize(
+            results.filter((r) => r.ttft >= 0 && r.inFlightAtStart >= 0.9 * total).map((r) => r.ttft),
+          ),
+          streams_started_while_90pct_in_flight: results.filter((r) => r.inFlightAtStart >= 0.9 * total)
+            .length,
+        }
+      : {}),
     wall_s: r2(wallMs / 1000),
     cpu_ms_per_stream: r2(cpuMs / total),
     peak_rss_mb: peakRss,

@@ -231,6 +231,36 @@ try {
     });
     mock.setPacing(0);
     log(`${total} concurrent streams, 20 ms/chunk`, result);
+
+    // The same count with arrivals spread over BENCH_STREAMS_SPREAD_S (default 4 s) and answers of
+    // BENCH_STREAMS_CHUNKS 20 ms chunks (default 300: 6 s), so that all of them are in flight at once: TTFT
+    // while `total` streams run, not the time to store `total` turns arriving in the same millisecond.
+    const spreadS = Number(process.env.BENCH_STREAMS_SPREAD_S ?? 4);
+    const chunks = Number(process.env.BENCH_STREAMS_CHUNKS ?? 300);
+    const long = await startMockProvider({ reply: 'word '.repeat(chunks).trim(), chunks });
+    try {
+      const token2 = await benchUser(base, `bench-long-${Date.now()}@example.com`, long.url);
+      const own2: string[] = [];
+      await timed(total, 32, async () => {
+        own2.push((await api<{ id: string }>(base, '/v1/chats', { token: token2, body: {} })).id);
+      });
+      long.setPacing(20);
+      const spread = await manyStreams({
+        base,
+        token: token2,
+        chats: own2,
+        pid: server.pid,
+        expected: long.reply,
+        total,
+        spreadMs: spreadS * 1000,
+      });
+      log(
+        `${total} streams in flight at once (arrivals over ${spreadS} s, ${chunks} x 20 ms chunks)`,
+        spread,
+      );
+    } finally {
+      await long.close();
+    }
   }
   log('RSS after load (MB)', rssMb(server.pid));
   log('load average', loadavg().map(r2));

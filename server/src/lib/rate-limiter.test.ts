@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/helpers/build-test-app.js';
 import { freePort, type OwnRedis, startOwnRedis } from '../../test/helpers/own-redis.js';
 import { createLogger } from '../plugins/logger.js';
-import { addressKey, RateLimiter, REDIS_RETRY_MS } from './rate-limiter.js';
+import { addressKey, BATCH_MIN_LIMIT, RateLimiter, REDIS_RETRY_MS } from './rate-limiter.js';
 import { createRedis } from './redis.js';
 
 // Redis here is one this file starts and kills on a free port (never the machine's), so these run on
@@ -115,6 +115,54 @@ describe('RateLimiter', () => {
       b.disconnect();
       await redis.stop();
     }
+  });
+
+  it('batches a high-rate key to Redis below its limit, and counts exactly near it, one count for all instances', async () => {
+    const redis = await startOwnRedis();
+    const prefix = 'pocketllm-limiter-batch:';
+    const a = new Redis(redis.url, { keyPrefix: prefix });
+    const b = new Redis(redis.url, { keyPrefix: prefix });
+    try {
+      const la = new RateLimiter(a, logger);
+      const lb = new RateLimiter(b, logger);
+      await until('both clients', () => a.status === 'ready' && b.status === 'ready');
+      const limit = BATCH_MIN_LIMIT;
+      // Far below the limit: after each instance's first (exact) hit, hits stay in process until a sync.
+      for (let i = 0; i < 20; i++) {
+        await la.hitBatched('key', 60_000, limit);
+        await lb.hitBatched('key', 60_000, limit);
+      }
+      expect(Number(await a.get('ratelimit:key'))).toBeLessThan(40);
+      await Promise.all([la.syncBatched(), lb.syncBatched()]);
+      expect(Number(await a.get('ratelimit:key'))).toBe(40);
+      expect(await a.pttl('ratelimit:key')).toBeGreaterThan(50_000);
+      // Up to the limit and past it: two instances together admit exactly `limit`.
+      let admitted = 40;
+      for (let i = 0; i < limit; i++) {
+        for (const l of [la, lb]) if ((await l.hitBatched('key', 60_000, limit)).count <= limit) admitted++;
+        if (i % 5 === 0) await Promise.all([la.syncBatched(), lb.syncBatched()]);
+      }
+      await Promise.all([la.syncBatched(), lb.syncBatched()]);
+      expect(admitted).toBe(limit);
+      expect(Number(await a.get('ratelimit:key'))).toBe(40 + 2 * limit);
+      // A small limit is exact on every hit.
+      const small = [];
+      for (let i = 0; i < 3; i++)
+        small.push(
+          (await la.hitBatched('small', 60_000, 5)).count,
+          (await lb.hitBatched('small', 60_000, 5)).count,
+        );
+      expect(small).toEqual([1, 2, 3, 4, 5, 6]);
+    } finally {
+      a.disconnect();
+      b.disconnect();
+      await redis.stop();
+    }
+  });
+
+  it('batches nothing without Redis: a high-rate key is counted in process', async () => {
+    const limiter = new RateLimiter(null, logger);
+    for (let i = 1; i <= 5; i++) expect((await limiter.hitBatched('k', 60_000, 1000)).count).toBe(i);
   });
 
   it('leaves a hanging Redis alone for a while instead of waiting for it on every request', async () => {

@@ -13,8 +13,9 @@ export interface Hit {
  * else, or an expiry lost) gets one, so a counter can never lock a key out for ever.
  */
 const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local by = tonumber(ARGV[2] or '1')
+local count = redis.call('INCRBY', KEYS[1], by)
+if count == by then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -22,6 +23,23 @@ if ttl < 0 then
 end
 return {count, ttl}
 `;
+
+/**
+ * `hitBatched`: how long hits are counted in process before they go to Redis together (one pipelined round
+ * trip per interval, not one per request), below what fraction of the limit, and from what limit on (a small
+ * limit is counted exactly on every request: its requests are few and each one matters).
+ */
+export const BATCH_SYNC_MS = 100;
+export const BATCH_BELOW_SHARE = 0.8;
+export const BATCH_MIN_LIMIT = 100;
+
+interface Batched {
+  /** The shared count Redis gave at the last sync, and our hits since, not yet sent. */
+  shared: number;
+  pending: number;
+  resetAt: number;
+  windowMs: number;
+}
 
 /** Expired in-process windows are dropped at most this often, so the map holds about one window of keys. */
 const SWEEP_EVERY_MS = 10_000;
@@ -39,6 +57,8 @@ export const REDIS_RETRY_MS = 5_000;
  */
 export class RateLimiter {
   private readonly local = new Map<string, { count: number; resetAt: number }>();
+  private readonly batched = new Map<string, Batched>();
+  private syncTimer: NodeJS.Timeout | null = null;
   private lastSweep = 0;
   private degraded = false;
   private redisRetryAt = 0;
@@ -50,12 +70,84 @@ export class RateLimiter {
   ) {}
 
   /** Counts one request against `key` in a window of `windowMs`. Never throws. */
-  async hit(key: string, windowMs: number): Promise<Hit> {
+  hit(key: string, windowMs: number): Promise<Hit> {
+    return this.hitBy(key, windowMs, 1);
+  }
+
+  /**
+   * Like `hit` for a high-rate key checked against `limit` (the API keys' per-minute limit): while the key is
+   * well below its limit (under BATCH_BELOW_SHARE of it, by the shared count of the last sync plus our own
+   * hits since), hits are counted here and sent to Redis together every BATCH_SYNC_MS; near the limit, or for
+   * a limit under BATCH_MIN_LIMIT, every hit goes to Redis as in `hit`. The limit stays one count shared by
+   * every instance; the error: an instance can admit past the limit at most what it serves of that key in one
+   * sync interval, and only when the others took the shared count from under 80 % to over 100 % of the limit
+   * within that interval. Never throws.
+   */
+  async hitBatched(key: string, windowMs: number, limit: number): Promise<Hit> {
+    const now = this.now();
+    const b = this.batched.get(key);
+    const usable =
+      this.redis?.status === 'ready' &&
+      now >= this.redisRetryAt &&
+      limit >= BATCH_MIN_LIMIT &&
+      b !== undefined &&
+      b.resetAt > now &&
+      b.shared + b.pending + 1 < limit * BATCH_BELOW_SHARE;
+    if (!usable || !b) {
+      const pending = b && b.resetAt > now ? b.pending : 0;
+      const hit = await this.hitBy(key, windowMs, pending + 1);
+      if (this.redis && !this.degraded)
+        this.batched.set(key, { shared: hit.count, pending: 0, resetAt: now + hit.resetInMs, windowMs });
+      return hit;
+    }
+    b.pending += 1;
+    if (!this.syncTimer) {
+      this.syncTimer = setTimeout(() => void this.syncBatched(), BATCH_SYNC_MS);
+      this.syncTimer.unref();
+    }
+    return { count: b.shared + b.pending, resetInMs: b.resetAt - now };
+  }
+
+  /** Sends every key's pending hits in one pipeline; the replies are the new shared counts. Never throws. */
+  async syncBatched(): Promise<void> {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    const now = this.now();
+    const due: [string, Batched, number][] = [];
+    for (const [key, b] of this.batched) {
+      if (b.resetAt <= now) this.batched.delete(key);
+      else if (b.pending > 0) due.push([key, b, b.pending]);
+    }
+    const redis = this.redis;
+    if (!redis || due.length === 0) return;
+    for (const [, b] of due) b.pending = 0;
+    try {
+      const pipe = redis.pipeline();
+      for (const [key, b, n] of due) pipe.eval(HIT_SCRIPT, 1, `ratelimit:${key}`, b.windowMs, n);
+      const replies = (await pipe.exec()) ?? [];
+      due.forEach(([, b], i) => {
+        const [err, reply] = replies[i] ?? [null, null];
+        if (err || !Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number')
+          return;
+        // Our hits made after this sync was sent are still pending on top of the new shared count.
+        b.shared = reply[0];
+        b.resetAt = this.now() + reply[1];
+      });
+      this.markRedis(true);
+    } catch (err) {
+      // The hits are lost to the shared count; the next hit of each key goes the exact way (and local if down).
+      this.batched.clear();
+      this.redisRetryAt = this.now() + REDIS_RETRY_MS;
+      this.markRedis(false, err);
+    }
+  }
+
+  /** `hit`, counting `by` at once. */
+  private async hitBy(key: string, windowMs: number, by: number): Promise<Hit> {
     if (this.redis) {
-      // Not ready means commands would be refused at once (no offline queue): skip the attempt.
       if (this.redis.status === 'ready' && this.now() >= this.redisRetryAt) {
         try {
-          const hit = await this.redisHit(this.redis, key, windowMs);
+          const hit = await this.redisHit(this.redis, key, windowMs, by);
           this.markRedis(true);
           return hit;
         } catch (err) {
@@ -69,8 +161,8 @@ export class RateLimiter {
     return this.localHit(key, windowMs);
   }
 
-  private async redisHit(redis: Redis, key: string, windowMs: number): Promise<Hit> {
-    const reply: unknown = await redis.eval(HIT_SCRIPT, 1, `ratelimit:${key}`, windowMs);
+  private async redisHit(redis: Redis, key: string, windowMs: number, by = 1): Promise<Hit> {
+    const reply: unknown = await redis.eval(HIT_SCRIPT, 1, `ratelimit:${key}`, windowMs, by);
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'number') {
       throw new Error('unexpected rate-limit script reply');
     }

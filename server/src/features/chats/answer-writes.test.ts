@@ -5,7 +5,15 @@ import { insertChat } from '../../../test/helpers/chat-rows.js';
 import { createTestDatabase } from '../../../test/helpers/test-db.js';
 import type { Database } from '../../db/client.js';
 import { messages, users } from '../../db/schema/index.js';
-import { type AnswerWrite, createAnswerWrites, finishAnswers, grouped } from './answer-writes.js';
+import {
+  type AnswerWrite,
+  createAnswerWrites,
+  finishAnswers,
+  grouped,
+  SAVE_AT_MOST_EVERY_MS,
+  SAVE_EVERY_MS,
+  saveIntervalMs,
+} from './answer-writes.js';
 
 let database: Database;
 let alice: string;
@@ -43,6 +51,16 @@ const read = (ids: string[]) =>
     })
     .from(messages)
     .where(inArray(messages.id, ids));
+
+describe('how often a running answer saves its text', () => {
+  it('every 250 ms with few answers running, less often with many, never less than every 5 s', () => {
+    expect(saveIntervalMs(1)).toBe(SAVE_EVERY_MS);
+    expect(saveIntervalMs(100)).toBe(SAVE_EVERY_MS);
+    // 1,000 answers: together still about 400 row writes a second, not 4,000.
+    expect(1000 / (saveIntervalMs(1000) / 1000)).toBe(400);
+    expect(saveIntervalMs(100_000)).toBe(SAVE_AT_MOST_EVERY_MS);
+  });
+});
 
 describe('answer writes, grouped', () => {
   it('sends what queues while a statement runs as one statement, and stores every write', async () => {

@@ -9,7 +9,7 @@ import type { UserEventLog } from '../../lib/user-events.js';
 import { type ChatRequest, type LlmProvider, ProviderError } from '../../llm/types.js';
 import { toMessage } from '../messages/message.mapper.js';
 import { followAnswer, relayAnswer } from './answer-relay.js';
-import { createAnswerWrites } from './answer-writes.js';
+import { createAnswerWrites, SAVE_EVERY_MS, saveIntervalMs } from './answer-writes.js';
 import type * as repo from './chats.repository.js';
 import type { AnswerStream } from './message-stream.js';
 import * as writers from './writers.repository.js';
@@ -41,8 +41,8 @@ export interface StartOptions {
   onFinished?: (outcome: GenerationOutcome) => void;
 }
 
-// Text is saved as it grows, in batches: often enough to resume from, rarely enough to stay off the hot path.
-const FLUSH_INTERVAL_MS = 250;
+// Text is saved as it grows, in batches: often enough to resume from, rarely enough to stay off the hot path
+// (less often when many answers run: answer-writes.ts saveIntervalMs).
 const CANCEL_CHANNEL = 'generation.cancel';
 // After the grace, interrupted answers get this long to store themselves before shutdown stores them in bulk.
 const STORE_BOUND_MS = 3000;
@@ -162,8 +162,12 @@ export function createGenerationRegistry(deps: RegistryDeps) {
     let errorKind: string | undefined;
     let saved = 0;
     let saving: Promise<unknown> = Promise.resolve();
+    let savedAt = performance.now();
     const save = () => {
       if (gen.content.length === saved) return;
+      const now = performance.now();
+      if (now - savedAt < saveIntervalMs(running.size) - 5) return;
+      savedAt = now;
       saved = gen.content.length;
       const content = gen.content;
       saving = saving
@@ -172,7 +176,7 @@ export function createGenerationRegistry(deps: RegistryDeps) {
           logger.warn({ err, message_id: gen.messageId }, 'could not save partial answer'),
         );
     };
-    const timer = setInterval(save, FLUSH_INTERVAL_MS);
+    const timer = setInterval(save, SAVE_EVERY_MS);
     try {
       for await (const ev of opts.provider.streamChat({ ...opts.request, signal: gen.controller.signal })) {
         if (ev.type === 'delta') {

@@ -98,7 +98,7 @@ export async function openaiRoutes(app: FastifyInstance, ctx: AppContext) {
       throw new AppError('forbidden', `This API key does not have the \`${scope}\` scope`, {
         details: { reason: 'insufficient_scope' },
       });
-    const hit = await ctx.rateLimiter.hit(`apikey:${key.keyId}`, WINDOW_MS);
+    const hit = await ctx.rateLimiter.hitBatched(`apikey:${key.keyId}`, WINDOW_MS, perMinute);
     if (hit.count > perMinute) {
       const wait = Math.max(1, Math.ceil(hit.resetInMs / 1000));
       throw new AppError(

@@ -37,16 +37,50 @@ export function createPromMetrics() {
     registers: [registry],
   });
 
+  // Each labelled call hashes its labels (sorted names, joined values); the children of the few label sets a
+  // process sees are kept instead, so a request's metrics cost a map lookup each. Bounded, in case a label
+  // ever takes many values.
+  const memo = <T>() => {
+    const children = new Map<string, T>();
+    return (key: string, make: () => T) => {
+      let child = children.get(key);
+      if (!child) {
+        if (children.size >= 1000) children.clear();
+        child = make();
+        children.set(key, child);
+      }
+      return child;
+    };
+  };
+  const httpChild = memo<ReturnType<typeof http.labels>>();
+  const chatChild = memo<{
+    requests: ReturnType<typeof llmRequests.labels>;
+    latency: ReturnType<typeof llmLatency.labels>;
+    tokensIn: ReturnType<typeof llmTokens.labels>;
+    tokensOut: ReturnType<typeof llmTokens.labels>;
+  }>();
+
   return {
     registry,
     observeHttp(method: string, route: string, statusCode: number, seconds: number) {
-      http.observe({ method, route, status_code: String(statusCode) }, seconds);
+      const status = String(statusCode);
+      httpChild(`${method}\n${route}\n${status}`, () =>
+        http.labels({ method, route, status_code: status }),
+      ).observe(seconds);
     },
     observeChat(e: RequestLogEntry) {
-      llmRequests.inc({ provider: e.provider, status: e.status, cache_hit: String(e.cacheHit) });
-      llmLatency.observe({ provider: e.provider }, e.latencyMs / 1000);
-      llmTokens.inc({ provider: e.provider, direction: 'in' }, e.tokensIn);
-      llmTokens.inc({ provider: e.provider, direction: 'out' }, e.tokensOut);
+      const { provider, status } = e;
+      const cacheHit = String(e.cacheHit);
+      const c = chatChild(`${provider}\n${status}\n${cacheHit}`, () => ({
+        requests: llmRequests.labels({ provider, status, cache_hit: cacheHit }),
+        latency: llmLatency.labels({ provider }),
+        tokensIn: llmTokens.labels({ provider, direction: 'in' }),
+        tokensOut: llmTokens.labels({ provider, direction: 'out' }),
+      }));
+      c.requests.inc();
+      c.latency.observe(e.latencyMs / 1000);
+      c.tokensIn.inc(e.tokensIn);
+      c.tokensOut.inc(e.tokensOut);
     },
     text: () => registry.metrics(),
     contentType: registry.contentType,

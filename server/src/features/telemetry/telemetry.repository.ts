@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { requestLog, requestLogHourly, usageDaily } from '../../db/schema/index.js';
+import type { requestLogHourly, usageDaily } from '../../db/schema/index.js';
+import { newId } from '../../lib/ids.js';
 import { emptyHistogram, histogramAggregateSql, slotOf } from './latency-histogram.js';
 import type { RequestLogEntry } from './telemetry.types.js';
 
@@ -50,62 +51,103 @@ function rollUp(entries: readonly (RequestLogEntry & { at: Date })[]) {
   return { hourly: [...hourly.values()], daily: [...daily.values()] };
 }
 
-/** One transaction: the raw rows in one multi-row insert, and the rollups incremented to match. */
+/**
+ * The whole batch in ONE statement with three JSON parameters (atomic like a transaction): the raw rows, and
+ * both rollups incremented to match. Hand-written on purpose: Drizzle's multi-row insert built one parameter
+ * per cell (15 per row, 200 rows a batch), and building that SQL was a tenth of the gateway's CPU per request
+ * in a profile; PGlite then parsed and bound all of them.
+ */
+const INSERT_BATCH_SQL = `with raw as (
+  insert into request_log (id, user_id, chat_id, message_id, provider, model, local_endpoint_id, tokens_in,
+    tokens_out, latency_ms, ttft_ms, cache_hit, status, error_code, api_key_name, created_at)
+  select id, user_id, chat_id, message_id, provider, model, local_endpoint_id, tokens_in, tokens_out, latency_ms,
+    ttft_ms, cache_hit, status, error_code, api_key_name, created_at
+  from json_to_recordset($1::json) as t(id uuid, user_id uuid, chat_id uuid, message_id uuid, provider text,
+    model text, local_endpoint_id uuid, tokens_in integer, tokens_out integer, latency_ms integer, ttft_ms integer,
+    cache_hit boolean, status text, error_code text, api_key_name text, created_at timestamptz)
+), hourly as (
+  insert into request_log_hourly as h (bucket, provider, model, requests, cache_hits, errors, tokens_in, tokens_out,
+    latency_sum_ms, latency_max_ms, latency_hist)
+  select bucket, provider, model, requests, cache_hits, errors, tokens_in, tokens_out, latency_sum_ms,
+    latency_max_ms, latency_hist
+  from json_to_recordset($2::json) as t(bucket timestamptz, provider text, model text, requests integer,
+    cache_hits integer, errors integer, tokens_in bigint, tokens_out bigint, latency_sum_ms bigint,
+    latency_max_ms integer, latency_hist integer[])
+  on conflict (bucket, provider, model) do update set
+    requests = h.requests + excluded.requests,
+    cache_hits = h.cache_hits + excluded.cache_hits,
+    errors = h.errors + excluded.errors,
+    tokens_in = h.tokens_in + excluded.tokens_in,
+    tokens_out = h.tokens_out + excluded.tokens_out,
+    latency_sum_ms = h.latency_sum_ms + excluded.latency_sum_ms,
+    latency_max_ms = greatest(h.latency_max_ms, excluded.latency_max_ms),
+    latency_hist = (select array_agg(a + b order by i)
+      from unnest(h.latency_hist, excluded.latency_hist) with ordinality as u(a, b, i))
+)
+insert into usage_daily as d (day, user_id, provider, model, requests, tokens_in, tokens_out)
+select day, user_id, provider, model, requests, tokens_in, tokens_out
+from json_to_recordset($3::json) as t(day date, user_id uuid, provider text, model text, requests integer,
+  tokens_in bigint, tokens_out bigint)
+where user_id is not null
+on conflict (user_id, day, provider, model) do update set
+  requests = d.requests + excluded.requests,
+  tokens_in = d.tokens_in + excluded.tokens_in,
+  tokens_out = d.tokens_out + excluded.tokens_out`;
+
+/** The statement around its three parameters. */
+const BATCH_PARTS = INSERT_BATCH_SQL.split(/\$[123]\b/);
+
 export async function insertBatch(
   db: Db,
   entries: readonly (RequestLogEntry & { at: Date })[],
 ): Promise<void> {
   if (entries.length === 0) return;
   const { hourly, daily } = rollUp(entries);
-  await db.transaction(async (tx) => {
-    await tx.insert(requestLog).values(
-      entries.map((e) => ({
-        userId: e.userId,
-        chatId: e.chatId ?? null,
-        messageId: e.messageId ?? null,
-        provider: e.provider,
-        model: e.model,
-        localEndpointId: e.localEndpointId ?? null,
-        tokensIn: e.tokensIn,
-        tokensOut: e.tokensOut,
-        latencyMs: e.latencyMs,
-        ttftMs: e.ttftMs ?? null,
-        cacheHit: e.cacheHit,
-        status: e.status,
-        errorCode: e.errorCode ?? null,
-        apiKeyName: e.apiKeyName ?? null,
-        createdAt: e.at,
-      })),
-    );
-    await tx
-      .insert(requestLogHourly)
-      .values(hourly)
-      .onConflictDoUpdate({
-        target: [requestLogHourly.bucket, requestLogHourly.provider, requestLogHourly.model],
-        set: {
-          requests: sql`${requestLogHourly.requests} + excluded.requests`,
-          cacheHits: sql`${requestLogHourly.cacheHits} + excluded.cache_hits`,
-          errors: sql`${requestLogHourly.errors} + excluded.errors`,
-          tokensIn: sql`${requestLogHourly.tokensIn} + excluded.tokens_in`,
-          tokensOut: sql`${requestLogHourly.tokensOut} + excluded.tokens_out`,
-          latencySumMs: sql`${requestLogHourly.latencySumMs} + excluded.latency_sum_ms`,
-          latencyMaxMs: sql`greatest(${requestLogHourly.latencyMaxMs}, excluded.latency_max_ms)`,
-          latencyHist: sql`(select array_agg(a + b order by i)
-            from unnest(${requestLogHourly.latencyHist}, excluded.latency_hist) with ordinality as t(a, b, i))`,
-        },
-      });
-    await tx
-      .insert(usageDaily)
-      .values(daily)
-      .onConflictDoUpdate({
-        target: [usageDaily.userId, usageDaily.day, usageDaily.provider, usageDaily.model],
-        set: {
-          requests: sql`${usageDaily.requests} + excluded.requests`,
-          tokensIn: sql`${usageDaily.tokensIn} + excluded.tokens_in`,
-          tokensOut: sql`${usageDaily.tokensOut} + excluded.tokens_out`,
-        },
-      });
-  });
+  const raw = entries.map((e) => ({
+    id: newId(),
+    user_id: e.userId,
+    chat_id: e.chatId ?? null,
+    message_id: e.messageId ?? null,
+    provider: e.provider,
+    model: e.model,
+    local_endpoint_id: e.localEndpointId ?? null,
+    tokens_in: e.tokensIn,
+    tokens_out: e.tokensOut,
+    latency_ms: e.latencyMs,
+    ttft_ms: e.ttftMs ?? null,
+    cache_hit: e.cacheHit,
+    status: e.status,
+    error_code: e.errorCode ?? null,
+    api_key_name: e.apiKeyName ?? null,
+    created_at: e.at.toISOString(),
+  }));
+  const hours = hourly.map((h) => ({
+    bucket: h.bucket.toISOString(),
+    provider: h.provider,
+    model: h.model,
+    requests: h.requests,
+    cache_hits: h.cacheHits,
+    errors: h.errors,
+    tokens_in: h.tokensIn,
+    tokens_out: h.tokensOut,
+    latency_sum_ms: h.latencySumMs,
+    latency_max_ms: h.latencyMaxMs,
+    latency_hist: h.latencyHist,
+  }));
+  const days = daily.map((d) => ({
+    day: d.day,
+    user_id: d.userId,
+    provider: d.provider,
+    model: d.model,
+    requests: d.requests,
+    tokens_in: d.tokensIn,
+    tokens_out: d.tokensOut,
+  }));
+  const [p0 = '', p1 = '', p2 = '', p3 = ''] = BATCH_PARTS;
+  const params = [raw, hours, days].map((rows) => sql`${JSON.stringify(rows)}`);
+  await db.execute(
+    sql.join([sql.raw(p0), params[0], sql.raw(p1), params[1], sql.raw(p2), params[2], sql.raw(p3)]),
+  );
 }
 
 /**
