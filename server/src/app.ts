@@ -1,3 +1,4 @@
+import { pgliteAutoAnalyze } from './db/auto-analyze.js';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -68,6 +69,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logger: deps.logger,
     lifecycle,
   });
+  // Added after the services': it starts last, once migrations are applied, and its first pass runs then.
+  if (deps.database.kind === 'pglite')
+    lifecycle.add(
+      pgliteAutoAnalyze({ db: deps.database.db, intervalMs: config.pgliteAnalyzeIntervalMs, logger: deps.logger }),
+    );
   const ctx: AppContext = {
     config,
     db: deps.database.db,
