@@ -14,12 +14,19 @@ const database = await openDatabase({ databaseUrl: url, dataDir: dir });
 await runMigrations(database);
 const { db } = database;
 const rows = async (q: ReturnType<typeof sql>) => (await db.execute(q)) as unknown as { rows?: unknown[] };
-const u = (await db.execute(sql`insert into users (id, email, password_hash) values (gen_random_uuid(), ${`x${Date.now()}@e.x`}, 'x') returning id`)) as unknown as { rows: { id: string }[] };
-const userId = u.rows[0]!.id;
+const u = (await db.execute(
+  sql`insert into users (id, email, password_hash) values (gen_random_uuid(), ${`x${Date.now()}@e.x`}, 'x') returning id`,
+)) as unknown as { rows: { id: string }[] };
+const userId = u.rows[0]?.id ?? '';
 // chats made one by one like the bench: updated_at increasing
 await db.execute(sql`insert into chats (id, user_id, created_at, updated_at)
   select gen_random_uuid(), ${userId}, now() - (g || ' ms')::interval, now() - (g || ' ms')::interval from generate_series(1, 10000) g`);
-const big = ((await db.execute(sql`select id from chats where user_id = ${userId} order by updated_at desc limit 1`)) as unknown as { rows: { id: string }[] }).rows[0]!.id;
+const big =
+  (
+    (await db.execute(
+      sql`select id from chats where user_id = ${userId} order by updated_at desc limit 1`,
+    )) as unknown as { rows: { id: string }[] }
+  ).rows[0]?.id ?? '';
 await db.execute(sql`do $$ declare prev uuid := null; cur uuid; begin
   for i in 1..1000 loop
     cur := gen_random_uuid();

@@ -1,9 +1,9 @@
-import { pgliteAutoAnalyze } from './db/auto-analyze.js';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { AppContext, AppDeps } from './context.js';
+import { pgliteAutoAnalyze } from './db/auto-analyze.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { openaiRoutes } from './features/openai/openai.routes.js';
 import { featureRoutes } from './features/registry.js';
@@ -72,7 +72,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Added after the services': it starts last, once migrations are applied, and its first pass runs then.
   if (deps.database.kind === 'pglite')
     lifecycle.add(
-      pgliteAutoAnalyze({ db: deps.database.db, intervalMs: config.pgliteAnalyzeIntervalMs, logger: deps.logger }),
+      pgliteAutoAnalyze({
+        db: deps.database.db,
+        intervalMs: config.pgliteAnalyzeIntervalMs,
+        logger: deps.logger,
+      }),
     );
   const ctx: AppContext = {
     config,

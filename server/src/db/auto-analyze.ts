@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from './client.js';
 import type { Managed } from '../lib/lifecycle.js';
+import type { Db } from './client.js';
 
 // PGlite runs no autovacuum launcher, so nothing ever ANALYZEs its tables: after a bulk of inserts the planner
 // still believes a table is a few pages and picks a bitmap scan + sort for the chat list (10 k chats: 65 ms
