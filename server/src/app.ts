@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { AppContext, AppDeps } from './context.js';
+import { pgliteAutoAnalyze } from './db/auto-analyze.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { openaiRoutes } from './features/openai/openai.routes.js';
 import { featureRoutes } from './features/registry.js';
@@ -68,6 +69,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logger: deps.logger,
     lifecycle,
   });
+  // Added after the services': it starts last, once migrations are applied, and its first pass runs then.
+  if (deps.database.kind === 'pglite')
+    lifecycle.add(
+      pgliteAutoAnalyze({
+        db: deps.database.db,
+        intervalMs: config.pgliteAnalyzeIntervalMs,
+        logger: deps.logger,
+      }),
+    );
   const ctx: AppContext = {
     config,
     db: deps.database.db,

@@ -53,6 +53,8 @@ const envSchema = z.object({
   RATE_LIMIT_API_KEY_PER_MIN: int(600, 1),
   SHUTDOWN_GRACE_S: int(10),
   INSTANCE_HEARTBEAT_S: int(5, 1),
+  // PGlite has no autovacuum: how often tables changed past its threshold are ANALYZEd (db/auto-analyze.ts).
+  PGLITE_ANALYZE_INTERVAL_S: int(10, 1),
   // Chat engine
   PROVIDER_CONNECT_TIMEOUT_MS: int(10_000, 100),
   PROVIDER_FIRST_TOKEN_TIMEOUT_MS: int(60_000, 100),
@@ -135,6 +137,7 @@ function buildConfig(env: Env) {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     instanceHeartbeatMs: e.INSTANCE_HEARTBEAT_S * 1000,
+    pgliteAnalyzeIntervalMs: e.PGLITE_ANALYZE_INTERVAL_S * 1000,
     providers: {
       connectTimeoutMs: e.PROVIDER_CONNECT_TIMEOUT_MS,
       firstTokenTimeoutMs: e.PROVIDER_FIRST_TOKEN_TIMEOUT_MS,
