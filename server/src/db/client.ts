@@ -4,6 +4,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { preparedStatements } from './pglite-statements.js';
 import { isNewDataDir, readTemplate } from './pglite-template.js';
 import * as schema from './schema/index.js';
 
@@ -27,6 +28,8 @@ export interface Database {
 export const drizzleOptions = { schema, casing: 'snake_case' } as const;
 
 export function fromPglite(client: PGlite): Database {
+  // Every statement through a named prepared statement: one call into WASM instead of six (pglite-statements.ts).
+  preparedStatements(client);
   const db = drizzlePglite({ client, ...drizzleOptions });
   return {
     db,
