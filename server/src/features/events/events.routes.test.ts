@@ -211,3 +211,27 @@ describe('GET /v1/events', () => {
     await mine.ended;
   });
 });
+
+describe('/docs/json', () => {
+  it('lists GET /v1/events with every event the issue names, and resync', async () => {
+    const res = await t.app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = JSON.stringify(json<{ paths: Record<string, unknown> }>(res).paths['/v1/events']);
+    for (const name of [
+      'chat.created',
+      'chat.updated',
+      'chat.deleted',
+      'message.created',
+      'message.updated',
+      'message.completed',
+      'message.failed',
+      'job.updated',
+      'local_model.health',
+      'provider.updated',
+      'file.created',
+      'file.deleted',
+      'resync',
+    ])
+      expect(doc).toContain(name);
+  });
+});
