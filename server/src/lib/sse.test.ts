@@ -22,9 +22,14 @@ describe('openSse', () => {
     try {
       const res = await fetch(`${base}/s`);
       expect(res.headers.get('content-type')).toContain('text/event-stream');
-      const reader = (res.body as ReadableStream<Uint8Array>)
-        .pipeThrough(new TextDecoderStream())
-        .getReader();
+      const bytes = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      const reader = {
+        read: async () => {
+          const { done, value } = await bytes.read();
+          return { done, value: value && decoder.decode(value) };
+        },
+      };
       expect((await reader.read()).value).toBe('event: hello\ndata: {}\n\n');
       vi.advanceTimersByTime(15_000);
       expect((await reader.read()).value).toBe(': keep-alive\n\n');
