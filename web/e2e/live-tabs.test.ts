@@ -36,7 +36,8 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
       chunks: 30,
       behavior: { kind: 'slow', delayMs: 120 },
     });
-    ({ server, browser } = await startPortal({}, engine));
+    // Streams end every few seconds (as at their lifetime on a real deployment): the tab must resume each one.
+    ({ server, browser } = await startPortal({ EVENTS_MAX_LIFETIME_S: '3' }, engine));
     token = await registerUser(
       server.url,
       { email: EMAIL, password: PASSWORD },
@@ -111,24 +112,36 @@ describe.skipIf(!hasChromium).each(engines)('two tabs of one user (%s)', (engine
     watch(page);
     // Every events connection the tab opens, with the Last-Event-ID it resumes from.
     const streams: (string | undefined)[] = [];
+    let failed = 0;
+    const isEvents = (url: string) => new URL(url).pathname === '/api/v1/events';
     page.on('request', (r) => {
-      if (new URL(r.url()).pathname === '/api/v1/events') streams.push(r.headers()['last-event-id']);
+      if (isEvents(r.url())) streams.push(r.headers()['last-event-id']);
+    });
+    page.on('requestfailed', (r) => {
+      if (isEvents(r.url())) failed++;
+    });
+    let answered = 0;
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/events' && r.status() === 200) answered++;
     });
     await signIn(page, server.url, { email: EMAIL, password: PASSWORD });
     const list = page.getByRole('navigation', { name: 'Chats' });
     const link = (title: string) => list.getByRole('link', { name: new RegExp(title) });
 
+    // Changes are heard from when the stream is open (its headers come once it listens); the first has no id
+    // to resume from, so wait for it.
+    await expect.poll(() => answered, { timeout: 20_000 }).toBeGreaterThan(0);
     const chat = await api('POST', '/chats', { title: 'Made elsewhere' });
     await link('Made elsewhere').waitFor({ timeout: 10_000 });
     await api('PATCH', `/chats/${chat.id}`, { title: 'Renamed elsewhere' });
     await link('Renamed elsewhere').waitFor({ timeout: 10_000 });
 
-    // The network drops: the stream is cut; what happens meanwhile arrives once the tab is back.
-    const opened = streams.length;
-    expect(opened).toBeGreaterThan(0);
+    // The network drops: once its stream ends, the tab cannot reconnect (the attempt fails) and misses what
+    // happens meanwhile; back online it resumes from its last event and the server replays what it missed.
     await ctx.setOffline(true);
+    await expect.poll(() => failed, { timeout: 20_000 }).toBeGreaterThan(0);
+    const opened = streams.length;
     await api('PATCH', `/chats/${chat.id}`, { title: 'Renamed while offline' });
-    await page.waitForTimeout(1500);
     await ctx.setOffline(false);
     await link('Renamed while offline').waitFor({ timeout: 30_000 });
     await expect.poll(() => streams.length, { timeout: 30_000 }).toBeGreaterThan(opened);
