@@ -37,6 +37,7 @@ import { createWaitlistService } from './features/waitlist/waitlist.service.js';
 import { JobQueue } from './job-queue/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { createDomainEvents } from './lib/domain-events.js';
+import { createLocalConnectionRegistry, createRedisConnectionRegistry } from './lib/event-connections.js';
 import type { EventBus } from './lib/event-bus.js';
 import type { Lifecycle, Managed } from './lib/lifecycle.js';
 import { guardedDispatcher } from './lib/url-policy.js';
@@ -93,10 +94,22 @@ export function createServices(deps: ServiceDeps) {
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
   const users = createUsersService({ db: deps.db, auth, events });
+  // The per-user connection limit counts every instance's connections when Redis is configured.
+  const eventConnections = deps.redis
+    ? createRedisConnectionRegistry({
+        redis: deps.redis,
+        bus: deps.bus,
+        logger: deps.logger,
+        limit: deps.config.events.maxConnectionsPerUser,
+        heartbeatMs: deps.config.instanceHeartbeatMs,
+        maxLifetimeMs: deps.config.events.maxLifetimeMs,
+      })
+    : createLocalConnectionRegistry();
   const eventStreams = createEventsService({
     config: deps.config,
     bus: deps.bus,
     log: userEvents,
+    registry: eventConnections,
     auth,
     logger: deps.logger,
   });
@@ -235,6 +248,7 @@ export function createServices(deps: ServiceDeps) {
   // then running answers (given the grace period), and telemetry last so it stores what they recorded.
   const background: Managed[] = [
     telemetry.managed,
+    eventConnections.managed,
     apiKeys.managed,
     localModels.managed,
     gguf.managed,

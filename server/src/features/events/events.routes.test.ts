@@ -119,7 +119,11 @@ describe('GET /v1/events', () => {
     const lastId = again.events.at(-1)?.id ?? '';
     again.close();
     // More than the log keeps (10): the client is told to refetch, once, and then hears what comes next.
+    // (Logging is not awaited by the change: wait until the last one is out, or it may arrive after the resync.)
+    const watch = await events(alice);
     for (let i = 0; i < 12; i++) await newChat(alice, `bulk ${i}`);
+    await watch.next((e) => (e.data.chat as { title?: string } | undefined)?.title === 'bulk 11');
+    watch.close();
     const late = await events(alice, lastId);
     const resync = await late.next((e) => e.event === 'resync');
     expect(resync.data).toEqual({ reason: 'gap' });
@@ -209,5 +213,29 @@ describe('GET /v1/events', () => {
     await mine.next((e) => e.event === 'chat.created');
     await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: carol.headers });
     await mine.ended;
+  });
+});
+
+describe('/docs/json', () => {
+  it('lists GET /v1/events with every event the issue names, and resync', async () => {
+    const res = await t.app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = JSON.stringify(json<{ paths: Record<string, unknown> }>(res).paths['/v1/events']);
+    for (const name of [
+      'chat.created',
+      'chat.updated',
+      'chat.deleted',
+      'message.created',
+      'message.updated',
+      'message.completed',
+      'message.failed',
+      'job.updated',
+      'local_model.health',
+      'provider.updated',
+      'file.created',
+      'file.deleted',
+      'resync',
+    ])
+      expect(doc).toContain(name);
   });
 });

@@ -5,6 +5,7 @@ import type { UserEvent } from '@pocketllm/contracts';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { createMemoryBus } from '../../lib/event-bus.js';
+import { createLocalConnectionRegistry } from '../../lib/event-connections.js';
 import { compareEventIds, createMemoryUserEventLog } from '../../lib/user-events.js';
 import { createLogger } from '../../plugins/logger.js';
 import { AUTH_INVALIDATE, type Principal } from '../auth/auth.service.js';
@@ -61,7 +62,14 @@ function setup(env: Record<string, string> = {}) {
       return { userId: 'u1', sessionId: 's1', role: 'user' };
     },
   };
-  const service = createEventsService({ config, bus, log, auth, logger: createLogger('silent') });
+  const service = createEventsService({
+    config,
+    bus,
+    log,
+    auth,
+    registry: createLocalConnectionRegistry(),
+    logger: createLogger('silent'),
+  });
   const revoke = () => {
     valid = false;
   };

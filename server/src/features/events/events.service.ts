@@ -1,7 +1,9 @@
 import type { UserEvent } from '@pocketllm/contracts';
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { EventBus } from '../../lib/event-bus.js';
+import type { ConnectionRegistry } from '../../lib/event-connections.js';
 import type { SseStream } from '../../lib/sse.js';
 import { compareEventIds, type StoredEvent, type UserEventLog } from '../../lib/user-events.js';
 import { AUTH_INVALIDATE, type AuthService, type Principal } from '../auth/auth.service.js';
@@ -9,6 +11,7 @@ import { AUTH_INVALIDATE, type AuthService, type Principal } from '../auth/auth.
 export type EventStream = SseStream<UserEvent>;
 
 interface Connection {
+  id: string;
   userId: string;
   sessionId: string | null;
   token: string | undefined;
@@ -20,6 +23,8 @@ export interface EventsDeps {
   config: Config;
   bus: EventBus;
   log: UserEventLog;
+  /** Counts the user's connections across instances (Redis) so the limit holds there too. */
+  registry: ConnectionRegistry;
   /** Checks a connection's token again after a user-wide revocation. */
   auth: Pick<AuthService, 'authenticate'>;
   logger: Logger;
@@ -31,11 +36,14 @@ export interface EventsDeps {
  * user (the oldest closed first), and a slow reader is dropped to one `resync` instead of buffered without end.
  */
 export function createEventsService(deps: EventsDeps) {
-  const { config, log, auth, logger } = deps;
+  const { config, log, auth, logger, registry } = deps;
   const limits = config.events;
   const byUser = new Map<string, Connection[]>();
+  const byId = new Map<string, Connection>();
 
   function remove(c: Connection) {
+    byId.delete(c.id);
+    registry.remove(c.userId, c.id);
     const list = byUser.get(c.userId);
     if (!list) return;
     const left = list.filter((x) => x !== c);
@@ -59,6 +67,8 @@ export function createEventsService(deps: EventsDeps) {
       }
     }
   });
+  // Another instance accepted a newer connection of a user over the limit: this one was their oldest.
+  registry.onDisplaced((id) => byId.get(id)?.close());
   // Events of other instances published while the bus was away are lost: every client refetches.
   log.onGap(() => {
     for (const list of byUser.values())
@@ -105,6 +115,7 @@ export function createEventsService(deps: EventsDeps) {
       const timer = setTimeout(() => conn.close(), limits.maxLifetimeMs);
       timer.unref();
       const conn: Connection = {
+        id: randomUUID(),
         userId,
         sessionId: principal.sessionId,
         token,
@@ -114,8 +125,15 @@ export function createEventsService(deps: EventsDeps) {
       const list = byUser.get(userId) ?? [];
       list.push(conn);
       byUser.set(userId, list);
-      // The oldest go first when the user holds too many.
-      while (list.length > limits.maxConnectionsPerUser) list.shift()?.close();
+      byId.set(conn.id, conn);
+      // The oldest go first when the user holds too many: here, then counting every instance's.
+      // (Dropped from the shared count before this one is added, so Redis does not displace another for it.)
+      for (const old of list.splice(0, Math.max(0, list.length - limits.maxConnectionsPerUser))) {
+        byId.delete(old.id);
+        registry.remove(userId, old.id);
+        old.close();
+      }
+      registry.add(userId, conn.id);
 
       const done = new Promise<void>((resolve) => {
         sse.onClose(() => {

@@ -91,9 +91,14 @@ describe.each<Engine>(['ollama', 'openai-compatible'])('failover at request time
     const [a, b] = eps;
     if (!home || !a || !b) throw new Error('setup');
     await home.close();
+    // What the user's event streams hear from here on (the portal's health dots follow local_model.health).
+    const heard: string[] = [];
+    const off = t.app.ctx.services.userEvents.listen(user.id, (e) => heard.push(e.event.event));
 
     const res = await send(user, a.id);
     expect(res.statusCode).toBe(201);
+    await expect.poll(() => heard).toContain('local_model.health');
+    off();
     const answer = json<{ assistant_message: Answer }>(res).assistant_message;
     expect(answer.content).toBe('from spare');
     expect(answer.metadata.local_model_id).toBe(b.id);
