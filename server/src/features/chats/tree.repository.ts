@@ -40,19 +40,27 @@ function prepare(db: Db) {
        where w.depth < ${sql.placeholder('limit')}::int
     )
     select id as path_id, depth as path_depth from w`);
-  // Siblings of a message share its parent (index messages_parent_idx); the roots of a chat share its id.
-  const s = sql.raw('s');
-  const siblingIds = sql<string[]>`coalesce(
-    (select json_agg(${s}.id order by ${s}.created_at, ${s}.id) from ${messages} ${s} where ${s}.parent_id = ${messages.parentId}),
-    (select json_agg(${s}.id order by ${s}.created_at, ${s}.id) from ${messages} ${s}
-      where ${s}.chat_id = ${messages.chatId} and ${s}.parent_id is null))`;
+  // The walk's ids are joined back to the chat's messages only (the planner cannot know the walk is small; bounded
+  // by chat_id it never scans other chats' rows).
   const path = db
     .with(walk)
-    .select({ row: messages, siblingIds })
+    .select({ row: messages })
     .from(walk)
-    .innerJoin(messages, eq(messages.id, walk.id))
+    .innerJoin(messages, and(eq(messages.id, walk.id), eq(messages.chatId, sql.placeholder('chatId'))))
     .orderBy(desc(walk.depth))
     .prepare('chat_path');
+  // The siblings of the path's messages, as flat rows in their order (messages_parent_idx for children of a
+  // parent, messages_chat_idx for the chat's roots), grouped in process: a correlated json_agg per message cost
+  // a sort and an aggregate each, most of opening a chat on PGlite.
+  const siblings = db
+    .select({ id: messages.id, parentId: messages.parentId })
+    .from(messages)
+    .where(
+      sql`${messages.parentId} in (select value::uuid from json_array_elements_text(${sql.placeholder('parents')}::json))
+       or (${messages.chatId} = ${sql.placeholder('chatId')} and ${messages.parentId} is null and ${sql.placeholder('roots')}::boolean)`,
+    )
+    .orderBy(messages.createdAt, messages.id)
+    .prepare('path_siblings');
 
   // The newest message under `messageId` (itself when it has none): where a branch switch lands.
   const under = db.$with('under', { id: sql<string>`leaf_id`.as('leaf_id') }).as(sql`
@@ -72,16 +80,10 @@ function prepare(db: Db) {
     .leftJoin(parent, eq(parent.id, messages.parentId))
     .where(and(eq(messages.id, sql.placeholder('id')), eq(messages.userId, sql.placeholder('userId'))))
     .prepare('message_with_parent');
-  return { path, leafUnder, withParent };
+  return { path, siblings, leafUnder, withParent };
 }
 
 const prepared = perDb(prepare);
-
-/** The ids of a json_agg: node-postgres and PGlite parse json, a driver left raw gives text. */
-const idList = (v: unknown): string[] => {
-  const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
-  return Array.isArray(parsed) ? parsed.map(String) : [];
-};
 
 /**
  * The path root → `from` of the user's chat, oldest first: `from` is 'leaf' (the chat's current leaf) or a
@@ -105,7 +107,19 @@ export async function pathTo(
   });
   const hasMore = rows.length > limit;
   const kept = hasMore ? rows.slice(1) : rows;
-  return { messages: kept.map((r) => ({ row: r.row, siblingIds: idList(r.siblingIds) })), hasMore };
+  if (kept.length === 0) return { messages: [], hasMore };
+  const parents = [...new Set(kept.flatMap((r) => (r.row.parentId ? [r.row.parentId] : [])))];
+  const roots = kept.some((r) => r.row.parentId === null);
+  const byParent = new Map<string | null, string[]>();
+  for (const s of await prepared(db).siblings.execute({ parents: JSON.stringify(parents), chatId, roots })) {
+    const group = byParent.get(s.parentId);
+    if (group) group.push(s.id);
+    else byParent.set(s.parentId, [s.id]);
+  }
+  return {
+    messages: kept.map((r) => ({ row: r.row, siblingIds: byParent.get(r.row.parentId) ?? [r.row.id] })),
+    hasMore,
+  };
 }
 
 /** The chat's current path root → leaf, whole (share snapshots, export of what is shown, /sessions). */
