@@ -22,10 +22,10 @@ export interface SseStream<E extends SseEvent = SseEvent> {
 const HEARTBEAT_MS = 15_000;
 
 /**
- * Takes over the reply and opens a Server-Sent-Events stream. Headers Fastify already set (x-request-id, CORS)
- * are kept. A comment line every 15 s keeps proxies from closing an idle stream.
+ * Takes over the reply and writes a Server-Sent-Events head (status 200), keeping the headers Fastify already
+ * set (x-request-id, CORS, rate-limit headers). The head leaves with the first bytes written unless flushed.
  */
-export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
+export function writeSseHead(reply: FastifyReply) {
   reply.hijack();
   const res = reply.raw;
   const headers: Record<string, string | number | string[]> = {};
@@ -37,6 +37,15 @@ export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  return res;
+}
+
+/**
+ * Takes over the reply and opens a Server-Sent-Events stream. Headers Fastify already set (x-request-id, CORS)
+ * are kept. A comment line every 15 s keeps proxies from closing an idle stream.
+ */
+export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
+  const res = writeSseHead(reply);
   res.flushHeaders();
   let closed = false;
   const closeHandlers: (() => void)[] = [];

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { writeSseHead } from '../../lib/sse.js';
 import { API_KEY_PREFIX, type KeyPrincipal } from '../api-keys/api-keys.service.js';
 import { CHAT_HEADER, chatTarget } from './chat-store.js';
 import type { ChatOutput } from './openai.service.js';
@@ -40,16 +41,7 @@ function sseOutput(reply: FastifyReply): ChatOutput {
   const res = reply.raw;
   return {
     start() {
-      reply.hijack();
-      const headers: Record<string, string | number | string[]> = {};
-      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
-      res.writeHead(200, {
-        ...headers,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      writeSseHead(reply);
     },
     write(text) {
       if (!res.destroyed) res.write(text);
