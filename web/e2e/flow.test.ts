@@ -19,6 +19,7 @@ import {
   addOpenAIKey,
   buildPortal,
   createAdmin,
+  createShareLink,
   engines,
   hasChromium,
   launchBrowser,
@@ -199,12 +200,7 @@ describe.skipIf(!hasChromium).each(engines)('a newcomer’s whole flow (%s)', (e
     await snap('pdf-sent');
 
     // Share the chat and open the link in a signed-out browser of the same size.
-    await page.getByRole('button', { name: 'Share' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Share this chat' });
-    await dialog.getByRole('button', { name: 'Create link' }).click();
-    const link = dialog.getByRole('textbox', { name: 'Link' });
-    await link.waitFor();
-    const url = await link.inputValue();
+    const { dialog, url } = await createShareLink(page);
     await snap('share-dialog');
     const visitor = await browser.newContext({ viewport: { width, height } });
     const view = await visitor.newPage();

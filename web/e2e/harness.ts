@@ -279,6 +279,16 @@ export async function createAdmin(page: Page, baseUrl: string, user: { email: st
   await chatsReady(page).waitFor();
 }
 
+/** Share → Create link in the open chat: answers the share dialog and the link it shows. */
+export async function createShareLink(page: Page) {
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Share this chat' });
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const link = dialog.getByRole('textbox', { name: 'Link' });
+  await link.waitFor();
+  return { dialog, url: await link.inputValue() };
+}
+
 /** Settings → Providers: adds an OpenAI key pointed at `baseUrl` (a fake) and waits until it is saved. */
 export async function addOpenAIKey(page: Page, apiKey: string, baseUrl: string) {
   await page.getByRole('link', { name: 'Settings', exact: true }).click();

@@ -14,6 +14,7 @@ import { chatgptConversation, chatgptExport } from '../../server/test/helpers/ch
 import {
   apiCall,
   closeAll,
+  createShareLink,
   engines,
   hasChromium,
   openSignedIn,
@@ -57,12 +58,7 @@ describe.skipIf(!hasChromium).each(engines)('share and import in the portal (%s)
     await page.waitForURL(/\/chats\/[0-9a-f-]{36}$/);
     await page.getByRole('article', { name: 'Answer' }).getByText(ANSWER).waitFor();
 
-    await page.getByRole('button', { name: 'Share' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Share this chat' });
-    await dialog.getByRole('button', { name: 'Create link' }).click();
-    const link = dialog.getByRole('textbox', { name: 'Link' });
-    await link.waitFor();
-    const url = await link.inputValue();
+    const { dialog, url } = await createShareLink(page);
     expect(url).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
     await dialog.getByRole('button', { name: /Copy link|Copied/ }).click();
     await page.screenshot({ path: shot(`share-dialog-${engine}`) });
