@@ -87,16 +87,26 @@ describe('Redis drops and returns', () => {
 
 describe('RateLimiter', () => {
   const logger = createLogger('silent');
-
-  it('shares one count between instances on the same Redis and prefix, with the window as expiry', async () => {
+  /** Two limiters, as on two instances, on one Redis of the test's own and one key prefix. */
+  async function withTwoInstances(
+    prefix: string,
+    fn: (a: Redis, la: RateLimiter, lb: RateLimiter) => Promise<void>,
+  ) {
     const redis = await startOwnRedis();
-    const prefix = 'pocketllm-limiter-test:';
     const a = new Redis(redis.url, { keyPrefix: prefix });
     const b = new Redis(redis.url, { keyPrefix: prefix });
     try {
-      const la = new RateLimiter(a, logger);
-      const lb = new RateLimiter(b, logger);
       await until('both clients', () => a.status === 'ready' && b.status === 'ready');
+      await fn(a, new RateLimiter(a, logger), new RateLimiter(b, logger));
+    } finally {
+      a.disconnect();
+      b.disconnect();
+      await redis.stop();
+    }
+  }
+
+  it('shares one count between instances on the same Redis and prefix, with the window as expiry', async () => {
+    await withTwoInstances('pocketllm-limiter-test:', async (a, la, lb) => {
       const counts = [];
       for (let i = 0; i < 3; i++) {
         counts.push((await la.hit('k', 60_000)).count, (await lb.hit('k', 60_000)).count);
@@ -110,22 +120,11 @@ describe('RateLimiter', () => {
       const hit = await la.hit('stuck', 60_000);
       expect(hit.count).toBe(101);
       expect(await a.pttl('ratelimit:stuck')).toBeGreaterThan(0);
-    } finally {
-      a.disconnect();
-      b.disconnect();
-      await redis.stop();
-    }
+    });
   });
 
   it('batches a high-rate key to Redis below its limit, and counts exactly near it, one count for all instances', async () => {
-    const redis = await startOwnRedis();
-    const prefix = 'pocketllm-limiter-batch:';
-    const a = new Redis(redis.url, { keyPrefix: prefix });
-    const b = new Redis(redis.url, { keyPrefix: prefix });
-    try {
-      const la = new RateLimiter(a, logger);
-      const lb = new RateLimiter(b, logger);
-      await until('both clients', () => a.status === 'ready' && b.status === 'ready');
+    await withTwoInstances('pocketllm-limiter-batch:', async (a, la, lb) => {
       const limit = BATCH_MIN_LIMIT;
       // Far below the limit: after each instance's first (exact) hit, hits stay in process until a sync.
       for (let i = 0; i < 20; i++) {
@@ -153,11 +152,7 @@ describe('RateLimiter', () => {
           (await lb.hitBatched('small', 60_000, 5)).count,
         );
       expect(small).toEqual([1, 2, 3, 4, 5, 6]);
-    } finally {
-      a.disconnect();
-      b.disconnect();
-      await redis.stop();
-    }
+    });
   });
 
   it('batches nothing without Redis: a high-rate key is counted in process', async () => {
