@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
 import { perDb } from '../../db/prepared.js';
@@ -52,15 +52,25 @@ function prepare(db: Db) {
   // The siblings of the path's messages, as flat rows in their order (messages_parent_idx for children of a
   // parent, messages_chat_idx for the chat's roots), grouped in process: a correlated json_agg per message cost
   // a sort and an aggregate each, most of opening a chat on PGlite.
-  const siblings = db
-    .select({ id: messages.id, parentId: messages.parentId })
+  // Two index reads in one statement (an OR of them would scan the whole table).
+  const sibling = { id: messages.id, parentId: messages.parentId, createdAt: messages.createdAt };
+  const children = db
+    .select(sibling)
     .from(messages)
     .where(
-      sql`${messages.parentId} in (select value::uuid from json_array_elements_text(${sql.placeholder('parents')}::json))
-       or (${messages.chatId} = ${sql.placeholder('chatId')} and ${messages.parentId} is null and ${sql.placeholder('roots')}::boolean)`,
-    )
-    .orderBy(messages.createdAt, messages.id)
-    .prepare('path_siblings');
+      sql`${messages.parentId} in (select value::uuid from json_array_elements_text(${sql.placeholder('parents')}::json))`,
+    );
+  const roots = db
+    .select(sibling)
+    .from(messages)
+    .where(
+      and(
+        eq(messages.chatId, sql.placeholder('chatId')),
+        isNull(messages.parentId),
+        sql`${sql.placeholder('roots')}::boolean`,
+      ),
+    );
+  const siblings = children.unionAll(roots).orderBy(sql`created_at`, sql`id`).prepare('path_siblings');
 
   // The newest message under `messageId` (itself when it has none): where a branch switch lands.
   const under = db.$with('under', { id: sql<string>`leaf_id`.as('leaf_id') }).as(sql`
