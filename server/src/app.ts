@@ -113,6 +113,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Last: the portal's catch-all must not shadow any API route.
   await registerWeb(app);
   app.addHook('onClose', async () => {
+    // Per-key hits counted in process since the last sync go to the shared count before Redis is closed.
+    // Bounded: a Redis that is away must not hold up shutdown.
+    await Promise.race([
+      ctx.rateLimiter.syncBatched().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 500).unref()),
+    ]);
     await lifecycle.stop();
     await bus.close();
   });
