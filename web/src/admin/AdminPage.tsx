@@ -1,7 +1,7 @@
 /** Admin: users (role, disable), invites (create, copy, revoke), waitlist, metrics charts, audit, status. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, lazy, Suspense, useState } from 'react';
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { Navigate, Route, Routes } from 'react-router';
 import {
   createInvite,
   revokeInvite,
@@ -13,6 +13,7 @@ import {
 } from '../api/admin';
 import { keys } from '../api/keys';
 import { useUser } from '../auth/auth';
+import { TabStrip } from '../ui/TabStrip';
 import { Button, Empty, ErrorNote, Field, formatTime, inputClass, PageTitle, Spinner } from '../ui/ui';
 import { metricsSeries } from './metrics-series';
 import { Audit, Status } from './OperationsPages';
@@ -271,22 +272,7 @@ export default function AdminPage() {
     <div className="h-full overflow-y-auto">
       <div className="mx-auto max-w-4xl p-4">
         <PageTitle>Admin</PageTitle>
-        <nav
-          aria-label="Admin"
-          className="mb-4 flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800"
-        >
-          {tabs.map(([path, label]) => (
-            <NavLink
-              key={path}
-              to={`/admin/${path}`}
-              className={({ isActive }) =>
-                `whitespace-nowrap border-b-2 px-3 py-2 text-sm ${isActive ? 'border-indigo-600 font-medium' : 'border-transparent text-zinc-500'}`
-              }
-            >
-              {label}
-            </NavLink>
-          ))}
-        </nav>
+        <TabStrip label="Admin" base="/admin" tabs={tabs} />
         <Routes>
           <Route index element={<Navigate to="users" replace />} />
           <Route path="users" element={<Users />} />

@@ -13,6 +13,8 @@ const paths = {
   warning: 'M12 3l10 18H2L12 3zM12 10v5M12 18h.01',
   plus: 'M12 5v14M5 12h14',
   regenerate: 'M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7',
+  chevronLeft: 'M15 18l-6-6 6-6',
+  chevronRight: 'M9 18l6-6-6-6',
 } as const;
 
 export type IconName = keyof typeof paths;
