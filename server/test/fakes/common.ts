@@ -63,6 +63,32 @@ function promptChars(body: unknown): number {
   return n;
 }
 
+/** A message's text in any of the wire formats: its string content, or its text parts / blocks joined. */
+function messageText(m: unknown): string | undefined {
+  if (typeof m !== 'object' || m === null || !('content' in m)) return undefined;
+  if (typeof m.content === 'string') return m.content;
+  if (!Array.isArray(m.content)) return undefined;
+  return m.content
+    .map((p: unknown) =>
+      typeof p === 'object' && p !== null && 'text' in p && typeof p.text === 'string' ? p.text : '',
+    )
+    .join('');
+}
+
+/**
+ * Whether a recorded chat request asks `prompt`: its last message is the user's and its text is `prompt`, or
+ * ends with a line that starts it (the server puts the text of attached documents before the prompt).
+ */
+function asks(req: RecordedRequest, prompt: string): boolean {
+  const body = req.body;
+  if (typeof body !== 'object' || body === null || !('messages' in body) || !Array.isArray(body.messages))
+    return false;
+  const last: unknown = body.messages.at(-1);
+  const role = typeof last === 'object' && last !== null && 'role' in last ? last.role : undefined;
+  const text = messageText(last);
+  return role === 'user' && text !== undefined && (text === prompt || text.endsWith(`\n${prompt}`));
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const parts: Buffer[] = [];
   for await (const c of req) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
@@ -208,6 +234,7 @@ export async function startFake(protocol: Protocol, start: FakeOptions = {}): Pr
     origin,
     requests,
     requestsTo: (e) => requests.filter((r) => r.endpoint === e),
+    chatsAsking: (prompt) => requests.filter((r) => r.endpoint === 'chat' && asks(r, prompt)),
     setBehavior: (nb) => {
       behavior = normalize(nb);
     },

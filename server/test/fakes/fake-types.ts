@@ -81,6 +81,12 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** Requests to one endpoint, e.g. `chatRequests()` for what the adapter sent to chat. */
   requestsTo(endpoint: FakeEndpoint): RecordedRequest[];
+  /**
+   * The chat requests that ask `prompt` (their last message is the user's: that text, or attached
+   * documents' text and then it), oldest first. Selects the request a test means by what it asked rather than by arrival order, so a call the server
+   * makes in the background (or one a test before left running) can never be read in its place.
+   */
+  chatsAsking(prompt: string): RecordedRequest[];
   setBehavior(b: FakeBehaviorInput): void;
   /** Changes options for the next requests (merged over the current ones). */
   configure(o: Partial<FakeOptions>): void;

@@ -44,6 +44,52 @@ describe('fake providers', async () => {
     expect(l).toMatchObject({ message: { content: 'Hi there' }, done: true, done_reason: 'stop' });
   });
 
+  it('chatsAsking selects the chat requests whose last message is the user asking that, in every format', async () => {
+    openai.reset();
+    anthropic.reset();
+    ollama.reset();
+    const version = { 'anthropic-version': '2023-06-01' };
+    const history = [
+      { role: 'user', content: 'Earlier question' },
+      { role: 'assistant', content: 'Earlier answer' },
+    ];
+    await post(`${openai.url}/chat/completions`, {
+      model: 'm',
+      messages: [...history, { role: 'user', content: [{ type: 'text', text: 'Which one?' }] }],
+    });
+    // A call about the same chat for another purpose (its prompt is not the last user message) is not one.
+    await post(`${openai.url}/chat/completions`, {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'Which one?' },
+        { role: 'assistant', content: 'This one' },
+      ],
+    });
+    await post(`${openai.url}/embeddings`, { model: 'e', input: 'Which one?' });
+    await post(
+      `${anthropic.url}/messages`,
+      {
+        model: 'm',
+        max_tokens: 5,
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: '<file name="a.md">\nx\n</file>\n\nWhich one?' }] },
+        ],
+      },
+      version,
+    );
+    await post(`${ollama.url}/api/chat`, {
+      model: 'm',
+      stream: false,
+      messages: [...history, { role: 'user', content: 'Which one?' }],
+    });
+    expect(openai.chatsAsking('Which one?').map((r) => r.body)).toEqual([openai.requestsTo('chat')[0]?.body]);
+    expect(openai.chatsAsking('Earlier question')).toEqual([]);
+    expect(anthropic.chatsAsking('Which one?')).toHaveLength(1);
+    expect(ollama.chatsAsking('Which one?')).toHaveLength(1);
+    expect(ollama.chatsAsking('one?')).toEqual([]);
+    expect(ollama.chatsAsking('Which')).toEqual([]);
+  });
+
   it('the Anthropic fake refuses a request without anthropic-version, like the real API', async () => {
     const res = await post(`${anthropic.url}/messages`, { model: 'm', messages: [] });
     expect(res.status).toBe(400);

@@ -88,11 +88,14 @@ function worldHelpers(t: TestApp) {
   };
 }
 
-/** The messages of the last chat request a fake received. */
-export function lastChat(fake: FakeServer): Record<string, unknown>[] {
-  const body = fake.requestsTo('chat').at(-1)?.body;
+/**
+ * The messages of the latest chat request to `fake` that asked `prompt` (chosen by what it asked, not by
+ * arrival order: see fakes/README.md).
+ */
+export function sentAsking(fake: FakeServer, prompt: string): Record<string, unknown>[] {
+  const body = fake.chatsAsking(prompt).at(-1)?.body;
   if (typeof body !== 'object' || body === null || !('messages' in body) || !Array.isArray(body.messages))
-    throw new Error('no chat request');
+    throw new Error(`no chat request asked ${JSON.stringify(prompt)}`);
   return body.messages as Record<string, unknown>[];
 }
 

@@ -3,8 +3,8 @@ import { tinyPng } from '../../../test/fakes/index.js';
 import {
   type AttachmentsWorld,
   type Err,
-  lastChat,
   type Sent,
+  sentAsking,
   startAttachmentsWorld,
 } from '../../../test/helpers/attachments.js';
 import { json } from '../../../test/helpers/build-test-app.js';
@@ -18,43 +18,48 @@ afterAll(() => w.close());
 
 describe('regenerate and edit keep the prompt’s files', () => {
   const png = tinyPng('attach-branch');
-  const picture = {
+  // Each test asks its own question, and reads the provider's requests that asked it (fakes/README.md).
+  const picture = (text: string) => ({
     role: 'user',
     content: [
-      { type: 'text', text: 'What is in this picture?' },
+      { type: 'text', text },
       { type: 'image_url', image_url: { url: `data:image/png;base64,${png.toString('base64')}` } },
     ],
-  };
+  });
   const post = (url: string, payload: Record<string, unknown>) =>
     w.t.app.inject({ method: 'POST', url, headers: w.alice.headers, payload });
 
   it('regenerate sends the prompt’s picture again, and refuses a model without vision', async () => {
     const file = await w.upload(w.alice, 'again.png', png);
-    const sent = json<Sent>(await w.send(w.alice, await w.newChat(w.alice), { attachments: [file.id] }));
+    const content = 'What is in this picture, once more?';
+    const sent = json<Sent>(
+      await w.send(w.alice, await w.newChat(w.alice), { content, attachments: [file.id] }),
+    );
     const res = await post(`/v1/messages/${sent.assistant_message.id}/regenerate`, {});
     expect(res.statusCode, res.body).toBe(201);
-    expect(lastChat(w.openai).at(-1)).toEqual(picture);
-    const calls = w.openai.requestsTo('chat').length;
+    expect(w.openai.chatsAsking(content)).toHaveLength(2);
+    expect(sentAsking(w.openai, content).at(-1)).toEqual(picture(content));
     const blind = await post(`/v1/messages/${sent.assistant_message.id}/regenerate`, {
       provider: 'openai',
       model: 'gpt-3.5-turbo',
     });
     expect(blind.statusCode, blind.body).toBe(400);
     expect(json<Err>(blind).error.details).toMatchObject({ field: 'attachments' });
-    expect(w.openai.requestsTo('chat').length).toBe(calls);
+    expect(w.openai.chatsAsking(content)).toHaveLength(2);
   });
 
   it('an edit keeps the original’s files unless it names others; `[]` leaves them out', async () => {
     const file = await w.upload(w.alice, 'kept.png', png);
     const sent = json<Sent>(await w.send(w.alice, await w.newChat(w.alice), { attachments: [file.id] }));
+    const edited = 'What is in the picture I kept?';
     const kept = await post(`/v1/messages/${sent.user_message.id}/edit`, {
-      content: 'What is in this picture?',
+      content: edited,
       provider: 'openai',
       model: 'gpt-4o',
     });
     expect(kept.statusCode, kept.body).toBe(201);
     expect(json<Sent>(kept).user_message.attachments).toEqual(sent.user_message.attachments);
-    expect(lastChat(w.openai).at(-1)).toEqual(picture);
+    expect(sentAsking(w.openai, edited).at(-1)).toEqual(picture(edited));
     const dropped = await post(`/v1/messages/${sent.user_message.id}/edit`, {
       content: 'And without it?',
       provider: 'openai',
@@ -63,7 +68,10 @@ describe('regenerate and edit keep the prompt’s files', () => {
     });
     expect(dropped.statusCode, dropped.body).toBe(201);
     expect(json<Sent>(dropped).user_message.attachments).toEqual([]);
-    expect(lastChat(w.openai).at(-1)).toEqual({ role: 'user', content: 'And without it?' });
+    expect(sentAsking(w.openai, 'And without it?').at(-1)).toEqual({
+      role: 'user',
+      content: 'And without it?',
+    });
   });
 
   it('an edit naming another user’s file, or a regenerate with their model config, is a 404', async () => {
@@ -75,15 +83,8 @@ describe('regenerate and edit keep the prompt’s files', () => {
       payload: { name: 'bob’s', provider: 'openai', model: 'gpt-4o' },
     });
     expect(bobsConfig.statusCode, bobsConfig.body).toBe(201);
-    // A chat with a title: no background titling call reaches the fake during (or after) this test.
-    const titled = await w.t.app.inject({
-      method: 'POST',
-      url: '/v1/chats',
-      headers: w.alice.headers,
-      payload: { title: 'Titled' },
-    });
-    const sent = json<Sent>(await w.send(w.alice, json<{ id: string }>(titled).id, {}));
-    const calls = w.openai.requestsTo('chat').length;
+    const content = 'A question before the refusals';
+    const sent = json<Sent>(await w.send(w.alice, await w.newChat(w.alice), { content }));
     const edit = await post(`/v1/messages/${sent.user_message.id}/edit`, {
       content: 'And this one?',
       provider: 'openai',
@@ -96,6 +97,8 @@ describe('regenerate and edit keep the prompt’s files', () => {
       model_config_id: json<{ id: string }>(bobsConfig).id,
     });
     expect(regen.statusCode, regen.body).toBe(404);
-    expect(w.openai.requestsTo('chat').length).toBe(calls);
+    // Neither reached the provider: no request asked the edit, and the prompt was asked once (its send).
+    expect(w.openai.chatsAsking('And this one?')).toEqual([]);
+    expect(w.openai.chatsAsking(content)).toHaveLength(1);
   });
 });

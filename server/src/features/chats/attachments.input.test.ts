@@ -4,8 +4,8 @@ import { makePdf } from '../../../test/fixtures/make-pdf.js';
 import {
   type AttachmentsWorld,
   type Err,
-  lastChat,
   type Sent,
+  sentAsking,
   startAttachmentsWorld,
 } from '../../../test/helpers/attachments.js';
 import { json } from '../../../test/helpers/build-test-app.js';
@@ -34,7 +34,7 @@ describe('documents reach the model as labelled text', () => {
       ['report.pdf', 'application/pdf'],
       ['notes.md', 'text/plain; charset=utf-8'],
     ]);
-    const prompt = lastChat(w.openai).at(-1);
+    const prompt = sentAsking(w.openai, 'Summarise these').at(-1);
     expect(typeof prompt?.content).toBe('string');
     const text = String(prompt?.content);
     expect(text).toMatch(/<file name="report\.pdf">\nRevenue rose 12 percent in Q3\.\n<\/file>/);

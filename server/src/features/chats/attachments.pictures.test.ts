@@ -3,9 +3,9 @@ import { tinyPng } from '../../../test/fakes/index.js';
 import {
   type AttachmentsWorld,
   type Err,
-  lastChat,
   type Msg,
   type Sent,
+  sentAsking,
   startAttachmentsWorld,
 } from '../../../test/helpers/attachments.js';
 import { json } from '../../../test/helpers/build-test-app.js';
@@ -33,7 +33,7 @@ describe('pictures reach the model in its provider’s wire format', () => {
       { id: file.id, name: 'square.png', content_type: 'image/png', size: png.length },
     ]);
     expect(sent.assistant_message.attachments).toEqual([]);
-    expect(lastChat(w.openai).at(-1)).toEqual({
+    expect(sentAsking(w.openai, 'What is in this picture?').at(-1)).toEqual({
       role: 'user',
       content: [
         { type: 'text', text: 'What is in this picture?' },
@@ -54,7 +54,7 @@ describe('pictures reach the model in its provider’s wire format', () => {
       attachments: [file.id],
     });
     expect(res.statusCode, res.body).toBe(201);
-    expect(lastChat(w.anthropic).at(-1)).toEqual({
+    expect(sentAsking(w.anthropic, 'What is in this picture?').at(-1)).toEqual({
       role: 'user',
       content: [
         { type: 'image', source: { type: 'base64', media_type: 'image/png', data: b64 } },
@@ -71,7 +71,7 @@ describe('pictures reach the model in its provider’s wire format', () => {
       attachments: [file.id],
     });
     expect(res.statusCode, res.body).toBe(201);
-    expect(lastChat(w.ollama).at(-1)).toEqual({
+    expect(sentAsking(w.ollama, 'What is in this picture?').at(-1)).toEqual({
       role: 'user',
       content: 'What is in this picture?',
       images: [b64],
@@ -93,12 +93,12 @@ describe('pictures reach the model in its provider’s wire format', () => {
   it('a picture for a model without vision is a 400 naming attachments, and nothing is stored or sent', async () => {
     const file = await w.upload(w.alice, 'x.png', png);
     const chatId = await w.newChat(w.alice);
-    const before = w.openai.requestsTo('chat').length;
+    const content = 'What does this blind model see?';
     for (const [provider, model] of [
       ['openai', 'gpt-3.5-turbo'],
       ['ollama', 'llama3.2:1b'],
     ]) {
-      const res = await w.send(w.alice, chatId, { provider, model, attachments: [file.id] });
+      const res = await w.send(w.alice, chatId, { provider, model, content, attachments: [file.id] });
       expect(res.statusCode).toBe(400);
       expect(json<Err>(res).error).toMatchObject({
         code: 'validation_error',
@@ -106,7 +106,8 @@ describe('pictures reach the model in its provider’s wire format', () => {
       });
       expect(json<Err>(res).error.message).toMatch(/^attachments: .*vision/);
     }
-    expect(w.openai.requestsTo('chat').length).toBe(before);
+    expect(w.openai.chatsAsking(content)).toEqual([]);
+    expect(w.ollama.chatsAsking(content)).toEqual([]);
     expect(await w.messageCount(w.alice, chatId)).toBe(0);
   });
 

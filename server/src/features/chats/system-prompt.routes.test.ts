@@ -43,8 +43,9 @@ const send = (chatId: string, content: string) =>
     headers: alice.headers,
     payload: { content },
   });
-const lastSystem = () => {
-  const body = fake.requestsTo('chat').at(-1)?.body as Sent | undefined;
+/** The system messages of the latest request that asked `prompt` (by what it asked: fakes/README.md). */
+const systemAsking = (prompt: string) => {
+  const body = fake.chatsAsking(prompt).at(-1)?.body as Sent | undefined;
   return body?.messages.filter((m) => m.role === 'system').map((m) => m.content);
 };
 
@@ -76,15 +77,15 @@ describe("a chat's system prompt", () => {
     const chat = await newChat(alice, { model_config_id: configId });
     fake.reset();
     expect((await send(chat.id, 'Hello there')).statusCode).toBe(201);
-    expect(lastSystem()).toEqual(['From the config.']);
+    expect(systemAsking('Hello there')).toEqual(['From the config.']);
 
     await patch(alice, chat.id, { system_prompt: 'You are a pirate.' });
     const own = await send(chat.id, 'Hello there');
     expect(own.statusCode).toBe(201);
     // The same words under another system prompt are another question: the model is asked again.
     expect(json<{ cached: boolean }>(own).cached).toBe(false);
-    expect(lastSystem()).toEqual(['You are a pirate.']);
-    expect(fake.requestsTo('chat')).toHaveLength(2);
+    expect(systemAsking('Hello there')).toEqual(['You are a pirate.']);
+    expect(fake.chatsAsking('Hello there')).toHaveLength(2);
 
     // A fresh chat with the same prompt and the same own system prompt may reuse that answer.
     const twin = await newChat(alice, { model_config_id: configId });
@@ -94,7 +95,7 @@ describe("a chat's system prompt", () => {
 
     await patch(alice, chat.id, { system_prompt: null });
     expect((await send(chat.id, 'And now?')).statusCode).toBe(201);
-    expect(lastSystem()).toEqual(['From the config.']);
+    expect(systemAsking('And now?')).toEqual(['From the config.']);
   });
 
   it('is given with a provider and model picked per message too (no model configuration)', async () => {
@@ -108,7 +109,7 @@ describe("a chat's system prompt", () => {
       payload: { content: 'Good morning', provider: 'openai', model: 'gpt-test' },
     });
     expect(res.statusCode).toBe(201);
-    expect(lastSystem()).toEqual(['Answer in French.']);
+    expect(systemAsking('Good morning')).toEqual(['Answer in French.']);
   });
 
   it('answers 400 naming system_prompt for a wrong type or a too long text', async () => {
