@@ -1,9 +1,12 @@
-/** Prompt templates: picking one asks for its {{variables}}, renders it on the server and fills the input. */
+/**
+ * Prompt templates: picking one asks for its {{variables}} (in the portal's one Dialog: Escape or Cancel
+ * closes it), renders it on the server and fills the input.
+ */
 import { type FormEvent, useId, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import { renderTemplate, useTemplates } from '../api/templates';
 import type { Template } from '../api/types';
-import { Button, inputClass } from '../ui/ui';
+import { Button, Dialog, inputClass } from '../ui/ui';
 
 export function templateVariables(content: string): string[] {
   return [...new Set([...content.matchAll(/\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g)].map((m) => m[1] ?? ''))].filter(
@@ -59,18 +62,14 @@ export function TemplatePicker({ onInsert }: { onInsert: (text: string) => void 
         ))}
       </select>
       {picked && (
-        <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4">
+        <Dialog title={picked.name} onClose={() => setPicked(null)}>
           <form
-            role="dialog"
-            aria-modal="true"
-            aria-label={`Template ${picked.name}`}
-            className="w-full max-w-sm space-y-3 rounded-xl bg-white p-5 shadow-xl dark:bg-zinc-900"
+            className="mt-3 space-y-3"
             onSubmit={(e: FormEvent) => {
               e.preventDefault();
               void render(picked, vars);
             }}
           >
-            <h2 className="text-lg font-semibold">{picked.name}</h2>
             {picked.description && <p className="text-sm text-zinc-500">{picked.description}</p>}
             {names.map((n) => (
               <label key={n} className="block text-sm">
@@ -94,7 +93,7 @@ export function TemplatePicker({ onInsert }: { onInsert: (text: string) => void 
               <Button type="submit">Insert</Button>
             </div>
           </form>
-        </div>
+        </Dialog>
       )}
     </>
   );
