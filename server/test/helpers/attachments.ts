@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type FakeServer, startFakeAnthropic, startFakeOllama, startFakeOpenAI } from '../fakes/index.js';
 import { json, type TestApp } from './build-test-app.js';
 import { activateProvider, appWithTwoUsers, type TestUser } from './factories.js';
@@ -13,7 +13,7 @@ export type Msg = { id: string; role: string; content: string; attachments: Atta
 export type Sent = { user_message: Msg; assistant_message: Msg; cached: boolean };
 export type Err = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
-export async function startAttachmentsWorld() {
+async function startAttachmentsWorld() {
   const openai = await startFakeOpenAI({
     reply: 'I see a small square.',
     models: ['gpt-4o', 'gpt-3.5-turbo'],
@@ -100,3 +100,13 @@ export function sentAsking(fake: FakeServer, prompt: string): Record<string, unk
 }
 
 export type AttachmentsWorld = Awaited<ReturnType<typeof startAttachmentsWorld>>;
+
+/** The world of one test file: started before its tests, closed after them. */
+export function attachmentsWorld(): AttachmentsWorld {
+  const world = {} as AttachmentsWorld;
+  beforeAll(async () => {
+    Object.assign(world, await startAttachmentsWorld());
+  });
+  afterAll(() => world.close());
+  return world;
+}

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tinyPng } from '../../../test/fakes/index.js';
-import {
-  type AttachmentsWorld,
-  type Err,
-  type Sent,
-  sentAsking,
-  startAttachmentsWorld,
-} from '../../../test/helpers/attachments.js';
+import { attachmentsWorld, type Err, type Sent, sentAsking } from '../../../test/helpers/attachments.js';
 import { json } from '../../../test/helpers/build-test-app.js';
 
 // Regenerate and edit of a prompt that came with files (the world: test/helpers/attachments.ts).
-let w: AttachmentsWorld;
-beforeAll(async () => {
-  w = await startAttachmentsWorld();
-});
-afterAll(() => w.close());
+const w = attachmentsWorld();
 
 describe('regenerate and edit keep the prompt’s files', () => {
   const png = tinyPng('attach-branch');

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tinyPng } from '../../../test/fakes/index.js';
 import { makePdf } from '../../../test/fixtures/make-pdf.js';
-import {
-  type AttachmentsWorld,
-  type Err,
-  type Sent,
-  sentAsking,
-  startAttachmentsWorld,
-} from '../../../test/helpers/attachments.js';
+import { attachmentsWorld, type Err, type Sent, sentAsking } from '../../../test/helpers/attachments.js';
 import { json } from '../../../test/helpers/build-test-app.js';
 
 // Documents sent with a message, and the checks of what a send may attach
 // (the world: test/helpers/attachments.ts).
-let w: AttachmentsWorld;
-beforeAll(async () => {
-  w = await startAttachmentsWorld();
-});
-afterAll(() => w.close());
+const w = attachmentsWorld();
 
 describe('documents reach the model as labelled text', () => {
   it('a PDF’s text and a Markdown file, labelled with their names, for a model without vision', async () => {

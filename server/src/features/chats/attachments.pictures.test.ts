@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tinyPng } from '../../../test/fakes/index.js';
 import {
-  type AttachmentsWorld,
+  attachmentsWorld,
   type Err,
   type Msg,
   type Sent,
   sentAsking,
-  startAttachmentsWorld,
 } from '../../../test/helpers/attachments.js';
 import { json } from '../../../test/helpers/build-test-app.js';
 
 // Pictures sent with a message reach each provider in its own wire format
 // (the world: test/helpers/attachments.ts).
-let w: AttachmentsWorld;
-beforeAll(async () => {
-  w = await startAttachmentsWorld();
-});
-afterAll(() => w.close());
+const w = attachmentsWorld();
 
 describe('pictures reach the model in its provider’s wire format', () => {
   const png = tinyPng('attach-1');
