@@ -36,8 +36,10 @@ export function pgliteAutoAnalyze(deps: {
     analyzeChanged(deps.db).catch((err) => deps.logger.warn({ err }, 'analyze failed; trying again later'));
   return {
     name: 'pglite-auto-analyze',
-    async start() {
-      await tick();
+    // The first pass runs once the server is ready, not before: statistics only steer plans, and on a data dir
+    // with many changes its ANALYZEs held /readyz back. stop() still waits for it.
+    start() {
+      running = tick();
       timer = setInterval(() => {
         running = running.then(tick);
       }, deps.intervalMs);

@@ -35,8 +35,10 @@ export function answerSweeper(deps: {
   return {
     name: 'answer-sweeper',
     async start() {
+      // Registered before ready: this instance's answers must have a live writer row. The first sweep (answers
+      // of a process that died) runs in the background: a restart does not wait for it, stop() does.
       await writers.registerInstance(db, self);
-      await tick();
+      ticking = tick();
       timer = setInterval(() => {
         ticking = ticking.then(tick);
       }, deps.heartbeatMs);
