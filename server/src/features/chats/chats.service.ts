@@ -69,7 +69,10 @@ export function createChatsService(deps: ChatsDeps) {
       let from: string | null = 'leaf';
       if (q.before) {
         const before = await repo.findMessage(db, userId, q.before);
-        if (!before || before.chatId !== chatId) throw notFound('Message');
+        if (!before || before.chatId !== chatId) {
+          // a chat that is not the user's is named first, as when the chat is read before the message
+          throw notFound((await repo.chatBelongsTo(db, userId, chatId)) ? 'Message' : 'Chat');
+        }
         // above a first message there is nothing: the chat with no messages
         from = before.parentId;
       }
