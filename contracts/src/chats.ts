@@ -61,6 +61,7 @@ export const chatSummary = z.object({
 export type ChatSummary = z.infer<typeof chatSummary>;
 
 export const chatList = z.object({ chats: z.array(chatSummary), next_cursor: nextCursor });
+export type ChatList = z.infer<typeof chatList>;
 /** A message on the chat's current path, with its siblings (same parent, oldest first) for "2 / 3". */
 export const pathMessage = message.extend({
   sibling_ids: z.array(z.uuid()),
@@ -74,6 +75,7 @@ export const chatWithMessages = chatSummary.extend({
   /** Id of the oldest message returned, to pass as `before` for the previous window; null at the start. */
   has_more: z.boolean(),
 });
+export type ChatWithMessages = z.infer<typeof chatWithMessages>;
 
 export const createChatBody = z.object({
   title: z.string().trim().min(1).max(200).optional(),

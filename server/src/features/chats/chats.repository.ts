@@ -1,6 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { perDb } from '../../db/prepared.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { returnedRow } from '../../lib/sql-rows.js';
@@ -9,7 +8,7 @@ import { finishAnswer } from './send.repository.js';
 export type ChatRow = typeof chats.$inferSelect;
 export type NewMessage = typeof messages.$inferInsert;
 
-// The chat list never reads message bodies: every column here lives in the chats row.
+// A chat as the API summarises it: every column here lives in the chats row.
 const summaryColumns = {
   id: chats.id,
   title: chats.title,
@@ -47,47 +46,7 @@ export const findChat = async (db: Db, userId: string, chatId: string) =>
       .limit(1)
   )[0];
 
-// The chat list, prepared once per database. Its ORDER BY must say NULLS LAST like chats_user_activity_idx:
-// a plain DESC means NULLS FIRST, which the index cannot give, and the planner then sorts every chat of the
-// user. The keyset is a row comparison, so the index scan starts right after the cursor.
-// `cursorAt` is updated_at to the microsecond: a JS Date keeps milliseconds, and a cursor rounded to them
-// would skip chats whose activity fell within the same millisecond.
-const listColumns = {
-  ...summaryColumns,
-  cursorAt: sql<string>`to_char(${chats.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-};
-function prepareList(db: Db) {
-  const order = [sql`${chats.updatedAt} desc nulls last`, sql`${chats.id} desc nulls last`];
-  const first = db
-    .select(listColumns)
-    .from(chats)
-    .where(eq(chats.userId, sql.placeholder('userId')))
-    .orderBy(...order)
-    .limit(sql.placeholder('limit'))
-    .prepare('list_chats');
-  const after = db
-    .select(listColumns)
-    .from(chats)
-    .where(
-      and(
-        eq(chats.userId, sql.placeholder('userId')),
-        sql`(${chats.updatedAt}, ${chats.id}) < (${sql.placeholder('updatedAt')}::timestamptz, ${sql.placeholder('id')}::uuid)`,
-      ),
-    )
-    .orderBy(...order)
-    .limit(sql.placeholder('limit'))
-    .prepare('list_chats_after');
-  return { first, after };
-}
-const listStatements = perDb(prepareList);
-
-/** Newest activity first; keyset on (updated_at, id) so deep pages cost the same as the first. */
-export function listChats(db: Db, userId: string, limit: number, after?: { updatedAt: string; id: string }) {
-  const s = listStatements(db);
-  return after
-    ? s.after.execute({ userId, limit: limit + 1, updatedAt: after.updatedAt, id: after.id })
-    : s.first.execute({ userId, limit: limit + 1 });
-}
+// The chat list and opening a chat are reads.repository.ts (the database answers them as the API's JSON).
 
 export const updateChat = async (
   db: Db,

@@ -9,12 +9,16 @@ import {
   sendMessageBody,
   updateChatBody,
 } from '@pocketllm/contracts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
 import { answerResponses, replyWithAnswer, sendLimit } from './send.reply.js';
+
+/** Sends JSON text as it is (Fastify serializes no string whose content type is JSON); its shape is the route's. */
+const sendJsonText = (reply: FastifyReply, json: string) =>
+  reply.type('application/json; charset=utf-8').send(json);
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -37,7 +41,8 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         response: { 200: chatList },
       },
     },
-    async (req) => chats.list(principalOf(req).userId, req.query),
+    // The JSON text comes from the database (reads.repository.ts): sent as it is, not serialized again.
+    async (req, reply) => sendJsonText(reply, await chats.listJson(principalOf(req).userId, req.query)),
   );
   r.get(
     '/chats/:id',
@@ -50,7 +55,8 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         response: { 200: chatWithMessages },
       },
     },
-    async (req) => chats.get(principalOf(req).userId, req.params.id, req.query),
+    async (req, reply) =>
+      sendJsonText(reply, await chats.getJson(principalOf(req).userId, req.params.id, req.query)),
   );
   r.patch(
     '/chats/:id',

@@ -1,11 +1,12 @@
+import type { ChatList, ChatWithMessages } from '@pocketllm/contracts';
 import type { Db } from '../../db/client.js';
 import { notFound } from '../../errors.js';
-import { decodeTimeIdCursor, page } from '../../lib/cursor.js';
+import { decodeTimeIdCursor } from '../../lib/cursor.js';
 import type { UserEventLog } from '../../lib/user-events.js';
-import { toPathMessage } from '../messages/message.mapper.js';
 import { toChatSummary } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
 import type { GenerationRegistry } from './generation.js';
+import * as reads from './reads.repository.js';
 import * as tree from './tree.repository.js';
 
 export interface ChatsDeps {
@@ -44,34 +45,45 @@ export function createChatsService(deps: ChatsDeps) {
       return chat;
     },
 
-    /** Newest activity first, keyset-paginated. */
-    async list(userId: string, q: { limit: number; cursor?: string | undefined }) {
+    /** Newest activity first, keyset-paginated: the JSON text of contracts' `chatList`. */
+    async listJson(userId: string, q: { limit: number; cursor?: string | undefined }): Promise<string> {
       let after: { updatedAt: string; id: string } | undefined;
       if (q.cursor) {
         const { at, id } = decodeTimeIdCursor(q.cursor);
         after = { updatedAt: at, id };
       }
-      const rows = await repo.listChats(db, userId, q.limit, after);
-      const { items, nextCursor } = page(rows, q.limit, (r) => [r.cursorAt, r.id]);
-      return { chats: items.map(toChatSummary), next_cursor: nextCursor };
+      return reads.chatListJson(db, userId, q.limit, after);
+    },
+
+    /** listJson as an object (for callers that reshape it). */
+    async list(userId: string, q: { limit: number; cursor?: string | undefined }): Promise<ChatList> {
+      return JSON.parse(await this.listJson(userId, q)) as ChatList;
     },
 
     /**
      * A chat with the newest `limit` messages of its current path root → leaf (of the path above `before`
-     * when paging back), oldest first, each with its siblings. @throws not_found
+     * when paging back), oldest first, each with its siblings: the JSON text of contracts' `chatWithMessages`.
+     * @throws not_found
      */
-    async get(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
-      const chat = await ownChat(userId, chatId);
-      const summary = { ...toChatSummary(chat), current_leaf_id: chat.currentLeafId };
-      let from = 'leaf';
+    async getJson(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
+      let from: string | null = 'leaf';
       if (q.before) {
         const before = await repo.findMessage(db, userId, q.before);
-        if (!before || before.chatId !== chatId) throw notFound('Message');
-        if (!before.parentId) return { ...summary, messages: [], has_more: false };
+        if (!before || before.chatId !== chatId) {
+          // a chat that is not the user's is named first, as when the chat is read before the message
+          throw notFound((await repo.chatBelongsTo(db, userId, chatId)) ? 'Message' : 'Chat');
+        }
+        // above a first message there is nothing: the chat with no messages
         from = before.parentId;
       }
-      const { messages, hasMore } = await tree.pathTo(db, userId, chatId, { from, limit: q.limit });
-      return { ...summary, messages: messages.map(toPathMessage), has_more: hasMore };
+      const json = await reads.chatPageJson(db, userId, chatId, { from, limit: q.limit });
+      if (json === undefined) throw notFound('Chat');
+      return json;
+    },
+
+    /** getJson as an object. @throws not_found */
+    async get(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
+      return JSON.parse(await this.getJson(userId, chatId, q)) as ChatWithMessages;
     },
 
     /** Shows the branch through `messageId`: the leaf becomes its newest descendant. @throws not_found */

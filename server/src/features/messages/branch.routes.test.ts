@@ -233,6 +233,12 @@ describe('the message tree over the API', () => {
     const older = await getChat(chatId, `?limit=3&before=${newest.messages[0]?.id}`);
     expect(contents(older.messages)).toEqual(['First question']);
     expect(older.has_more).toBe(false);
+    // before a first message: the chat with no messages; another user's chat is a 404 of the chat
+    const first = await getChat(chatId, `?before=${older.messages[0]?.id}`);
+    expect(first).toMatchObject({ messages: [], has_more: false });
+    const theirs = await req('GET', `/v1/chats/${chatId}?before=${older.messages[0]?.id}`, bob);
+    expect(theirs.statusCode).toBe(404);
+    expect(json<{ error: { message: string } }>(theirs).error.message).toMatch(/chat/i);
   });
 
   it('answers 400 naming the field', async () => {

@@ -1,5 +1,7 @@
 import type { Message, PathMessage } from '@pocketllm/contracts';
+import { type SQL, sql } from 'drizzle-orm';
 import type { MessageRow } from '../../db/schema/index.js';
+import { isoInstantSql } from '../../db/sql-json.js';
 
 /** A stored message as the API shows it (contracts `message`): snake_case, ISO timestamps. */
 export function toMessage(row: MessageRow): Message {
@@ -26,4 +28,18 @@ export function toPathMessage(p: { row: MessageRow; siblingIds: string[] }): Pat
     sibling_ids: p.siblingIds,
     sibling_index: Math.max(0, p.siblingIds.indexOf(p.row.id)),
   };
+}
+
+/**
+ * toPathMessage in SQL: the JSON of a messages row named `alias` whose sibling ids (oldest first) are the uuid[]
+ * `siblingIds`, for opening a chat in one statement (chats/reads.repository.ts). The two must stay the same
+ * (chats/reads.repository.test.ts compares them).
+ */
+export function pathMessageJsonSql(alias: string, siblingIds: SQL): SQL {
+  const m = (column: string) => sql.raw(`${alias}.${column}`);
+  return sql`json_build_object('id', ${m('id')}, 'chat_id', ${m('chat_id')}, 'parent_id', ${m('parent_id')},
+    'role', ${m('role')}, 'content', ${m('content')}, 'status', ${m('status')}, 'metadata', ${m('metadata')},
+    'rating', ${m('rating')}, 'pinned', ${m('pinned')}, 'attachments', ${m('attachments')},
+    'created_at', ${isoInstantSql(m('created_at'))}, 'updated_at', ${isoInstantSql(m('updated_at'))},
+    'sibling_ids', ${siblingIds}, 'sibling_index', greatest(0, array_position(${siblingIds}, ${m('id')}) - 1))`;
 }

@@ -1,0 +1,131 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { perDb } from '../../db/prepared.js';
+import { chats, messages } from '../../db/schema/index.js';
+import { encodeCursor } from '../../lib/cursor.js';
+import { pathMessageJsonSql } from '../messages/message.mapper.js';
+import { chatSummaryJsonArgs } from './chat.mapper.js';
+
+// The two reads a client makes most, the chat list and opening a chat, each one prepared statement whose
+// answer is the API's JSON text, built by the database (chatSummaryJsonArgs, pathMessageJsonSql: the mappers
+// in SQL). Fetching the rows instead cost most of the request: on PGlite every field of every row is copied
+// and decoded on its own, then mapped by Drizzle, mapped again to the API's shape and validated by zod on
+// the way out; one text column costs one decode (bench/src/reads.bench.ts).
+
+const ph = sql.placeholder;
+// The chat list's order; its ORDER BY says NULLS LAST like chats_user_activity_idx (a plain DESC means NULLS
+// FIRST, which the index cannot give, and the planner would sort every chat of the user).
+const activity = sql`c.updated_at desc nulls last, c.id desc nulls last`;
+
+function prepare(db: Db) {
+  const limit = sql`${ph('limit')}::int`;
+  // One page of the list and the row after it (whether there is a next page). The keyset is a row comparison,
+  // so the index scan starts right after the cursor (hence two statements: an OR of "no cursor" would make
+  // the prepared plan scan from the newest chat).
+  // The cursor (`last`) is updated_at to the microsecond: a JS Date keeps milliseconds, and a cursor rounded to them
+  // would skip chats whose activity fell within the same millisecond.
+  // The page's rows are read once (a CTE read four times is materialized), by the same plain ORDER BY … LIMIT
+  // as a row read: a window function over it (row_number) cost more in PGlite than the JSON itself.
+  const listPage = (after: SQL) => {
+    const page = sql`(with page as (
+        select * from ${chats} c
+         where c.user_id = ${ph('userId')} ${after}
+         order by ${activity}
+         limit ${limit} + 1),
+      last as (
+        select to_char(c.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, c.id::text as id
+          from page c order by ${activity} offset ${limit} - 1 limit 1)
+      select (select coalesce(json_agg(json_build_object(${chatSummaryJsonArgs('c')}) order by ${activity}), '[]')
+                from (select * from page c order by ${activity} limit ${limit}) c)::text as chats,
+             (select count(*) from page) > ${limit} as more,
+             (select at from last) as last_at,
+             (select id from last) as last_id) p`;
+    return db
+      .select({
+        chats: sql<string>`p.chats`,
+        more: sql<boolean>`p.more`,
+        lastAt: sql<string | null>`p.last_at`,
+        lastId: sql<string | null>`p.last_id`,
+      })
+      .from(page);
+  };
+  const listFirst = listPage(sql``).prepare('list_chats_json');
+  const listAfter = listPage(
+    sql`and (c.updated_at, c.id) < (${ph('updatedAt')}::timestamptz, ${ph('id')}::uuid)`,
+  ).prepare('list_chats_after_json');
+
+  // The path walk of tree.repository's pathTo (up through parent_id from the chat's leaf or from `startId`,
+  // `limit` + 1 steps at most), its messages oldest first with their siblings: the children of the same
+  // parent (messages_parent_idx) or, for a first message, the chat's roots (messages_chat_idx).
+  const page = sql`(with recursive w(id, parent_id, depth) as (
+      select m.id, m.parent_id, 0
+        from ${messages} m
+       where m.id = case when ${ph('fromLeaf')}::boolean then c.current_leaf_id else ${ph('startId')}::uuid end
+         and m.chat_id = c.id
+      union all
+      select m.id, m.parent_id, w.depth + 1 from w join ${messages} m on m.id = w.parent_id
+       where w.depth < ${limit}
+    )
+    select coalesce(json_agg(${pathMessageJsonSql('m', sql`s.ids`)} order by w.depth desc)
+             filter (where w.depth < ${limit}), '[]') as messages,
+           count(*) > ${limit} as more
+      from w
+      join ${messages} m on m.id = w.id and m.chat_id = c.id
+      cross join lateral (select coalesce(
+        (select array_agg(x.id order by x.created_at, x.id) from ${messages} x where x.parent_id = m.parent_id),
+        (select array_agg(x.id order by x.created_at, x.id) from ${messages} x
+          where m.parent_id is null and x.chat_id = m.chat_id and x.parent_id is null),
+        array[m.id]) as ids) s)`;
+  const open = db
+    .select({
+      chat: sql<string>`json_build_object(${chatSummaryJsonArgs('c')}, 'current_leaf_id', c.current_leaf_id,
+        'messages', p.messages, 'has_more', p.more)::text`,
+    })
+    .from(sql`${chats} c cross join lateral ${page} p`)
+    .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
+    .prepare('open_chat_json');
+  return { listFirst, listAfter, open };
+}
+
+const prepared = perDb(prepare);
+
+/**
+ * A page of the user's chats, newest activity first, as the JSON of contracts' `chatList` (keyset on
+ * (updated_at, id), so deep pages cost the same as the first).
+ */
+export async function chatListJson(
+  db: Db,
+  userId: string,
+  limit: number,
+  after?: { updatedAt: string; id: string },
+): Promise<string> {
+  const s = prepared(db);
+  const [row] = await (after
+    ? s.listAfter.execute({ userId, limit, updatedAt: after.updatedAt, id: after.id })
+    : s.listFirst.execute({ userId, limit }));
+  if (!row) throw new Error('chat list returned no row');
+  const next =
+    row.more && row.lastAt && row.lastId ? JSON.stringify(encodeCursor([row.lastAt, row.lastId])) : 'null';
+  return `{"chats":${row.chats},"next_cursor":${next}}`;
+}
+
+/**
+ * The user's chat with the newest `limit` messages of the path root → `from` ('leaf': its current leaf; a
+ * message id of the chat; null: none), oldest first, as the JSON of contracts' `chatWithMessages`;
+ * undefined when the chat is not the user's.
+ */
+export async function chatPageJson(
+  db: Db,
+  userId: string,
+  chatId: string,
+  opts: { from: 'leaf' | string | null; limit: number },
+): Promise<string | undefined> {
+  const rows = await prepared(db).open.execute({
+    chatId,
+    userId,
+    fromLeaf: opts.from === 'leaf',
+    startId: opts.from === 'leaf' ? null : opts.from,
+    limit: opts.limit,
+  });
+  return rows[0]?.chat;
+}
