@@ -45,6 +45,9 @@ const first = await startServer(env, PORT, serverArgs);
 log('cold start, new data dir (ms)', first.readyMs);
 await first.stop();
 const server = await startServer(env, PORT, serverArgs);
+// Seconds since the server process started (≈ its CPU profile's clock), to window a profile on one phase.
+const spawnedAt = performance.now() - server.readyMs;
+const sinceStart = () => r2((performance.now() - spawnedAt) / 1000);
 log('cold start, existing data (ms)', server.readyMs);
 await new Promise((r) => setTimeout(r, 1500));
 log('idle RSS (MB)', rssMb(server.pid));
@@ -221,6 +224,7 @@ try {
       own.push((await api<{ id: string }>(base, '/v1/chats', { token, body: {} })).id);
     });
     mock.setPacing(20);
+    const burstFrom = sinceStart();
     const result = await manyStreams({
       base,
       token,
@@ -230,7 +234,7 @@ try {
       total,
     });
     mock.setPacing(0);
-    log(`${total} concurrent streams, 20 ms/chunk`, result);
+    log(`${total} concurrent streams, 20 ms/chunk`, { ...result, server_s: [burstFrom, sinceStart()] });
 
     // The same count with arrivals spread over BENCH_STREAMS_SPREAD_S (default 4 s) and answers of
     // BENCH_STREAMS_CHUNKS 20 ms chunks (default 300: 6 s), so that all of them are in flight at once: TTFT
@@ -245,6 +249,7 @@ try {
         own2.push((await api<{ id: string }>(base, '/v1/chats', { token: token2, body: {} })).id);
       });
       long.setPacing(20);
+      const spreadFrom = sinceStart();
       const spread = await manyStreams({
         base,
         token: token2,
@@ -256,7 +261,7 @@ try {
       });
       log(
         `${total} streams in flight at once (arrivals over ${spreadS} s, ${chunks} x 20 ms chunks)`,
-        spread,
+        { ...spread, server_s: [spreadFrom, sinceStart()] },
       );
     } finally {
       await long.close();

@@ -89,7 +89,8 @@ export const messages = pgTable(
     index('messages_pinned_idx').on(t.userId, t.createdAt.desc()).where(sql`${t.pinned}`),
     index('messages_streaming_idx').on(t.updatedAt).where(sql`${t.status} = 'streaming'`),
     // Full-text search: migration 0002 adds `content_tsv tsvector GENERATED ALWAYS AS
-    // (to_tsvector('english', content)) STORED` and its GIN index messages_search_idx. They are left out of
+    // (to_tsvector('english', content)) STORED` and its GIN index messages_search_idx (since 0016 null while the
+    // answer is streaming: partial saves do not recompute it, the last write does). They are left out of
     // this model on purpose: every select of messages would otherwise carry the vector; only
     // features/search reads it (raw SQL). A stored vector, unlike an expression index, spares re-parsing
     // each match's text for ranking and phrase rechecks (bench/src/search-metrics.bench.ts: a term in 5 k of a

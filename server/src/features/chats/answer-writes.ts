@@ -84,7 +84,10 @@ export const SAVES_PER_SECOND = 400;
 export const saveIntervalMs = (running: number): number =>
   Math.min(SAVE_AT_MOST_EVERY_MS, Math.max(SAVE_EVERY_MS, (running * 1000) / SAVES_PER_SECOND));
 
-/** Groups calls of `run`: one group in flight at a time, the next made of everything queued meanwhile. */
+/**
+ * Groups calls of `run`: one group in flight at a time, the next made of everything queued meanwhile. The
+ * function takes one write; its `many` takes several at once (they may go in one group).
+ */
 export function grouped<T>(run: (writes: AnswerWrite[]) => Promise<Map<string, T>>, missing: T) {
   let queue: Pending<T>[] = [];
   let busy = false;
@@ -122,25 +125,39 @@ export function grouped<T>(run: (writes: AnswerWrite[]) => Promise<Map<string, T
     busy = false;
   }
 
-  return (write: AnswerWrite): Promise<T> =>
+  const enqueue = (write: AnswerWrite) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ write, resolve, reject });
-      if (!busy) void drain();
     });
+  const one = (write: AnswerWrite): Promise<T> => {
+    const p = enqueue(write);
+    if (!busy) void drain();
+    return p;
+  };
+  return Object.assign(one, {
+    many(writes: AnswerWrite[]): Promise<T>[] {
+      const ps = writes.map(enqueue);
+      if (!busy) void drain();
+      return ps;
+    },
+  });
 }
 
 export function createAnswerWrites(db: Db) {
+  const saveText = grouped<true>(async (writes) => {
+    await saveAnswerTexts(db, writes);
+    return new Map(writes.map((w) => [w.id, true as const]));
+  }, true);
   return {
+    /** A running answer's text so far (ignored once the answer has ended). */
+    saveText,
+    /** Several running answers' text, queued together (one statement when nothing else is queued). */
+    saveTexts: saveText.many,
     /** An answer's last word: the stored row, or undefined when the row is gone. @throws the database's error */
     finish: grouped<MessageRow | undefined>(
       async (writes) => new Map((await finishAnswers(db, writes)).map((r) => [r.id, r])),
       undefined,
     ),
-    /** A running answer's text so far (ignored once the answer has ended). */
-    saveText: grouped<true>(async (writes) => {
-      await saveAnswerTexts(db, writes);
-      return new Map(writes.map((w) => [w.id, true as const]));
-    }, true),
   };
 }
 

@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { insertChat } from '../../../test/helpers/chat-rows.js';
 import { appWithTwoUsers, type TestUser } from '../../../test/helpers/factories.js';
+import { messages } from '../../db/schema/index.js';
 import { MATCH_END, MATCH_START } from './search.repository.js';
 import { toSnippet } from './snippet.js';
 
@@ -93,6 +95,27 @@ describe('GET /chats/{id}/search', () => {
       'Tom &amp; &quot;Jerry&quot; &lt;i&gt;<b>lava</b>&lt;/i&gt;',
     );
     expect(hit?.content).toBe('Use <script>alert("lava")</script> & a lava lamp');
+  });
+
+  it('finds a running answer once it has ended, not while its text is still being saved', async () => {
+    const db = t.database.db;
+    const { chat, messages: rows } = await insertChat(db, alice.id, [
+      { role: 'assistant', content: 'Basalt columns cool slowly', status: 'streaming' },
+    ]);
+    const search = async () =>
+      json<Result>(await get(`/v1/chats/${chat.id}/search?q=basalt`)).results.map((r) => r.content);
+    expect(await search()).toEqual([]);
+    // A partial save, then the answer's last write (answer-writes.ts).
+    await db
+      .update(messages)
+      .set({ content: 'Basalt columns cool slowly into hexagons' })
+      .where(eq(messages.id, rows[0]?.id ?? ''));
+    expect(await search()).toEqual([]);
+    await db
+      .update(messages)
+      .set({ status: 'completed' })
+      .where(eq(messages.id, rows[0]?.id ?? ''));
+    expect(await search()).toEqual(['Basalt columns cool slowly into hexagons']);
   });
 
   it('keeps the punctuation that ends a fragment', async () => {
