@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { BENCH_METRICS_TOKEN } from './memory.js';
 
 export interface Latency {
   p50: number;
@@ -228,6 +229,7 @@ export function benchEnv(dataDir: string, extra: Record<string, string> = {}): R
   return {
     DATA_DIR: dataDir,
     RATE_LIMIT_AUTH_PER_MIN: '1000000',
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     RATE_LIMIT_CHAT_PER_MIN: '1000000',
     INVITE_REQUIRED: 'false',
     ...extra,
