@@ -122,13 +122,28 @@ export function rssMb(pid: number): number {
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
-/** Starts the built server (`nodeArgs` e.g. `--cpu-prof`) and resolves once /readyz answers 200, with the time that took. */
+/**
+ * The node flags `npm start` and the container start the server with (scripts/node-flags); BENCH_NODE_FLAGS
+ * replaces them (even empty: V8's defaults), for A/B runs of V8 settings.
+ */
+export const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? readFileSync('scripts/node-flags', 'utf8'))
+  .split(/\s+/)
+  .filter(Boolean);
+
+/**
+ * Starts the built server as `npm start` does (SERVER_NODE_FLAGS, then `nodeArgs`, e.g. `--cpu-prof`) and
+ * resolves once /readyz answers 200, with the time that took.
+ */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []) {
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'server/dist/main.js'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, ...nodeArgs, 'server/dist/main.js'],
+    {
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
