@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { BENCH_METRICS_TOKEN } from './memory.js';
 
 export interface Latency {
   p50: number;
@@ -121,13 +122,28 @@ export function rssMb(pid: number): number {
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
-/** Starts the built server (`nodeArgs` e.g. `--cpu-prof`) and resolves once /readyz answers 200, with the time that took. */
+/**
+ * The node flags `npm start` and the container start the server with (scripts/node-flags); BENCH_NODE_FLAGS
+ * replaces them (even empty: V8's defaults), for A/B runs of V8 settings.
+ */
+export const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? readFileSync('scripts/node-flags', 'utf8'))
+  .split(/\s+/)
+  .filter(Boolean);
+
+/**
+ * Starts the built server as `npm start` does (SERVER_NODE_FLAGS, then `nodeArgs`, e.g. `--cpu-prof`) and
+ * resolves once /readyz answers 200, with the time that took.
+ */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []) {
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'server/dist/main.js'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, ...nodeArgs, 'server/dist/main.js'],
+    {
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
@@ -228,6 +244,7 @@ export function benchEnv(dataDir: string, extra: Record<string, string> = {}): R
   return {
     DATA_DIR: dataDir,
     RATE_LIMIT_AUTH_PER_MIN: '1000000',
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     RATE_LIMIT_CHAT_PER_MIN: '1000000',
     INVITE_REQUIRED: 'false',
     ...extra,

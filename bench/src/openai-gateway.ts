@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import { api, load, loadWithCpu, r2, rssMb, summarize, timed, timeToFirstToken } from './lib.js';
+import { memoryNow, residentBreakdown, sampleMemory } from './memory.js';
 
 export interface GatewayBenchInput {
   base: string;
@@ -37,6 +38,7 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
     await res.arrayBuffer();
   });
 
+  log('openai: memory before the phase (MB)', { ...(await memoryNow(base)), smaps: residentBreakdown(pid) });
   for (const c of [1, 32]) {
     const direct = await load({
       url: `${mockUrl}/chat/completions`,
@@ -45,6 +47,7 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
       connections: c,
       seconds,
     });
+    const memory = c === 32 ? sampleMemory(base) : null;
     const via = await loadWithCpu(pid, {
       url: `${base}/openai/v1/chat/completions`,
       method: 'POST',
@@ -53,6 +56,8 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
       connections: c,
       seconds,
     });
+    const rss = rssMb(pid);
+    const sampled = await memory?.();
     log(`openai: direct call to mock, ${c} client(s)`, { ...direct, load_avg: loadAverage() });
     log(`openai: /openai/v1 JSON, ${c} client(s)`, {
       ...via,
@@ -60,7 +65,10 @@ export async function benchGateway(input: GatewayBenchInput): Promise<void> {
       load_avg: loadAverage(),
     });
     log(`openai: added p50, ${c} client(s) (ms)`, r2(via.latency.p50 - direct.latency.p50));
-    if (c === 32) log('openai: RSS under load (MB)', rssMb(pid));
+    if (sampled) {
+      log('openai: RSS under load (MB)', rss);
+      log('openai: memory under load, 32 clients (MB)', { ...sampled, smaps: residentBreakdown(pid) });
+    }
   }
 
   for (const c of [1, 32]) {

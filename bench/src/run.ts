@@ -35,9 +35,11 @@ const log = (title: string, value: unknown) => {
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-bench-'));
 const env = benchEnv(dataDir, { RATE_LIMIT_API_KEY_PER_MIN: '100000000' });
-const serverArgs = process.env.BENCH_CPU_PROF
-  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-  : [];
+const serverArgs = [
+  ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+  // BENCH_NODE_ARGS: extra node flags for the server (BENCH_NODE_FLAGS replaces scripts/node-flags; lib.ts)
+  ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+];
 
 log('load average at start', loadavg().map(r2));
 const mock = await startMockProvider();

@@ -66,3 +66,46 @@ it('serializes other errors as before', () => {
   logger.error({ err: new Error('plain failure') }, 'x');
   expect(JSON.parse(lines.join('')).err).toMatchObject({ type: 'Error', message: 'plain failure' });
 });
+
+it('censors secrets at the top level, one level down and in any headers, without changing the logged object', () => {
+  const { logger, lines } = capture();
+  const logged = {
+    password: 'top-pw-1',
+    jwtSecret: 'jwt-2',
+    body: { token: 'nested-3', apiKey: 'nested-4', name: 'kept' },
+    req2: {
+      headers: { authorization: 'Bearer hdr-5', cookie: 'c=hdr-6', 'x-api-key': 'hdr-7', accept: 'x' },
+    },
+    list: [{ password: 'in-array-ok' }],
+  };
+  const copy = structuredClone(logged);
+  logger.info(logged, 'line');
+  const line = lines.join('');
+  for (const secret of ['top-pw-1', 'jwt-2', 'nested-3', 'nested-4', 'hdr-5', 'hdr-6', 'hdr-7']) {
+    expect(line).not.toContain(secret);
+  }
+  const out = JSON.parse(line);
+  expect(out).toMatchObject({ password: '[redacted]', jwtSecret: '[redacted]' });
+  expect(out.body).toEqual({ token: '[redacted]', apiKey: '[redacted]', name: 'kept' });
+  expect(out.req2.headers).toEqual({
+    authorization: '[redacted]',
+    cookie: '[redacted]',
+    'x-api-key': '[redacted]',
+    accept: 'x',
+  });
+  expect(logged).toEqual(copy);
+});
+
+it('censors secrets in a child logger’s bindings and in an error’s own fields', () => {
+  const { logger, lines } = capture();
+  const child = logger.child({ request_id: 'r-1', token: 'bound-8', upstream: { api_key: 'bound-9' } });
+  const err = Object.assign(new Error('upstream failed'), { apiKey: 'err-10', status: 502 });
+  child.error({ err }, 'failed');
+  const line = lines.join('');
+  expect(line).not.toContain('bound-8');
+  expect(line).not.toContain('bound-9');
+  expect(line).not.toContain('err-10');
+  const out = JSON.parse(line);
+  expect(out).toMatchObject({ request_id: 'r-1', token: '[redacted]', upstream: { api_key: '[redacted]' } });
+  expect(out.err).toMatchObject({ message: 'upstream failed', apiKey: '[redacted]', status: 502 });
+});

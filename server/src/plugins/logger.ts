@@ -2,37 +2,10 @@ import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
 import { logContextFields } from '../lib/log-context.js';
+import { scrubField, scrubObject } from './log-redact.js';
 
-/** Anything that could hold a secret, wherever it sits in a logged object. */
-export const REDACT_PATHS = [
-  'password',
-  '*.password',
-  'current_password',
-  '*.current_password',
-  'new_password',
-  '*.new_password',
-  'passwordHash',
-  '*.passwordHash',
-  'api_key',
-  '*.api_key',
-  'apiKey',
-  '*.apiKey',
-  'access_token',
-  '*.access_token',
-  'refresh_token',
-  '*.refresh_token',
-  'token',
-  '*.token',
-  'authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  '*.headers["x-api-key"]',
-  '*.headers.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'jwtSecret',
-  'encryptionKey',
-];
+/** Fields that a serializer rewrites: their serializer's output is scrubbed, not the raw value. */
+const SERIALIZED = new Set(['req', 'err']);
 
 // What a database error may say about itself. `detail`, `where` and `internalQuery` are left out: they
 // quote row values ("Key (email)=(…) already exists").
@@ -74,7 +47,11 @@ export function serializeError(err: unknown): unknown {
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // Secrets are censored by these formatters, not pino's `redact` (see log-redact.ts for why).
+    formatters: {
+      log: (object) => scrubObject(object, SERIALIZED),
+      bindings: (bindings) => scrubObject(bindings),
+    },
     base: { service: 'pocketllm' },
     timestamp: pino.stdTimeFunctions.isoTime,
     // request_id, user_id and chat_id of the request this line belongs to (see lib/log-context.ts).
@@ -86,10 +63,18 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         method: req.method,
         path: req.url?.split('?')[0],
       }),
-      err: serializeError,
+      err: (err: unknown) => scrubField(serializeError(err)),
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logger = destination ? pino(options, destination) : pino(options);
+  // A child's bindings skip formatters.bindings (pino applies it to the root's only). Children inherit from
+  // their parent (pino makes them with Object.create), so this covers every descendant, fastify's per-request
+  // logger too.
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, scrubObject(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 /**
