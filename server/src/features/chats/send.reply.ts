@@ -39,14 +39,13 @@ export async function replyWithAnswer(
     stream: wantsStream,
   });
   if (wantsStream) {
-    const sse = openSse<StreamEvent>(reply);
-    sse.send(
-      {
+    const sse = openSse<StreamEvent>(reply, {
+      event: {
         event: 'message.created',
         data: { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
       },
-      0,
-    );
+      id: 0,
+    });
     await chatSend.pipe(sse, handle);
     return reply;
   }

@@ -143,7 +143,7 @@ export function createSendService(deps: SendDeps) {
           writerId: registry.instanceId,
         },
       });
-      announceTurn(deps.userEvents, stored);
+      // The provider call goes out first: the user's event stream hears of the turn right after (same tick).
       const generation = startGeneration(generate, {
         row: stored.assistantRow,
         resolved,
@@ -155,6 +155,7 @@ export function createSendService(deps: SendDeps) {
           if (prep && remember) void deps.cache.store(prep, body.content, remember);
         },
       });
+      announceTurn(deps.userEvents, stored);
       return {
         userMessage: stored.userMessage,
         assistantMessage: toMessage(stored.assistantRow),
