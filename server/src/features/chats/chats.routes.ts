@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
-import { answerResponses, replyWithAnswer, sendLimit } from './send.reply.js';
+import { answerResponses, overlappedSendLimit, replyWithAnswer, sendLimit } from './send.reply.js';
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -84,7 +84,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/chats/:id/messages',
     {
-      preHandler: limit,
+      preHandler: overlappedSendLimit(app, ctx),
       schema: {
         tags,
         summary: 'Send a message and get the answer (JSON, or SSE with stream:true)',
@@ -98,7 +98,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         chatSend,
         req,
         reply,
-        await chatSend.send(principalOf(req).userId, req.params.id, req.body),
+        await chatSend.send(principalOf(req).userId, req.params.id, req.body, req.admission),
       ),
   );
   r.post(
