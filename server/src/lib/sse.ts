@@ -40,13 +40,21 @@ export function writeSseHead(reply: FastifyReply) {
   return res;
 }
 
+const frame = (e: SseEvent, id?: string | number) =>
+  `${id === undefined ? '' : `id: ${id}\n`}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
+
 /**
  * Takes over the reply and opens a Server-Sent-Events stream. Headers Fastify already set (x-request-id, CORS)
- * are kept. A comment line every 15 s keeps proxies from closing an idle stream.
+ * are kept. A comment line every 15 s keeps proxies from closing an idle stream. `first`, when given, leaves
+ * in the same write as the head (one packet, one wake-up of the client, before a send's first token).
  */
-export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
+export function openSse<E extends SseEvent>(
+  reply: FastifyReply,
+  first?: { event: E; id?: string | number },
+): SseStream<E> {
   const res = writeSseHead(reply);
-  res.flushHeaders();
+  if (first) res.write(frame(first.event, first.id));
+  else res.flushHeaders();
   let closed = false;
   const closeHandlers: (() => void)[] = [];
   const heartbeat = setInterval(() => {
@@ -61,8 +69,7 @@ export function openSse<E extends SseEvent>(reply: FastifyReply): SseStream<E> {
   return {
     send(e, id) {
       if (closed) return;
-      const idLine = id === undefined ? '' : `id: ${id}\n`;
-      res.write(`${idLine}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      res.write(frame(e, id));
     },
     end() {
       clearInterval(heartbeat);

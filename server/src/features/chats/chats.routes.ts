@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
-import { answerResponses, replyWithAnswer, sendLimit } from './send.reply.js';
+import { answerResponses, overlappedSendLimit, replyWithAnswer, sendLimit } from './send.reply.js';
 
 /** Sends JSON text as it is (Fastify serializes no string whose content type is JSON); its shape is the route's. */
 const sendJsonText = (reply: FastifyReply, json: string) =>
@@ -90,7 +90,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/chats/:id/messages',
     {
-      preHandler: limit,
+      preHandler: overlappedSendLimit(app, ctx),
       schema: {
         tags,
         summary: 'Send a message and get the answer (JSON, or SSE with stream:true)',
@@ -104,7 +104,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         chatSend,
         req,
         reply,
-        await chatSend.send(principalOf(req).userId, req.params.id, req.body),
+        await chatSend.send(principalOf(req).userId, req.params.id, req.body, req.admission),
       ),
   );
   r.post(

@@ -2,7 +2,7 @@ import { type StreamEvent, sendMessageResult, streamResponse } from '@pocketllm/
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { openSse } from '../../lib/sse.js';
-import { perMinuteLimit } from '../../plugins/rate-limit.js';
+import { overlappedLimits, perMinuteLimits } from '../../plugins/rate-limit.js';
 import { addLogFields } from '../../plugins/request-logging.js';
 import type { SendHandle, SendService } from './send.service.js';
 
@@ -10,12 +10,23 @@ import type { SendHandle, SendService } from './send.service.js';
  * The per-user limit of sends. Every route that sends (a message, a new chat's first one, a regeneration, an
  * edit) uses it, and they all count toward the same `chat-send:` key.
  */
-export const sendLimit = (app: FastifyInstance, ctx: AppContext) =>
-  perMinuteLimit(app, {
-    max: ctx.config.rateLimits.chatPerMin,
-    key: (req) => `chat-send:${req.principal?.userId ?? req.ip}`,
-    what: 'messages',
-  });
+const sendLimits = (ctx: AppContext) => ({
+  limits: [
+    {
+      max: ctx.config.rateLimits.chatPerMin,
+      key: (req: FastifyRequest) => `chat-send:${req.principal?.userId ?? req.ip}`,
+    },
+  ],
+  what: 'messages',
+});
+export const sendLimit = (app: FastifyInstance, ctx: AppContext) => perMinuteLimits(app, sendLimits(ctx));
+
+/**
+ * The same limit, checked alongside the send's first database read (`req.admission`, awaited by the send
+ * before it stores anything) rather than before it: one Redis round trip less ahead of the first token.
+ */
+export const overlappedSendLimit = (app: FastifyInstance, ctx: AppContext) =>
+  overlappedLimits(app, sendLimits(ctx));
 
 /** The responses of a route answered by `replyWithAnswer`: JSON (201) or the SSE stream (200). */
 export const answerResponses = { 201: sendMessageResult, 200: streamResponse };
@@ -39,14 +50,13 @@ export async function replyWithAnswer(
     stream: wantsStream,
   });
   if (wantsStream) {
-    const sse = openSse<StreamEvent>(reply);
-    sse.send(
-      {
+    const sse = openSse<StreamEvent>(reply, {
+      event: {
         event: 'message.created',
         data: { user_message: handle.userMessage, assistant_message: handle.assistantMessage },
       },
-      0,
-    );
+      id: 0,
+    });
     await chatSend.pipe(sse, handle);
     return reply;
   }

@@ -60,11 +60,21 @@ export function createSendService(deps: SendDeps) {
     /**
      * The send pipeline: resolve target → build context → cache key → persist → generate → record. What the
      * user typed is stored (with an empty 'streaming' answer) before any provider is called; the answer is
-     * then written in the background. @throws not_found, no_model_configured, provider_not_configured,
+     * then written in the background. `admission`: the request's pending rate-limit check. @throws not_found, no_model_configured, provider_not_configured,
      * validation_error
      */
-    async send(userId: string, chatId: string, body: SendMessageBody): Promise<SendHandle> {
-      const state = await loadSendState(db, userId, chatId, { parentId: body.parent_id });
+    async send(
+      userId: string,
+      chatId: string,
+      body: SendMessageBody,
+      admission?: Promise<void>,
+    ): Promise<SendHandle> {
+      // A rate-limit check still running (plugins/rate-limit.ts overlappedLimits) is waited for with the first
+      // read: a refused send (429) stores nothing.
+      const [state] = await Promise.all([
+        loadSendState(db, userId, chatId, { parentId: body.parent_id }),
+        admission,
+      ]);
       if (!state) throw notFound('Chat');
       // A parent that is not a message of this chat (or not the user's) is as absent as a missing one.
       if (body.parent_id && state.parentId !== body.parent_id) throw notFound('Message');
@@ -143,7 +153,7 @@ export function createSendService(deps: SendDeps) {
           writerId: registry.instanceId,
         },
       });
-      announceTurn(deps.userEvents, stored);
+      // The provider call goes out first: the user's event stream hears of the turn right after (same tick).
       const generation = startGeneration(generate, {
         row: stored.assistantRow,
         resolved,
@@ -155,6 +165,7 @@ export function createSendService(deps: SendDeps) {
           if (prep && remember) void deps.cache.store(prep, body.content, remember);
         },
       });
+      announceTurn(deps.userEvents, stored);
       return {
         userMessage: stored.userMessage,
         assistantMessage: toMessage(stored.assistantRow),
