@@ -93,8 +93,8 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
         },
       });
       const userMessage = toMessage(prompt);
-      announceTurn(deps.userEvents, { userMessage, assistantRow: row });
       const sent = { userId, chatId: prompt.chatId, resolved, cacheHit: false };
+      // As in a send: the provider call goes out first, the user's event stream hears of the turn right after.
       const generation = startGeneration(generate, {
         row,
         resolved,
@@ -102,6 +102,7 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
         metadata: context.metadata,
         onFinished: (outcome) => recordOutcome(deps, sent, outcome),
       });
+      announceTurn(deps.userEvents, { userMessage, assistantRow: row });
       return { userMessage, assistantMessage: toMessage(row), generation, cached: false };
     },
 
