@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../src/db/client.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Database, Db } from '../../src/db/client.js';
 import { chats, messages, users } from '../../src/db/schema/index.js';
 import { newId } from '../../src/lib/ids.js';
 import { returnedRow } from '../../src/lib/sql-rows.js';
+import { createTestDatabase } from './test-db.js';
 
 type NewMessage = Omit<typeof messages.$inferInsert, 'chatId' | 'userId'>;
 
@@ -46,4 +48,15 @@ export async function insertAliceAndBob(db: Db): Promise<{ alice: string; bob: s
     ])
     .returning({ id: users.id });
   return { alice: rows[0]?.id ?? '', bob: rows[1]?.id ?? '' };
+}
+
+/** A test database with Alice and Bob, opened before a file's tests and closed after them. */
+export function aliceAndBobWorld(): { database: Database; alice: string; bob: string } {
+  const world = { alice: '', bob: '' } as { database: Database; alice: string; bob: string };
+  beforeAll(async () => {
+    world.database = await createTestDatabase();
+    Object.assign(world, await insertAliceAndBob(world.database.db));
+  });
+  afterAll(() => world.database.close());
+  return world;
 }

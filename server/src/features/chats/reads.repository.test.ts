@@ -1,9 +1,7 @@
 import { chatList, chatWithMessages } from '@pocketllm/contracts';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertAliceAndBob, insertChat } from '../../../test/helpers/chat-rows.js';
-import { createTestDatabase } from '../../../test/helpers/test-db.js';
-import type { Database } from '../../db/client.js';
+import { describe, expect, it } from 'vitest';
+import { aliceAndBobWorld, insertChat } from '../../../test/helpers/chat-rows.js';
 import { chats, messages, users } from '../../db/schema/index.js';
 import { decodeTimeIdCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/ids.js';
@@ -15,14 +13,7 @@ import { pathTo } from './tree.repository.js';
 // The JSON the database builds for the two hot reads must be what the JS mappers make of the same rows, and
 // valid under the contract: these compare the two on a branched chat with every field set.
 
-let database: Database;
-let alice: string;
-let bob: string;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ({ alice, bob } = await insertAliceAndBob(database.db));
-});
-afterAll(() => database.close());
+const world = aliceAndBobWorld();
 
 /** q1 → a1 → q2 → {a2, a2b → q3 → a3}; plus a second root r2. Leaf: a3. Timestamps to the microsecond. */
 async function branchedChat() {
@@ -39,8 +30,8 @@ async function branchedChat() {
   };
   const attachments = [{ id: newId(), name: 'a "b".png', content_type: 'image/png', size: 3 }];
   const { chat } = await insertChat(
-    database.db,
-    alice,
+    world.database.db,
+    world.alice,
     [
       { id: id('q1'), role: 'user', content: 'q1 "quoted" \\ ünïcode\n', createdAt: t(1), attachments },
       { id: id('a1'), role: 'assistant', content: 'a1', createdAt: t(2), metadata, rating: 'up' },
@@ -60,23 +51,23 @@ async function branchedChat() {
     ],
     'Branched',
   );
-  await database.db
+  await world.database.db
     .update(chats)
     .set({ currentLeafId: id('a3'), systemPrompt: 'Be brief.' })
     .where(eq(chats.id, chat.id));
   // microseconds that a JS Date drops, and a millisecond that float parsing could round the wrong way
-  await database.db.execute(
+  await world.database.db.execute(
     sql`update ${messages} set updated_at = created_at + interval '0.029999 seconds' where chat_id = ${chat.id}`,
   );
-  await database.db.execute(
+  await world.database.db.execute(
     sql`update ${chats} set created_at = '2026-01-01T00:00:00.999999Z', updated_at = now() where id = ${chat.id}`,
   );
   return { chat, id };
 }
 
-/** The chat page as the JS mappers make it (what GET /chats/{id} answered before the database built it). */
+/** The chat page as the JS mappers make it (what GET /chats/{id} answered before the world.database built it). */
 async function mapped(userId: string, chatId: string, from: 'leaf' | string | null, limit: number) {
-  const [chat] = await database.db
+  const [chat] = await world.database.db
     .select()
     .from(chats)
     .where(and(eq(chats.id, chatId), eq(chats.userId, userId)));
@@ -84,7 +75,7 @@ async function mapped(userId: string, chatId: string, from: 'leaf' | string | nu
   const page =
     from === null
       ? { messages: [], hasMore: false }
-      : await pathTo(database.db, userId, chatId, { from, limit });
+      : await pathTo(world.database.db, userId, chatId, { from, limit });
   return {
     ...toChatSummary(chat),
     current_leaf_id: chat.currentLeafId,
@@ -94,7 +85,7 @@ async function mapped(userId: string, chatId: string, from: 'leaf' | string | nu
 }
 
 async function built(userId: string, chatId: string, from: 'leaf' | string | null, limit: number) {
-  const json = await chatPageJson(database.db, userId, chatId, { from, limit });
+  const json = await chatPageJson(world.database.db, userId, chatId, { from, limit });
   return json === undefined ? undefined : chatWithMessages.parse(JSON.parse(json));
 }
 
@@ -112,10 +103,10 @@ describe('a chat page as JSON (reads.repository)', () => {
       [null, 100],
     ];
     for (const [from, limit] of cases) {
-      const expected = await mapped(alice, chat.id, from, limit);
-      expect(await built(alice, chat.id, from, limit), `${from} ${limit}`).toEqual(expected);
+      const expected = await mapped(world.alice, chat.id, from, limit);
+      expect(await built(world.alice, chat.id, from, limit), `${from} ${limit}`).toEqual(expected);
     }
-    const whole = await built(alice, chat.id, 'leaf', 100);
+    const whole = await built(world.alice, chat.id, 'leaf', 100);
     expect(whole?.messages.map((m) => m.content.slice(0, 2))).toEqual(['q1', 'a1', 'q2', 'a2', 'q3', '']);
     expect(whole?.messages[0]?.sibling_ids).toEqual([id('q1'), id('r2')]);
     expect(whole?.messages[3]).toMatchObject({
@@ -129,33 +120,35 @@ describe('a chat page as JSON (reads.repository)', () => {
 
   it('is undefined for another user’s chat, and has no messages for an empty chat', async () => {
     const { chat } = await branchedChat();
-    expect(await chatPageJson(database.db, bob, chat.id, { from: 'leaf', limit: 100 })).toBeUndefined();
-    const empty = await insertChat(database.db, alice, [], 'Empty');
-    const page = await built(alice, empty.chat.id, 'leaf', 100);
-    expect(page).toEqual(await mapped(alice, empty.chat.id, 'leaf', 100));
+    expect(
+      await chatPageJson(world.database.db, world.bob, chat.id, { from: 'leaf', limit: 100 }),
+    ).toBeUndefined();
+    const empty = await insertChat(world.database.db, world.alice, [], 'Empty');
+    const page = await built(world.alice, empty.chat.id, 'leaf', 100);
+    expect(page).toEqual(await mapped(world.alice, empty.chat.id, 'leaf', 100));
     expect(page).toMatchObject({ messages: [], has_more: false, current_leaf_id: null });
   });
 });
 
 describe('the chat list as JSON (reads.repository)', () => {
   it('pages every chat of the user once, newest activity first, each as toChatSummary makes it', async () => {
-    const [user] = await database.db
+    const [user] = await world.database.db
       .insert(users)
       .values({ email: `list-${newId()}@example.com`, passwordHash: 'x' })
       .returning({ id: users.id });
     const userId = user?.id ?? '';
-    for (let i = 0; i < 7; i++) await insertChat(database.db, userId, [], `chat ${i}`);
-    await insertChat(database.db, bob, [], 'not theirs');
+    for (let i = 0; i < 7; i++) await insertChat(world.database.db, userId, [], `chat ${i}`);
+    await insertChat(world.database.db, world.bob, [], 'not theirs');
     // two chats within the same millisecond, one with the same instant: the keyset must not skip or repeat
-    const rows = await database.db.select().from(chats).where(eq(chats.userId, userId));
+    const rows = await world.database.db.select().from(chats).where(eq(chats.userId, userId));
     const at = ['2026-02-01T00:00:00.000100Z', '2026-02-01T00:00:00.000200Z', '2026-02-01T00:00:00.000200Z'];
     for (const [i, when] of at.entries()) {
-      await database.db.execute(
+      await world.database.db.execute(
         sql`update ${chats} set updated_at = ${when}::timestamptz where id = ${rows[i]?.id}`,
       );
     }
     const expected = (
-      await database.db
+      await world.database.db
         .select()
         .from(chats)
         .where(eq(chats.userId, userId))
@@ -165,15 +158,17 @@ describe('the chat list as JSON (reads.repository)', () => {
     const seen: unknown[] = [];
     let after: { updatedAt: string; id: string } | undefined;
     for (let pages = 0; pages < 10; pages++) {
-      const page = chatList.parse(JSON.parse(await chatListJson(database.db, userId, 3, after)));
+      const page = chatList.parse(JSON.parse(await chatListJson(world.database.db, userId, 3, after)));
       seen.push(...page.chats);
       if (!page.next_cursor) break;
       const { at, id } = decodeTimeIdCursor(page.next_cursor);
       after = { updatedAt: at, id };
     }
     expect(seen).toEqual(expected);
-    expect(JSON.parse(await chatListJson(database.db, bob, 50))).toMatchObject({ next_cursor: null });
-    const none = await chatListJson(database.db, newId(), 50);
+    expect(JSON.parse(await chatListJson(world.database.db, world.bob, 50))).toMatchObject({
+      next_cursor: null,
+    });
+    const none = await chatListJson(world.database.db, newId(), 50);
     expect(JSON.parse(none)).toEqual({ chats: [], next_cursor: null });
   });
 });
