@@ -49,10 +49,16 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
     /**
      * A new answer (a sibling of `messageId`) to the user message it answers, optionally from another model.
      * The answer cache is skipped both ways: a regeneration asks for a different answer.
+     * `admission`: the request's pending rate-limit check, awaited with the first read.
      * @throws not_found, validation_error (message_id: not an answer), what a send's model choice throws
      */
-    async regenerate(userId: string, messageId: string, body: RegenerateMessageBody): Promise<SendHandle> {
-      const found = await findWithParent(db, userId, messageId);
+    async regenerate(
+      userId: string,
+      messageId: string,
+      body: RegenerateMessageBody,
+      admission?: Promise<void>,
+    ): Promise<SendHandle> {
+      const [found] = await Promise.all([findWithParent(db, userId, messageId), admission]);
       if (!found) throw notFound('Message');
       const prompt = found.parent;
       if (found.row.role !== 'assistant') throw onlyRole(found.row.role, 'answers can be regenerated');
@@ -109,10 +115,16 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
     /**
      * A new version of the user message `messageId` (its sibling, the original branch kept) and an answer
      * to it: a send under the original's parent, with the original's files unless the body names others.
+     * `admission`: the request's pending rate-limit check, awaited with the first read.
      * @throws not_found, validation_error (not a user message)
      */
-    async edit(userId: string, messageId: string, body: EditMessageBody): Promise<SendHandle> {
-      const found = await findWithParent(db, userId, messageId);
+    async edit(
+      userId: string,
+      messageId: string,
+      body: EditMessageBody,
+      admission?: Promise<void>,
+    ): Promise<SendHandle> {
+      const [found] = await Promise.all([findWithParent(db, userId, messageId), admission]);
       if (!found) throw notFound('Message');
       if (found.row.role !== 'user') throw onlyRole(found.row.role, 'user messages can be edited');
       // Without `attachments` the new version keeps the original's files; `[]` leaves them out.

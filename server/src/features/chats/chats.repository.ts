@@ -22,7 +22,7 @@ export type ChatSummaryRow = Pick<ChatRow, keyof typeof summaryColumns>;
 
 export const insertChat = async (
   db: Db,
-  values: { userId: string; title: string | null; modelConfigId: string | null },
+  values: { id?: string; userId: string; title: string | null; modelConfigId: string | null },
 ) => {
   return returnedRow(await db.insert(chats).values(values).returning(summaryColumns));
 };

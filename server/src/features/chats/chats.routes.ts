@@ -14,7 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
-import { answerResponses, overlappedSendLimit, replyWithAnswer, sendLimit } from './send.reply.js';
+import { answerResponses, overlappedSendLimit, replyWithAnswer } from './send.reply.js';
 
 /** Sends JSON text as it is (Fastify serializes no string whose content type is JSON); its shape is the route's. */
 const sendJsonText = (reply: FastifyReply, json: string) =>
@@ -24,7 +24,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { chats, chatSend, chatStart } = ctx.services;
   const tags = ['chats'];
-  const limit = sendLimit(app, ctx);
+  const limit = overlappedSendLimit(app, ctx);
 
   r.post(
     '/chats',
@@ -90,7 +90,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/chats/:id/messages',
     {
-      preHandler: overlappedSendLimit(app, ctx),
+      preHandler: limit,
       schema: {
         tags,
         summary: 'Send a message and get the answer (JSON, or SSE with stream:true)',
@@ -122,6 +122,11 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req, reply) =>
-      replyWithAnswer(chatSend, req, reply, await chatStart.start(principalOf(req).userId, req.body)),
+      replyWithAnswer(
+        chatSend,
+        req,
+        reply,
+        await chatStart.start(principalOf(req).userId, req.body, req.admission),
+      ),
   );
 }

@@ -29,13 +29,15 @@ export function createChatsService(deps: ChatsDeps) {
   return {
     ownChat,
 
-    /** @throws not_found for a model config that is not the caller's */
+    /** `id`: the new chat's, when the caller chose it. @throws not_found for a model config that is not the caller's */
     async create(
       userId: string,
       input: { title?: string | undefined; model_config_id?: string | undefined },
+      id?: string,
     ) {
       if (input.model_config_id) await deps.assertModelConfig(userId, input.model_config_id);
       const row = await repo.insertChat(db, {
+        ...(id ? { id } : {}),
         userId,
         title: input.title ?? null,
         modelConfigId: input.model_config_id ?? null,

@@ -2,7 +2,7 @@ import { type StreamEvent, sendMessageResult, streamResponse } from '@pocketllm/
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { openSse } from '../../lib/sse.js';
-import { overlappedLimits, perMinuteLimits } from '../../plugins/rate-limit.js';
+import { overlappedLimits } from '../../plugins/rate-limit.js';
 import { addLogFields } from '../../plugins/request-logging.js';
 import type { SendHandle, SendService } from './send.service.js';
 
@@ -19,11 +19,10 @@ const sendLimits = (ctx: AppContext) => ({
   ],
   what: 'messages',
 });
-export const sendLimit = (app: FastifyInstance, ctx: AppContext) => perMinuteLimits(app, sendLimits(ctx));
 
 /**
- * The same limit, checked alongside the send's first database read (`req.admission`, awaited by the send
- * before it stores anything) rather than before it: one Redis round trip less ahead of the first token.
+ * The send limit, checked alongside the send's first read (`req.admission`, awaited by the send before it
+ * stores anything) rather than before it: one Redis round trip less ahead of the first token.
  */
 export const overlappedSendLimit = (app: FastifyInstance, ctx: AppContext) =>
   overlappedLimits(app, sendLimits(ctx));

@@ -5,6 +5,7 @@ import { cacheKeyInput } from '../../answer-cache/cache-key.js';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import { AppError, notFound } from '../../errors.js';
+import { newId } from '../../lib/ids.js';
 import type { UserEventLog } from '../../lib/user-events.js';
 import type { LlmProvider, ProviderTarget, ProviderTimeouts } from '../../llm/types.js';
 import { toMessage } from '../messages/message.mapper.js';
@@ -17,9 +18,9 @@ import { buildSendContext } from './pipeline/build-context.js';
 import { startGeneration } from './pipeline/generate.js';
 import { answerFromCache, persistTurn } from './pipeline/persist.js';
 import { answerToRemember, type RecordSinks, recordOutcome } from './pipeline/record.js';
-import { type ModelSources, resolveTarget } from './pipeline/resolve-target.js';
+import { type ModelSources, type ResolvedModel, resolveTarget } from './pipeline/resolve-target.js';
 import type { TargetCache } from './pipeline/target-cache.js';
-import { loadSendState } from './send.repository.js';
+import { loadSendState, type SendState } from './send.repository.js';
 
 export type { ChatRequestRecord } from './pipeline/record.js';
 
@@ -56,12 +57,122 @@ export function createSendService(deps: SendDeps) {
     failover: deps.sources.localModels?.failover,
   };
 
+  const resolve = (userId: string, body: SendMessageBody, chatModelConfigId: string | null) =>
+    resolveTarget({ sources: deps.sources, cache: deps.targets }, { userId, body, chatModelConfigId });
+
+  /**
+   * The send pipeline from step 2, into the chat `state` describes, once its target is resolved: build
+   * context → cache key → persist → generate → record. `beforeStore` runs just before the turn is stored
+   * (a new chat's row is made there).
+   */
+  async function sendTurn(
+    userId: string,
+    state: SendState,
+    body: SendMessageBody,
+    resolved: ResolvedModel,
+    beforeStore?: () => Promise<void>,
+  ): Promise<SendHandle> {
+    const chatId = state.chat.id;
+    const attached = await prepareAttachments(deps.attachments, {
+      userId,
+      fileIds: body.attachments,
+      resolved,
+      prompt: body.content,
+    });
+    const context = buildSendContext({
+      resolved,
+      history: state.history,
+      prompt: attached.prompt,
+      chatSystemPrompt: state.chat.systemPrompt,
+    });
+    // `cache: false` leaves the cache out entirely: no lookup, and the answer is not kept for others to get.
+    const prep =
+      body.cache === false
+        ? null
+        : deps.cache.prepare(
+            cacheKeyInput({
+              userId,
+              target: resolved.target,
+              model: resolved.model,
+              params: resolved.params,
+              systemPrompt: context.systemPrompt,
+              history: state.history,
+              prompt: body.content,
+              contextFor: context.contextFor,
+              attachments: attached.hash,
+            }),
+          );
+    const turn = {
+      chatId,
+      userId,
+      chatTitle: state.chat.title,
+      prompt: body.content,
+      attachments: attached.stored,
+      parentId: state.parentId,
+    };
+    const sent = { userId, chatId, resolved };
+
+    const started = performance.now();
+    const hit = prep ? await deps.cache.lookup(prep, body.content) : null;
+    const latencyMs = Math.round(performance.now() - started);
+    await beforeStore?.();
+    if (hit) {
+      const answer = answerFromCache(context.metadata, hit, latencyMs);
+      const stored = await persistTurn(db, { ...turn, answer });
+      announceTurn(deps.userEvents, stored);
+      const assistantMessage = toMessage(stored.assistantRow);
+      recordOutcome(
+        deps,
+        { ...sent, cacheHit: true },
+        {
+          message: assistantMessage,
+          status: 'completed',
+          latencyMs,
+          ttftMs: latencyMs,
+          tokensIn: hit.answer.tokensIn,
+          tokensOut: hit.answer.tokensOut,
+        },
+      );
+      return { userMessage: stored.userMessage, assistantMessage, generation: null, cached: true };
+    }
+
+    const stored = await persistTurn(db, {
+      ...turn,
+      answer: {
+        status: 'streaming',
+        content: '',
+        metadata: context.metadata,
+        writerId: registry.instanceId,
+      },
+    });
+    // The provider call goes out first: the user's event stream hears of the turn right after (same tick).
+    const generation = startGeneration(generate, {
+      row: stored.assistantRow,
+      resolved,
+      messages: withPictures(context.messages, attached.images),
+      metadata: context.metadata,
+      onFinished: (outcome) => {
+        recordOutcome(deps, { ...sent, cacheHit: false }, outcome);
+        const remember = prep ? answerToRemember(outcome) : null;
+        if (prep && remember) void deps.cache.store(prep, body.content, remember);
+      },
+    });
+    announceTurn(deps.userEvents, stored);
+    return {
+      userMessage: stored.userMessage,
+      assistantMessage: toMessage(stored.assistantRow),
+      generation,
+      cached: false,
+    };
+  }
+
   return {
     /**
      * The send pipeline: resolve target → build context → cache key → persist → generate → record. What the
      * user typed is stored (with an empty 'streaming' answer) before any provider is called; the answer is
-     * then written in the background. `admission`: the request's pending rate-limit check. @throws not_found, no_model_configured, provider_not_configured,
-     * validation_error
+     * then written in the background. `admission`: the request's pending rate-limit check, awaited with the
+     * first read (a refused send stores nothing). @throws not_found, no_model_configured,
+     * provider_not_configured, validation_error, rate_limited
      */
     async send(
       userId: string,
@@ -69,8 +180,6 @@ export function createSendService(deps: SendDeps) {
       body: SendMessageBody,
       admission?: Promise<void>,
     ): Promise<SendHandle> {
-      // A rate-limit check still running (plugins/rate-limit.ts overlappedLimits) is waited for with the first
-      // read: a refused send (429) stores nothing.
       const [state] = await Promise.all([
         loadSendState(db, userId, chatId, { parentId: body.parent_id }),
         admission,
@@ -78,100 +187,33 @@ export function createSendService(deps: SendDeps) {
       if (!state) throw notFound('Chat');
       // A parent that is not a message of this chat (or not the user's) is as absent as a missing one.
       if (body.parent_id && state.parentId !== body.parent_id) throw notFound('Message');
-      const resolved = await resolveTarget(
-        { sources: deps.sources, cache: deps.targets },
-        { userId, body, chatModelConfigId: state.chat.modelConfigId },
-      );
-      const attached = await prepareAttachments(deps.attachments, {
-        userId,
-        fileIds: body.attachments,
-        resolved,
-        prompt: body.content,
-      });
-      const context = buildSendContext({
-        resolved,
-        history: state.history,
-        prompt: attached.prompt,
-        chatSystemPrompt: state.chat.systemPrompt,
-      });
-      // `cache: false` leaves the cache out entirely: no lookup, and the answer is not kept for others to get.
-      const prep =
-        body.cache === false
-          ? null
-          : deps.cache.prepare(
-              cacheKeyInput({
-                userId,
-                target: resolved.target,
-                model: resolved.model,
-                params: resolved.params,
-                systemPrompt: context.systemPrompt,
-                history: state.history,
-                prompt: body.content,
-                contextFor: context.contextFor,
-                attachments: attached.hash,
-              }),
-            );
-      const turn = {
-        chatId,
-        userId,
-        chatTitle: state.chat.title,
-        prompt: body.content,
-        attachments: attached.stored,
-        parentId: state.parentId,
-      };
-      const sent = { userId, chatId, resolved };
+      return sendTurn(userId, state, body, await resolve(userId, body, state.chat.modelConfigId));
+    },
 
-      const started = performance.now();
-      const hit = prep ? await deps.cache.lookup(prep, body.content) : null;
-      if (hit) {
-        const latencyMs = Math.round(performance.now() - started);
-        const answer = answerFromCache(context.metadata, hit, latencyMs);
-        const stored = await persistTurn(db, { ...turn, answer });
-        announceTurn(deps.userEvents, stored);
-        const assistantMessage = toMessage(stored.assistantRow);
-        recordOutcome(
-          deps,
-          { ...sent, cacheHit: true },
-          {
-            message: assistantMessage,
-            status: 'completed',
-            latencyMs,
-            ttftMs: latencyMs,
-            tokensIn: hit.answer.tokensIn,
-            tokensOut: hit.answer.tokensOut,
-          },
-        );
-        return { userMessage: stored.userMessage, assistantMessage, generation: null, cached: true };
-      }
-
-      const stored = await persistTurn(db, {
-        ...turn,
-        answer: {
-          status: 'streaming',
-          content: '',
-          metadata: context.metadata,
-          writerId: registry.instanceId,
-        },
-      });
-      // The provider call goes out first: the user's event stream hears of the turn right after (same tick).
-      const generation = startGeneration(generate, {
-        row: stored.assistantRow,
-        resolved,
-        messages: withPictures(context.messages, attached.images),
-        metadata: context.metadata,
-        onFinished: (outcome) => {
-          recordOutcome(deps, { ...sent, cacheHit: false }, outcome);
-          const remember = prep ? answerToRemember(outcome) : null;
-          if (prep && remember) void deps.cache.store(prep, body.content, remember);
-        },
-      });
-      announceTurn(deps.userEvents, stored);
-      return {
-        userMessage: stored.userMessage,
-        assistantMessage: toMessage(stored.assistantRow),
-        generation,
-        cached: false,
+    /**
+     * A send into a chat that does not exist yet: its state is known (no title, history or settings), so
+     * its first read is the model's, awaited with `admission`. `createChat` makes the chat's row, with the
+     * id given, once nothing before the store can refuse the send any more. @throws what send throws
+     */
+    async sendToNewChat(
+      userId: string,
+      body: SendMessageBody,
+      createChat: (chatId: string) => Promise<void>,
+      admission?: Promise<void>,
+    ): Promise<SendHandle> {
+      const resolving = resolve(userId, body, null);
+      // The limit answers first (as when it ran before the handler): a refused send is a 429 whatever else.
+      resolving.catch(() => {});
+      await admission;
+      const resolved = await resolving;
+      // A new chat has no message to follow.
+      if (body.parent_id) throw notFound('Message');
+      const state: SendState = {
+        chat: { id: newId(), title: null, modelConfigId: null, systemPrompt: null },
+        parentId: null,
+        history: [],
       };
+      return sendTurn(userId, state, body, resolved, () => createChat(state.chat.id));
     },
 
     /** Streams a send's answer to its client: live from the generation, or a cached answer replayed at once. */

@@ -3,14 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
-import { answerResponses, replyWithAnswer, sendLimit } from '../chats/send.reply.js';
+import { answerResponses, overlappedSendLimit, replyWithAnswer } from '../chats/send.reply.js';
 
 /** Regenerate and edit: new branches of a chat, answered (JSON or SSE) exactly like a send. */
 export async function branchRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { chatBranches, chatSend } = ctx.services;
-  // They are sends: they count toward the same per-user limit.
-  const limit = sendLimit(app, ctx);
+  // They are sends: they count toward the same per-user limit, checked alongside their first read.
+  const limit = overlappedSendLimit(app, ctx);
   const tags = ['chats'];
 
   r.post(
@@ -33,7 +33,7 @@ export async function branchRoutes(app: FastifyInstance, ctx: AppContext) {
         chatSend,
         req,
         reply,
-        await chatBranches.regenerate(principalOf(req).userId, req.params.id, req.body),
+        await chatBranches.regenerate(principalOf(req).userId, req.params.id, req.body, req.admission),
       ),
   );
 
@@ -55,7 +55,7 @@ export async function branchRoutes(app: FastifyInstance, ctx: AppContext) {
         chatSend,
         req,
         reply,
-        await chatBranches.edit(principalOf(req).userId, req.params.id, req.body),
+        await chatBranches.edit(principalOf(req).userId, req.params.id, req.body, req.admission),
       ),
   );
 }
