@@ -1,6 +1,5 @@
-/** Anthropic Messages API with its typed event stream, over plain fetch + eventsource-parser. */
+/** Anthropic Messages API with its typed event stream, over undici + the shared SSE reader (sse-reader.ts). */
 
-import { createParser } from 'eventsource-parser';
 import {
   type AdapterOptions,
   asNumber,
@@ -13,6 +12,7 @@ import {
   requestJson,
   UpstreamCall,
 } from './http.js';
+import { SseReader } from './sse-reader.js';
 import type { ChatEvent, ChatMessage, ChatRequest, LlmProvider, ModelInfo } from './types.js';
 import { ProviderError, type ProviderErrorKind } from './types.js';
 import { toAnthropicContent } from './wire-images.js';
@@ -92,17 +92,15 @@ export class AnthropicProvider implements LlmProvider {
     const call = new UpstreamCall(url, callOptions(this.o, req.signal));
     try {
       await call.send(url, { method: 'POST', headers: this.headers, body: this.body(req) }, 'stream');
-      const pending: string[] = [];
-      const parser = createParser({ onEvent: (e) => pending.push(e.data) });
+      const events = new SseReader(call);
       let tokensIn: number | undefined;
       let tokensOut: number | undefined;
       let stopReason: string | undefined;
       let stopped = false;
       while (!stopped) {
-        const text = await call.readText();
-        if (text === null) break;
-        parser.feed(text);
-        for (const data of pending) {
+        const batch = await events.next();
+        if (batch === null) break;
+        for (const data of batch) {
           const ev = parseJson(data);
           if (!isObject(ev)) throw new ProviderError('malformed', 'provider sent a non-object event');
           switch (ev.type) {
@@ -138,7 +136,6 @@ export class AnthropicProvider implements LlmProvider {
           }
           if (stopped) break;
         }
-        pending.length = 0;
       }
       if (!stopped) throw new ProviderError('upstream', 'stream ended before message_stop');
       const finishReason = stopReason ? (STOP_REASONS[stopReason] ?? stopReason) : 'stop';

@@ -1,9 +1,8 @@
 /**
- * OpenAI Chat Completions over plain fetch + eventsource-parser: OpenAI, Groq, OpenRouter, vLLM,
+ * OpenAI Chat Completions over undici + the shared SSE reader (sse-reader.ts): OpenAI, Groq, OpenRouter, vLLM,
  * LM Studio, llama.cpp server and any other server speaking the same wire format.
  */
 
-import { createParser } from 'eventsource-parser';
 import { openAICapabilities } from './capabilities.js';
 import {
   type AdapterOptions,
@@ -18,6 +17,7 @@ import {
   UpstreamCall,
   type UpstreamInit,
 } from './http.js';
+import { SseReader } from './sse-reader.js';
 import {
   type ChatEvent,
   type ChatRequest,
@@ -87,17 +87,15 @@ export class OpenAICompatibleProvider implements LlmProvider {
         yield* completionEvents(await call.readJson(), call);
         return;
       }
-      const pending: string[] = [];
-      const parser = createParser({ onEvent: (e) => pending.push(e.data) });
+      const events = new SseReader(call);
       let finishReason: string | undefined;
       let usage: Usage | undefined;
       let sawDone = false;
       // Stop at [DONE] without waiting for the server to close the connection.
       while (!sawDone) {
-        const text = await call.readText();
-        if (text === null) break;
-        parser.feed(text);
-        for (const data of pending) {
+        const batch = await events.next();
+        if (batch === null) break;
+        for (const data of batch) {
           if (data === '[DONE]') {
             sawDone = true;
             break;
@@ -120,7 +118,6 @@ export class OpenAICompatibleProvider implements LlmProvider {
             (isObject(chunk.x_groq) ? readUsage(chunk.x_groq.usage) : undefined) ??
             usage;
         }
-        pending.length = 0;
       }
       if (!sawDone && finishReason === undefined) {
         throw new ProviderError('upstream', 'stream ended before the answer was complete');
