@@ -22,8 +22,6 @@ import { type ModelSources, type ResolvedModel, resolveTarget } from './pipeline
 import type { TargetCache } from './pipeline/target-cache.js';
 import { loadSendState, type SendState } from './send.repository.js';
 
-export type { ChatRequestRecord } from './pipeline/record.js';
-
 export interface SendDeps extends RecordSinks {
   db: Db;
   config: Config;

@@ -1,28 +1,15 @@
 import type { CachedAnswer } from '../../../answer-cache/answer-cache.js';
+import type { RequestLogEntry } from '../../telemetry/telemetry.service.js';
 import type { GenerationOutcome } from '../generation.js';
 import { isEndpointFaultKind } from './failover.js';
 import type { ResolvedModel } from './resolve-target.js';
 
-/** One row of the request log (written off the hot path by the telemetry service). */
-export interface ChatRequestRecord {
-  userId: string;
-  chatId: string;
-  messageId: string;
-  provider: string;
-  model: string;
-  localEndpointId?: string;
-  tokensIn: number;
-  tokensOut: number;
-  latencyMs: number;
-  ttftMs?: number | null;
-  cacheHit: boolean;
-  status: 'ok' | 'error' | 'aborted';
-  errorCode?: string;
-}
-
-/** Where a finished send is recorded. Both only buffer or fire: neither is waited for. */
+/**
+ * Where a finished send is recorded: a request-log row (telemetry's `RequestLogEntry`, written off the hot
+ * path), and the endpoint's health. Both only buffer or fire: neither is waited for.
+ */
 export interface RecordSinks {
-  telemetry?: { record(entry: ChatRequestRecord): void } | undefined;
+  telemetry?: { record(entry: RequestLogEntry): void } | undefined;
   endpointHealth?:
     | { recordResult(endpointId: string, ok: boolean, error?: string): void | Promise<void> }
     | undefined;

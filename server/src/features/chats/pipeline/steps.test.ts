@@ -8,11 +8,12 @@ import { users } from '../../../db/schema/index.js';
 import { createMemoryBus } from '../../../lib/event-bus.js';
 import { createLlmProvider } from '../../../llm/factory.js';
 import { createLogger } from '../../../plugins/logger.js';
+import type { RequestLogEntry } from '../../telemetry/telemetry.service.js';
 import { createGenerationRegistry, type GenerationOutcome } from '../generation.js';
 import { buildSendContext } from './build-context.js';
 import { startGeneration } from './generate.js';
 import { persistTurn } from './persist.js';
-import { answerToRemember, type ChatRequestRecord, recordOutcome } from './record.js';
+import { answerToRemember, recordOutcome } from './record.js';
 import type { ResolvedModel } from './resolve-target.js';
 
 const resolved = (over: Partial<ResolvedModel> = {}): ResolvedModel => ({
@@ -110,10 +111,10 @@ const outcome = (over: Partial<GenerationOutcome> = {}): GenerationOutcome => ({
 
 describe('record (send step 6)', () => {
   it('writes one request-log entry per send, and feeds endpoint health only with its own faults', () => {
-    const entries: ChatRequestRecord[] = [];
+    const entries: RequestLogEntry[] = [];
     const health: [string, boolean][] = [];
     const sinks = {
-      telemetry: { record: (e: ChatRequestRecord) => void entries.push(e) },
+      telemetry: { record: (e: RequestLogEntry) => void entries.push(e) },
       endpointHealth: { recordResult: (id: string, ok: boolean) => void health.push([id, ok]) },
     };
     const local = resolved({
