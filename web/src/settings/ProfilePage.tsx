@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { errorMessage } from '../api/errors';
 import { exportData as fetchExport, uploadAvatar as sendAvatar, updateProfile } from '../api/users';
 import { useAuth, useUser } from '../auth/auth';
+import { Avatar } from '../ui/Avatar';
 import { Button, ErrorNote, Field, inputClass, PageTitle } from '../ui/ui';
 
 export function ProfilePage() {
@@ -76,13 +77,7 @@ export function ProfilePage() {
     <section className="space-y-6">
       <PageTitle>Profile</PageTitle>
       <div className="flex items-center gap-4">
-        {user.avatar_url ? (
-          <img src={user.avatar_url} alt="Your avatar" className="size-16 rounded-full object-cover" />
-        ) : (
-          <span className="flex size-16 items-center justify-center rounded-full bg-indigo-600 text-2xl text-white">
-            {(user.full_name || user.email).slice(0, 1).toUpperCase()}
-          </span>
-        )}
+        <Avatar user={user} size="large" alt="Your avatar" />
         <label className="cursor-pointer rounded-lg border border-zinc-300 px-3 py-2 text-sm dark:border-zinc-700">
           Upload avatar
           <input

@@ -3,6 +3,7 @@ import { type ReactNode, useMemo, useState } from 'react';
 import { NavLink, useMatch, useNavigate } from 'react-router';
 import { useAuth, useUser } from '../auth/auth';
 import { newDraftState, SessionList } from '../chat/SessionList';
+import { Avatar } from './Avatar';
 import { Icon } from './icons';
 import { MenuButton, MenuContext } from './menu';
 import { Button } from './ui';
@@ -50,13 +51,7 @@ function Sidebar({ onNavigate }: { onNavigate: () => void }) {
         )}
       </nav>
       <div className="flex items-center gap-2 border-t border-zinc-200 px-1 pt-2 dark:border-zinc-800">
-        {user.avatar_url ? (
-          <img src={user.avatar_url} alt="" className="size-7 rounded-full object-cover" />
-        ) : (
-          <span className="flex size-7 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
-            {(user.full_name || user.email).slice(0, 1).toUpperCase()}
-          </span>
-        )}
+        <Avatar user={user} size="small" />
         <span className="min-w-0 flex-1 truncate text-sm">{user.full_name || user.email}</span>
         {state.status === 'signed-in' && !state.singleUser && (
           <Button variant="ghost" className="px-2 py-1 text-xs" onClick={() => void signOut()}>
