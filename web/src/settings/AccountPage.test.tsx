@@ -82,6 +82,8 @@ describe('Settings → Account', () => {
     const dialog = screen.getByRole('dialog', { name: 'Delete your account?' });
     const confirm = screen.getByRole('button', { name: 'Delete my account' });
     expect(confirm).toHaveProperty('disabled', true);
+    // The one field has the focus as the dialog opens.
+    expect(document.activeElement).toBe(screen.getByLabelText(/to confirm/));
     fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: 'ada@example' } });
     expect(confirm).toHaveProperty('disabled', true);
     fireEvent.change(screen.getByLabelText(/to confirm/), { target: { value: ' Ada@Example.com ' } });

@@ -65,7 +65,7 @@ function ConfirmDelete({
         </label>
         <input
           id={inputId}
-          // biome-ignore lint/a11y/noAutofocus: the dialog's one field, opened on purpose
+          // The dialog's one field, focused as it opens (biome's noAutofocus allows it in a dialog).
           autoFocus
           autoComplete="off"
           spellCheck={false}

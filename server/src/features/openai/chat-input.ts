@@ -81,7 +81,7 @@ export function cacheInput(
   for (const field of Object.keys(body)) if (!KEYED.has(field)) return null;
   const messages = body.messages;
   const last = messages[messages.length - 1];
-  if (!last || last.role !== 'user' || typeof last.content !== 'string') return null;
+  if (last?.role !== 'user' || typeof last.content !== 'string') return null;
   let first = 0;
   const system: string[] = [];
   while (
