@@ -6,11 +6,11 @@ import { announceTurn } from './answer-relay.js';
 import { prepareAttachments, withPictures } from './pipeline/attachments.js';
 import { buildSendContext } from './pipeline/build-context.js';
 import { startGeneration } from './pipeline/generate.js';
-import { persistAnswer } from './pipeline/persist.js';
+import { persistAnswer, streamingAnswer } from './pipeline/persist.js';
 import { recordOutcome } from './pipeline/record.js';
 import { type ModelChoice, resolveTarget } from './pipeline/resolve-target.js';
 import { loadSendState } from './send.repository.js';
-import type { SendDeps, SendHandle, SendService } from './send.service.js';
+import { generateDeps, type SendDeps, type SendHandle, type SendService } from './send.service.js';
 import { findWithParent } from './tree.repository.js';
 
 /**
@@ -39,11 +39,12 @@ const onlyRole = (role: string, what: string) =>
  */
 export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 'send'>) {
   const { db, registry } = deps;
-  const generate = {
-    registry,
-    createProvider: deps.createProvider,
-    timeouts: deps.config.providers,
-    failover: deps.sources.localModels?.failover,
+  const generate = generateDeps(deps);
+  /** The user's message `messageId` with its parent, read with the request's pending rate-limit check. */
+  const findMessage = async (userId: string, messageId: string, admission?: Promise<void>) => {
+    const [found] = await Promise.all([findWithParent(db, userId, messageId), admission]);
+    if (!found) throw notFound('Message');
+    return found;
   };
   return {
     /**
@@ -58,8 +59,7 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
       body: RegenerateMessageBody,
       admission?: Promise<void>,
     ): Promise<SendHandle> {
-      const [found] = await Promise.all([findWithParent(db, userId, messageId), admission]);
-      if (!found) throw notFound('Message');
+      const found = await findMessage(userId, messageId, admission);
       const prompt = found.parent;
       if (found.row.role !== 'assistant') throw onlyRole(found.row.role, 'answers can be regenerated');
       if (prompt?.role !== 'user' || !prompt)
@@ -91,12 +91,7 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
         chatId: prompt.chatId,
         userId,
         promptId: prompt.id,
-        answer: {
-          status: 'streaming',
-          content: '',
-          metadata: context.metadata,
-          writerId: registry.instanceId,
-        },
+        answer: streamingAnswer(context.metadata, registry.instanceId),
       });
       const userMessage = toMessage(prompt);
       const sent = { userId, chatId: prompt.chatId, resolved, cacheHit: false };
@@ -124,8 +119,7 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
       body: EditMessageBody,
       admission?: Promise<void>,
     ): Promise<SendHandle> {
-      const [found] = await Promise.all([findWithParent(db, userId, messageId), admission]);
-      if (!found) throw notFound('Message');
+      const found = await findMessage(userId, messageId, admission);
       if (found.row.role !== 'user') throw onlyRole(found.row.role, 'user messages can be edited');
       // Without `attachments` the new version keeps the original's files; `[]` leaves them out.
       const attachments = body.attachments ?? found.row.attachments.map((a) => a.id);

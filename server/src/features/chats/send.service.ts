@@ -15,8 +15,8 @@ import type { Generation, GenerationRegistry } from './generation.js';
 import { type AnswerStream, pipeGeneration } from './message-stream.js';
 import { type AttachmentDeps, prepareAttachments, withPictures } from './pipeline/attachments.js';
 import { buildSendContext } from './pipeline/build-context.js';
-import { startGeneration } from './pipeline/generate.js';
-import { answerFromCache, persistTurn } from './pipeline/persist.js';
+import { type GenerateDeps, startGeneration } from './pipeline/generate.js';
+import { answerFromCache, persistTurn, streamingAnswer } from './pipeline/persist.js';
 import { answerToRemember, type RecordSinks, recordOutcome } from './pipeline/record.js';
 import { type ModelSources, type ResolvedModel, resolveTarget } from './pipeline/resolve-target.js';
 import type { TargetCache } from './pipeline/target-cache.js';
@@ -46,14 +46,17 @@ export interface SendHandle {
   cached: boolean;
 }
 
+/** What the generate step (pipeline/generate.ts) takes of a send's dependencies. */
+export const generateDeps = (deps: SendDeps): GenerateDeps => ({
+  registry: deps.registry,
+  createProvider: deps.createProvider,
+  timeouts: deps.config.providers,
+  failover: deps.sources.localModels?.failover,
+});
+
 export function createSendService(deps: SendDeps) {
   const { db, config, registry } = deps;
-  const generate = {
-    registry,
-    createProvider: deps.createProvider,
-    timeouts: config.providers,
-    failover: deps.sources.localModels?.failover,
-  };
+  const generate = generateDeps(deps);
 
   const resolve = (userId: string, body: SendMessageBody, chatModelConfigId: string | null) =>
     resolveTarget({ sources: deps.sources, cache: deps.targets }, { userId, body, chatModelConfigId });
@@ -136,12 +139,7 @@ export function createSendService(deps: SendDeps) {
 
     const stored = await persistTurn(db, {
       ...turn,
-      answer: {
-        status: 'streaming',
-        content: '',
-        metadata: context.metadata,
-        writerId: registry.instanceId,
-      },
+      answer: streamingAnswer(context.metadata, registry.instanceId),
     });
     // The provider call goes out first: the user's event stream hears of the turn right after (same tick).
     const generation = startGeneration(generate, {

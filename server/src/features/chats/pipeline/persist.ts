@@ -71,6 +71,14 @@ export async function persistAnswer(
   }
 }
 
+/** The answer row stored before the provider is called: empty and 'streaming', written by `writerId`. */
+export const streamingAnswer = (metadata: MessageMetadata, writerId: string): AnswerRow => ({
+  status: 'streaming',
+  content: '',
+  metadata,
+  writerId,
+});
+
 /** The answer row of a cache hit: complete at once, its metadata saying where it came from. */
 export function answerFromCache(
   metadata: MessageMetadata,
