@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A zero-delay OpenAI-compatible provider for load tests: answers /v1/chat/completions at once, streamed
@@ -80,4 +82,23 @@ export async function startMockProvider(opts: { reply?: string; chunks?: number 
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The same mock in a child process, as a real provider is another machine: in the bench's own process it
+ * answers only once the bench's client has handled what the server sent it first (a send's message.created).
+ */
+export async function startMockProcess(): Promise<{ url: string; close(): void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./mock-process.ts', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`mock process exited with ${code}`)));
+    child.stdout?.once('data', (b: Buffer) => resolve(b.toString().trim()));
+  });
+  return { url, close: () => child.kill() };
 }

@@ -17,6 +17,12 @@ export interface SseStream<E extends SseEvent = SseEvent> {
   readonly buffered: number;
   /** Calls `fn` once, when the backlog has been taken. */
   onDrain(fn: () => void): void;
+  /**
+   * Hands what was written to the socket now. Node's http corks a response's socket on each write until the
+   * next tick, and a tick can be long: a send's first token waited behind the answer's last save on PGlite,
+   * whose statements run on this thread (~3 ms).
+   */
+  flush(): void;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -40,6 +46,11 @@ export function writeSseHead(reply: FastifyReply) {
   return res;
 }
 
+// Node's http corks the socket on a response's write and uncorks it on the next tick; this sends now.
+const uncork = (res: FastifyReply['raw']) => {
+  if (res.socket?.writableCorked) res.socket.uncork();
+};
+
 const frame = (e: SseEvent, id?: string | number) =>
   `${id === undefined ? '' : `id: ${id}\n`}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 
@@ -53,8 +64,10 @@ export function openSse<E extends SseEvent>(
   first?: { event: E; id?: string | number },
 ): SseStream<E> {
   const res = writeSseHead(reply);
-  if (first) res.write(frame(first.event, first.id));
-  else res.flushHeaders();
+  if (first) {
+    res.write(frame(first.event, first.id));
+    uncork(res);
+  } else res.flushHeaders();
   let closed = false;
   const closeHandlers: (() => void)[] = [];
   const heartbeat = setInterval(() => {
@@ -88,5 +101,6 @@ export function openSse<E extends SseEvent>(
     onDrain(fn) {
       res.once('drain', fn);
     },
+    flush: () => uncork(res),
   };
 }

@@ -21,6 +21,7 @@ export function sendFinal(sse: AnswerStream, message: Message) {
 export function pipeGeneration(sse: AnswerStream, gen: Generation, fromOffset: number): Promise<void> {
   return new Promise((resolve) => {
     let sent = fromOffset;
+    let flushed = false;
     if (gen.finished) {
       if (gen.finished.message.content.length > sent) {
         sse.send(
@@ -35,13 +36,20 @@ export function pipeGeneration(sse: AnswerStream, gen: Generation, fromOffset: n
     }
     if (gen.content.length > sent) {
       sse.send({ event: 'delta', data: { content: gen.content.slice(sent) } }, gen.content.length);
+      sse.flush();
+      flushed = true;
       sent = gen.content.length;
     }
     const off = gen.subscribe((e: GenerationEvent) => {
       if (e.type === 'delta') {
         const start = e.offset - e.content.length;
         const piece = start >= sent ? e.content : e.content.slice(sent - start);
-        if (piece) sse.send({ event: 'delta', data: { content: piece } }, e.offset);
+        if (piece) {
+          sse.send({ event: 'delta', data: { content: piece } }, e.offset);
+          // The first token leaves at once, not when this tick's other work is done (SseStream.flush).
+          if (!flushed) sse.flush();
+          flushed = true;
+        }
         sent = Math.max(sent, e.offset);
         return;
       }

@@ -37,6 +37,7 @@ function slowStream() {
       return buffered;
     },
     onDrain: (fn) => drains.push(fn),
+    flush: () => {},
   };
   const take = () => {
     buffered = 0;
