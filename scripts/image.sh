@@ -5,7 +5,6 @@
 #   build  install exactly the lock file, build contracts + server + portal, drop dev dependencies, then
 #          stage the runtime files (and only those) in .image/, which the Dockerfile copies whole
 #   start  what the container runs: exec, so node is PID 1 and receives SIGTERM itself, with scripts/node-flags
-#          and scripts/glibc-tunables
 #   smoke  from .image/ (what the image holds, nothing more), start as the image does (production mode, secrets from the environment), wait for /readyz,
 #          SIGTERM, and require a clean exit 0
 set -euo pipefail
@@ -29,10 +28,7 @@ case "${1:-}" in
     done
     ;;
   start)
-    # V8's heap sizing and glibc malloc's settings for the server (scripts/node-flags, scripts/glibc-tunables;
-    # README, Configuration): the same for npm start.
-    GLIBC_TUNABLES="${GLIBC_TUNABLES:-$(cat scripts/glibc-tunables)}"
-    export GLIBC_TUNABLES
+    # V8's heap sizing for the server (scripts/node-flags; README, Configuration): the same for npm start.
     # shellcheck disable=SC2046
     exec node $(cat scripts/node-flags) server/dist/main.js
     ;;

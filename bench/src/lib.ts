@@ -131,15 +131,8 @@ export const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? readFileSync('
   .filter(Boolean);
 
 /**
- * glibc malloc's settings `npm start` and the container give the server (scripts/glibc-tunables);
- * BENCH_GLIBC_TUNABLES replaces them (even empty: glibc's defaults), for A/B runs.
- */
-export const SERVER_GLIBC_TUNABLES =
-  process.env.BENCH_GLIBC_TUNABLES ?? readFileSync('scripts/glibc-tunables', 'utf8').trim();
-
-/**
- * Starts the built server as `npm start` does (SERVER_NODE_FLAGS and SERVER_GLIBC_TUNABLES, then `nodeArgs`,
- * e.g. `--cpu-prof`) and resolves once /readyz answers 200, with the time that took.
+ * Starts the built server as `npm start` does (SERVER_NODE_FLAGS, then `nodeArgs`, e.g. `--cpu-prof`) and
+ * resolves once /readyz answers 200, with the time that took.
  */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []) {
   const t0 = performance.now();
@@ -147,14 +140,7 @@ export async function startServer(env: Record<string, string>, port: number, nod
     process.execPath,
     [...SERVER_NODE_FLAGS, ...nodeArgs, 'server/dist/main.js'],
     {
-      env: {
-        ...process.env,
-        GLIBC_TUNABLES: SERVER_GLIBC_TUNABLES,
-        ...env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );

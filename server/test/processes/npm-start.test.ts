@@ -98,14 +98,6 @@ describe.runIf(testEngine() === 'pglite')('npm start under SIGTERM', () => {
     const tree = descendants(npm.pid ?? 0);
     started.push(...tree);
     expect(tree.length, 'npm runs the server as a child').toBeGreaterThan(0);
-    // It runs with glibc malloc's settings from scripts/glibc-tunables (README, glibc malloc).
-    const server = tree.find((pid) =>
-      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('scripts/start.mjs'),
-    );
-    expect(server, 'the server process').toBeDefined();
-    const environ = readFileSync(`/proc/${server}/environ`, 'utf8').split('\0');
-    const tunables = readFileSync(path.join(ROOT, 'scripts/glibc-tunables'), 'utf8').trim();
-    expect(environ).toContain(`GLIBC_TUNABLES=${tunables}`);
     // The bundle it loads is Latin-1, which V8 holds at one byte a character (server/bundle.mjs).
     const chunks = path.join(ROOT, 'server/dist/chunks');
     for (const file of readdirSync(chunks).filter((f) => f.endsWith('.js')))
