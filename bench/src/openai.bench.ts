@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, rssMb, startServer } from './lib.js';
+import { api, benchEnv, rssMb, startServer } from './lib.js';
 import { startMockProvider } from './mock-provider.js';
 import { benchGateway } from './openai-gateway.js';
 
@@ -13,12 +13,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const PORT = Number(process.env.BENCH_PORT ?? 18_090);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-bench-openai-'));
 const profDir = process.env.BENCH_CPU_PROF;
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  RATE_LIMIT_AUTH_PER_MIN: '1000000',
-  RATE_LIMIT_API_KEY_PER_MIN: '100000000',
-  INVITE_REQUIRED: 'false',
-};
+// benchEnv: the metrics token the memory sampler scrapes /metrics with, and PostgreSQL/Redis when set.
+const env = benchEnv(dataDir, { RATE_LIMIT_API_KEY_PER_MIN: '100000000' });
 const mock = await startMockProvider();
 // The first start migrates the new data directory (PGlite's memory stays high after it): measure a second one.
 await (await startServer(env, PORT)).stop();

@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 
-/** Case, white space and trailing punctuation do not change the question. */
+/**
+ * Case, white space and trailing punctuation do not change the question. The ellipsis, the ideographic full stop
+ * and the full-width ? and ! are written as escapes: a non-Latin-1 character in a regular expression would make
+ * V8 hold the whole server bundle at two bytes a character (server/bundle.mjs).
+ */
 export function normalizePrompt(prompt: string): string {
   return prompt
     .normalize('NFKC')
     .toLowerCase()
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/[\s?!.…。？！]+$/u, '')
+    .replace(/[\s?!.\u2026\u3002\uFF1F\uFF01]+$/u, '')
     .trim();
 }
 
@@ -43,7 +47,7 @@ const DIRECTIONAL = new Set(['to', 'into', 'from', 'than', 'vs', 'versus']);
  */
 export function contentTokens(prompt: string): string[] {
   const words = normalizePrompt(prompt)
-    .replace(/['’]s\b/g, '')
+    .replace(/['\u2019]s\b/g, '')
     .split(/[^\p{L}\p{N}+\-*/^=.]+/u)
     .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
     .filter(Boolean);
