@@ -40,25 +40,31 @@ function prepare(db: Db) {
     "case when m.role <> 'system' and m.content <> '' and m.status not in ('failed', 'streaming') " +
       'then ceil(length(m.content) / 4.0)::int + 4 else 0 end',
   );
+  // The walk carries each message's fields itself: joining messages again on the walk's ids let the planner
+  // hash the whole table (a seq scan per send) whenever its statistics said the table was small.
   const walk = db
     .$with('hist', {
       id: sql<string>`hist_id`.as('hist_id'),
+      role: sql<MessageRow['role']>`hist_role`.as('hist_role'),
+      content: sql<string>`hist_content`.as('hist_content'),
+      status: sql<MessageRow['status']>`hist_status`.as('hist_status'),
       depth: sql<number>`hist_depth`.as('hist_depth'),
     })
     .as(sql`
-    with recursive w(id, parent_id, depth, used) as (
-      select m.id, m.parent_id, 0, ${cost}
+    with recursive w(id, parent_id, role, content, status, depth, used) as (
+      select m.id, m.parent_id, m.role, m.content, m.status, 0, ${cost}
         from ${chats} c join ${messages} m
           on m.id = case when ${sql.placeholder('fromLeaf')}::boolean then c.current_leaf_id
                          else ${sql.placeholder('parentId')}::uuid end
          and m.chat_id = c.id
        where c.id = ${sql.placeholder('chatId')} and c.user_id = ${sql.placeholder('userId')}
       union all
-      select m.id, m.parent_id, w.depth + 1, w.used + ${cost}
+      select m.id, m.parent_id, m.role, m.content, m.status, w.depth + 1, w.used + ${cost}
         from w join ${messages} m on m.id = w.parent_id
        where w.used < ${sql.placeholder('budget')}::int and w.depth < ${HISTORY_MAX_ROWS}
     )
-    select id as hist_id, depth as hist_depth from w`);
+    select id as hist_id, role as hist_role, content as hist_content, status as hist_status,
+           depth as hist_depth from w`);
   // The chat and its history in one round trip: a chat without messages gives one row of nulls.
   const sendState = db
     .with(walk)
@@ -67,14 +73,13 @@ function prepare(db: Db) {
       title: chats.title,
       modelConfigId: chats.modelConfigId,
       systemPrompt: chats.systemPrompt,
-      messageId: messages.id,
-      role: messages.role,
-      content: messages.content,
-      status: messages.status,
+      messageId: walk.id,
+      role: walk.role,
+      content: walk.content,
+      status: walk.status,
     })
     .from(chats)
     .leftJoin(walk, sql`true`)
-    .leftJoin(messages, eq(messages.id, walk.id))
     .where(and(eq(chats.id, sql.placeholder('chatId')), eq(chats.userId, sql.placeholder('userId'))))
     .orderBy(desc(walk.depth))
     .prepare('send_state');
