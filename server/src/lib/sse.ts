@@ -47,8 +47,10 @@ export function writeSseHead(reply: FastifyReply) {
 }
 
 // Node's http corks the socket on a response's write and uncorks it on the next tick; this sends now.
+// Every level: several writes in one tick cork it more than once.
 const uncork = (res: FastifyReply['raw']) => {
-  if (res.socket?.writableCorked) res.socket.uncork();
+  const socket = res.socket;
+  while (socket?.writableCorked) socket.uncork();
 };
 
 const frame = (e: SseEvent, id?: string | number) =>
