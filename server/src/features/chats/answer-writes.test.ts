@@ -134,4 +134,28 @@ describe('answer writes, grouped', () => {
     const [gone] = await database.db.select().from(messages).where(eq(messages.id, third));
     expect(gone?.status).toBe('streaming');
   });
+
+  it('stores text and metadata exactly, whatever characters they hold (the writes travel as arrays)', async () => {
+    // What an array literal quotes or escapes, and what it could mistake for a null or another element.
+    const odd = ['NULL', '', '{}', 'a,b', '"', '\\', "it's", '{"x":1}', 'é 漢字 😀', ' spaced ', '\n\t'];
+    const ids = await streamingAnswers(odd.length * 2);
+    const writes = createAnswerWrites(database.db);
+    const saving = ids.slice(0, odd.length);
+    const ending = ids.slice(odd.length);
+    await Promise.all(writes.saveTexts(saving.map((id, i) => ({ id, content: odd[i] }))));
+    await Promise.all(
+      ending.map((id, i) =>
+        writes.finish({ id, content: odd[i], status: 'completed', metadata: { note: odd[i] ?? '' } }),
+      ),
+    );
+    const stored = new Map((await read(ids)).map((r) => [r.id, r]));
+    for (const [i, id] of saving.entries())
+      expect(stored.get(id)).toMatchObject({ content: odd[i], status: 'streaming' });
+    for (const [i, id] of ending.entries())
+      expect(stored.get(id)).toMatchObject({
+        content: odd[i],
+        status: 'completed',
+        metadata: { note: odd[i] },
+      });
+  });
 });

@@ -1,6 +1,7 @@
 import type { MessageMetadata } from '@pocketllm/contracts';
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { perDb } from '../../db/prepared.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { messages } from '../../db/schema/index.js';
 
@@ -25,20 +26,10 @@ interface Pending<T> {
   reject(err: unknown): void;
 }
 
-// A statement's parameters stay well under PostgreSQL's 65,535 limit (4 per write).
+// A group's size: one statement's worth of rows (a few hundred rows of text each time it runs).
 const MAX_GROUP = 500;
 
-function values(writes: AnswerWrite[]): SQL {
-  const rows = writes.map(
-    (w) =>
-      sql`(${w.id}::uuid, ${w.content ?? null}::text, ${w.status ?? null}::text, ${
-        w.metadata === undefined ? null : JSON.stringify(w.metadata)
-      }::jsonb)`,
-  );
-  return sql`(values ${sql.join(rows, sql`, `)}) as v(id, content, status, metadata)`;
-}
-
-/** The set clause: what a write leaves out (null in its VALUES row) keeps the row's value. */
+/** The set clause: what a write leaves out (null in its row) keeps the row's value. */
 const setClause = {
   content: sql`coalesce(v.content, ${messages.content})`,
   status: sql`coalesce(v.status, ${messages.status})`,
@@ -46,14 +37,40 @@ const setClause = {
   updatedAt: sql`now()`,
 };
 
-/** Several answers' final writes in one statement; the stored rows, in no particular order. */
-export function finishAnswers(db: Db, writes: AnswerWrite[]): Promise<MessageRow[]> {
-  return db
+// The writes travel as one array parameter a column, unnested into rows: one statement text whatever the group's
+// size, so it is prepared once (PGlite parses each distinct text once, and a VALUES list of n rows made up to 500
+// texts that churned through its statement cache; PostgreSQL planned each one), and nothing is built per row.
+const ph = sql.placeholder;
+function prepare(db: Db) {
+  const finish = db
     .update(messages)
     .set(setClause)
-    .from(values(writes))
+    .from(
+      sql`unnest(${ph('ids')}::uuid[], ${ph('contents')}::text[], ${ph('statuses')}::text[], ${ph('metadata')}::jsonb[])
+        as v(id, content, status, metadata)`,
+    )
     .where(eq(messages.id, sql`v.id`))
-    .returning();
+    .returning()
+    .prepare('finish_answers');
+  const save = db
+    .update(messages)
+    .set({ content: sql`v.content`, updatedAt: sql`now()` })
+    .from(sql`unnest(${ph('ids')}::uuid[], ${ph('contents')}::text[]) as v(id, content)`)
+    .where(sql`${messages.id} = v.id and ${messages.status} = 'streaming'`)
+    .prepare('save_answer_texts');
+  return { finish, save };
+}
+const prepared = perDb(prepare);
+
+/** Several answers' final writes in one statement; the stored rows, in no particular order. */
+export async function finishAnswers(db: Db, writes: AnswerWrite[]): Promise<MessageRow[]> {
+  // (drizzle types a prepared UPDATE … FROM's rows as unknown; they are the messages rows of `returning()`)
+  return (await prepared(db).finish.execute({
+    ids: writes.map((w) => w.id),
+    contents: writes.map((w) => w.content ?? null),
+    statuses: writes.map((w) => w.status ?? null),
+    metadata: writes.map((w) => (w.metadata === undefined ? null : JSON.stringify(w.metadata))),
+  })) as MessageRow[];
 }
 
 /**
@@ -61,11 +78,10 @@ export function finishAnswers(db: Db, writes: AnswerWrite[]): Promise<MessageRow
  * after its answer's last word (or after a sweep ended it) changes nothing.
  */
 export async function saveAnswerTexts(db: Db, writes: AnswerWrite[]): Promise<void> {
-  await db
-    .update(messages)
-    .set({ content: sql`v.content`, updatedAt: sql`now()` })
-    .from(values(writes))
-    .where(sql`${messages.id} = v.id and ${messages.status} = 'streaming'`);
+  await prepared(db).save.execute({
+    ids: writes.map((w) => w.id),
+    contents: writes.map((w) => w.content ?? null),
+  });
 }
 
 /** A running answer's text is saved at most this often, and at least this often whatever the load. */
