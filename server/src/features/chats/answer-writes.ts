@@ -8,7 +8,7 @@ import { messages } from '../../db/schema/index.js';
 /**
  * The writes of running answers (their text as it grows, and their last word), grouped: while one statement is
  * in flight, the writes of every other answer queue up and go together as the next one, an UPDATE … FROM
- * (VALUES …). One statement of n rows costs far less than n statements (PGlite's single connection runs them one
+ * unnest(…). One statement of n rows costs far less than n statements (PGlite's single connection runs them one
  * by one; PostgreSQL plans and commits each), and with few answers running nothing waits: a write goes out at
  * once. A group the database refuses is retried one write at a time, so one bad row fails only itself.
  */
