@@ -110,7 +110,7 @@ describe('the provider call', () => {
       const connected = connections;
       const second = await chatSend.send(alice.id, chatId, { ...body, content: 'And now' });
       expect(written).toHaveLength(2);
-      // The first answer's body was read to its end after [DONE], so its connection was kept.
+      // It went on the first send's connection, the case the check above is about (a new one connects later).
       expect(connections).toBe(connected);
       expect((await second.generation?.done)?.status).toBe('completed');
     } finally {
