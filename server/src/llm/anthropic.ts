@@ -130,6 +130,7 @@ export class AnthropicProvider implements LlmProvider {
             }
             case 'message_stop':
               stopped = true;
+              call.completed();
               break;
             case 'error':
               throw eventError(ev.error, this.o.apiKey);

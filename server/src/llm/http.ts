@@ -60,6 +60,10 @@ export function sanitizeMessage(text: string, secret: string | null): string {
   return msg.length > MAX_MESSAGE ? `${msg.slice(0, MAX_MESSAGE - 3)}...` : msg;
 }
 
+/** At most this much is read of a body after the answer's end, and for at most this long (see UpstreamCall.close). */
+const MAX_TAIL_BYTES = 64 * 1024;
+const MAX_TAIL_MS = 2000;
+
 /** At most this much of an error body goes to the debug log. */
 const MAX_LOGGED_BODY = 4096;
 
@@ -171,6 +175,7 @@ export class UpstreamCall {
   private body: Body | undefined;
   private chunks: AsyncIterator<Buffer> | undefined;
   private bodyEnded = false;
+  private complete = false;
   private readonly decoder = new TextDecoder();
   private readonly host: string;
   private readonly onCallerAbort = () => this.ctl.abort(this.opts.signal?.reason);
@@ -256,6 +261,14 @@ export class UpstreamCall {
     return { status: res.statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? '' };
   }
 
+  /**
+   * Call when the answer is complete (a stream's `[DONE]` or last event) even though the body may not have
+   * ended yet: `close()` then reads what is left of it instead of aborting, so the connection is kept.
+   */
+  completed() {
+    this.complete = true;
+  }
+
   /** Call when the first content arrives: from then on the idle timeout applies between chunks. */
   gotToken() {
     if (this.phase !== 'idle') this.arm('idle', this.opts.timeouts.idleTimeoutMs);
@@ -333,11 +346,38 @@ export class UpstreamCall {
   close() {
     clearTimeout(this.timer);
     this.opts.signal?.removeEventListener('abort', this.onCallerAbort);
-    // An unread body keeps the socket busy: aborting hands it back (or destroys it) at once.
-    if (this.body || !this.headersSeen) this.ctl.abort();
-    this.body?.destroy();
+    const { body, chunks } = this;
     this.body = undefined;
+    this.chunks = undefined;
+    // A complete answer whose body has not ended (the end of the chunked body comes after `[DONE]`): its
+    // rest is read in the background, so the kept-alive connection serves the next call. Aborting would
+    // destroy the socket, and the next send would pay a new connection (a TLS handshake with a real
+    // provider) before its first token.
+    if (body && chunks && this.complete && !this.ctl.signal.aborted) {
+      drainTail(body, chunks);
+      return;
+    }
+    // An unread body keeps the socket busy: aborting hands it back (or destroys it) at once.
+    if (body || !this.headersSeen) this.ctl.abort();
+    body?.destroy();
   }
+}
+
+/** Reads a body's rest to its end (bounded in bytes and time; past either it is destroyed, and its socket). */
+function drainTail(body: Body, chunks: AsyncIterator<Buffer>) {
+  const timer = setTimeout(() => body.destroy(), MAX_TAIL_MS);
+  timer.unref();
+  void (async () => {
+    let left = MAX_TAIL_BYTES;
+    for (;;) {
+      const { done, value } = await chunks.next();
+      if (done) return;
+      left -= value.length;
+      if (left < 0) return void body.destroy();
+    }
+  })()
+    .catch(() => body.destroy())
+    .finally(() => clearTimeout(timer));
 }
 
 function networkCode(err: unknown): string | undefined {

@@ -88,7 +88,10 @@ export class OllamaProvider implements LlmProvider {
             call.gotToken();
             yield { type: 'delta', content };
           }
-          if (msg.done === true) last = msg;
+          if (msg.done === true) {
+            last = msg;
+            call.completed();
+          }
         }
       }
       // A final line without a trailing newline still counts.

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectChat } from '../../test/fakes/collect.js';
 import { RELAXED_TIMEOUTS, runProviderConformance } from '../../test/fakes/conformance.js';
@@ -112,5 +113,39 @@ describe('openai-compatible specifics', async () => {
       dispatcher: createGuardedDispatcher({ allowPrivate: true }),
     });
     expect((await allowed.listModels()).length).toBeGreaterThan(0);
+  });
+
+  it('keeps the connection when the body ends a moment after [DONE]', async () => {
+    // A real provider's chunked body may end in a packet after [DONE]: reading the rest (not aborting it)
+    // leaves the socket to the next call, which would otherwise pay a new connection (a TLS handshake).
+    let connections = 0;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n');
+      res.write('data: [DONE]\n\n');
+      setTimeout(() => res.end(), 30);
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const addr = server.address();
+    const port = addr && typeof addr === 'object' ? addr.port : 0;
+    const dispatcher = new Agent();
+    const p = new OpenAICompatibleProvider({
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      apiKey: null,
+      timeouts: RELAXED_TIMEOUTS,
+      dispatcher,
+    });
+    const ask = () => collectChat(p.streamChat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }));
+    try {
+      expect((await ask()).text).toBe('hi');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await ask()).text).toBe('hi');
+      expect(connections).toBe(1);
+    } finally {
+      await dispatcher.close();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -98,6 +98,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
         for (const data of batch) {
           if (data === '[DONE]') {
             sawDone = true;
+            call.completed();
             break;
           }
           const chunk = parseJson(data);

@@ -5,7 +5,7 @@ import { toMessage } from '../messages/message.mapper.js';
 import { announceTurn } from './answer-relay.js';
 import { prepareAttachments, withPictures } from './pipeline/attachments.js';
 import { buildSendContext } from './pipeline/build-context.js';
-import { startGeneration } from './pipeline/generate.js';
+import { callOutWritten, startGeneration } from './pipeline/generate.js';
 import { persistAnswer, streamingAnswer } from './pipeline/persist.js';
 import { recordOutcome } from './pipeline/record.js';
 import { type ModelChoice, resolveTarget } from './pipeline/resolve-target.js';
@@ -104,6 +104,7 @@ export function createBranchService(deps: SendDeps, chatSend: Pick<SendService, 
         onFinished: (outcome) => recordOutcome(deps, sent, outcome),
       });
       announceTurn(deps.userEvents, { userMessage, assistantRow: row });
+      await callOutWritten();
       return { userMessage, assistantMessage: toMessage(row), generation, cached: false };
     },
 

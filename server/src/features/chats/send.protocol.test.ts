@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { streamEvent } from '@pocketllm/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
@@ -81,6 +82,41 @@ describe('the stream protocol (contracts/src/stream.ts)', () => {
       ['delta', String('Protocol answer.'.length)],
       ['message.completed', String('Protocol answer.'.length)],
     ]);
+  });
+});
+
+describe('the provider call', () => {
+  it('is on its socket by the time the send hands back its answer (a reused connection)', async () => {
+    const chatId = await newChat();
+    const body = { content: 'Warm up', provider: 'openai', model: 'gpt-p', cache: false };
+    const { chatSend } = t.app.ctx.services;
+    // undici writes a request on a kept-alive socket only in the loop's next check phase: the second send
+    // reuses the first one's connection, and its request must have left before the client hears of the turn.
+    const written: string[] = [];
+    const onHeaders = (msg: unknown) => {
+      const path = (msg as { request: { path: string } }).request.path;
+      if (path.endsWith('/chat/completions')) written.push(path);
+    };
+    subscribe('undici:client:sendHeaders', onHeaders);
+    let connections = 0;
+    const onConnected = () => connections++;
+    subscribe('undici:client:connected', onConnected);
+    try {
+      const first = await chatSend.send(alice.id, chatId, body);
+      await first.generation?.done;
+      expect(written).toHaveLength(1);
+      // The next send comes once the first answer's connection is back in the pool.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const connected = connections;
+      const second = await chatSend.send(alice.id, chatId, { ...body, content: 'And now' });
+      expect(written).toHaveLength(2);
+      // It went on the first send's connection, the case the check above is about (a new one connects later).
+      expect(connections).toBe(connected);
+      expect((await second.generation?.done)?.status).toBe('completed');
+    } finally {
+      unsubscribe('undici:client:sendHeaders', onHeaders);
+      unsubscribe('undici:client:connected', onConnected);
+    }
   });
 });
 

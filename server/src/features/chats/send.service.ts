@@ -15,7 +15,7 @@ import type { Generation, GenerationRegistry } from './generation.js';
 import { type AnswerStream, pipeGeneration } from './message-stream.js';
 import { type AttachmentDeps, prepareAttachments, withPictures } from './pipeline/attachments.js';
 import { buildSendContext } from './pipeline/build-context.js';
-import { type GenerateDeps, startGeneration } from './pipeline/generate.js';
+import { callOutWritten, type GenerateDeps, startGeneration } from './pipeline/generate.js';
 import { answerFromCache, persistTurn, streamingAnswer } from './pipeline/persist.js';
 import { answerToRemember, type RecordSinks, recordOutcome } from './pipeline/record.js';
 import { type ModelSources, type ResolvedModel, resolveTarget } from './pipeline/resolve-target.js';
@@ -154,6 +154,8 @@ export function createSendService(deps: SendDeps) {
       },
     });
     announceTurn(deps.userEvents, stored);
+    // The provider's request is on its socket before the client's stream opens (callOutWritten).
+    await callOutWritten();
     return {
       userMessage: stored.userMessage,
       assistantMessage: toMessage(stored.assistantRow),

@@ -14,6 +14,16 @@ export interface GenerateDeps {
 }
 
 /**
+ * Resolves once a provider request started in this tick has been written to its socket. undici writes a
+ * request on a reused keep-alive socket only in the event loop's next check phase (it first lets bytes, a
+ * FIN or a RST already pending on the idle socket be read: GHSA-35p6-xmwp-9g52), so whatever else this tick
+ * does (opening the client's stream, message.created, the user's event stream) delayed the request by as
+ * much. Awaiting this (an Immediate queued after undici's) lets the request leave first; the rest then runs
+ * while the provider works.
+ */
+export const callOutWritten = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Step 5 of a send: writes the answer into its stored row in the background. The generation belongs to the
  * server, not to the request: it goes on if the client leaves, and `onFinished` runs once it has ended.
  * When a local endpoint fails before its first byte and the send moves to another one, `resolved.target`
