@@ -17,6 +17,14 @@ const ph = sql.placeholder;
 // FIRST, which the index cannot give, and the planner would sort every chat of the user).
 const activity = sql`c.updated_at desc nulls last, c.id desc nulls last`;
 
+/**
+ * A list page's version: the ids and xmins of its rows and of the row after it, in order. A chat's xmin is new
+ * with every committed write of its row, so the same version means the same rows with the same values.
+ */
+const listVersionOf = (rows: SQL) =>
+  sql<string>`(select coalesce(string_agg(c.id::text || ':' || c.xv, ',' order by ${activity}), '')
+     from ${rows} c)`;
+
 function prepare(db: Db) {
   const limit = sql`${ph('limit')}::int`;
   // One page of the list and the row after it (whether there is a next page). The keyset is a row comparison,
@@ -28,7 +36,7 @@ function prepare(db: Db) {
   // as a row read: a window function over it (row_number) cost more in PGlite than the JSON itself.
   const listPage = (after: SQL) => {
     const page = sql`(with page as (
-        select * from ${chats} c
+        select c.*, c.xmin::text as xv from ${chats} c
          where c.user_id = ${ph('userId')} ${after}
          order by ${activity}
          limit ${limit} + 1),
@@ -39,20 +47,32 @@ function prepare(db: Db) {
                 from (select * from page c order by ${activity} limit ${limit}) c)::text as chats,
              (select count(*) from page) > ${limit} as more,
              (select at from last) as last_at,
-             (select id from last) as last_id) p`;
+             (select id from last) as last_id,
+             ${listVersionOf(sql`page`)} as version) p`;
     return db
       .select({
         chats: sql<string>`p.chats`,
         more: sql<boolean>`p.more`,
         lastAt: sql<string | null>`p.last_at`,
         lastId: sql<string | null>`p.last_id`,
+        version: sql<string>`p.version`,
       })
       .from(page);
   };
+  const keyset = sql`and (c.updated_at, c.id) < (${ph('updatedAt')}::timestamptz, ${ph('id')}::uuid)`;
   const listFirst = listPage(sql``).prepare('list_chats_json');
-  const listAfter = listPage(
-    sql`and (c.updated_at, c.id) < (${ph('updatedAt')}::timestamptz, ${ph('id')}::uuid)`,
-  ).prepare('list_chats_after_json');
+  const listAfter = listPage(keyset).prepare('list_chats_after_json');
+  // The version of a page alone (read-cache.ts): the same rows, their ids and xmins only, from the index and the
+  // rows' headers. Equal to the page's `version` exactly when the page would be the same.
+  const listCheck = (after: SQL) =>
+    db
+      .select({
+        version: listVersionOf(sql`(select c.id, c.updated_at, c.xmin::text as xv from ${chats} c
+         where c.user_id = ${ph('userId')} ${after} order by ${activity} limit ${limit} + 1)`),
+      })
+      .from(sql`(select 1) one`);
+  const listFirstCheck = listCheck(sql``).prepare('list_chats_version');
+  const listAfterCheck = listCheck(keyset).prepare('list_chats_after_version');
 
   // The path walk of tree.repository's pathTo (up through parent_id from the chat's leaf or from `startId`,
   // `limit` + 1 steps at most), its messages oldest first with their siblings: the children of the same
@@ -86,14 +106,28 @@ function prepare(db: Db) {
     .select({
       chat: sql<string>`json_build_object(${chatSummaryJsonArgs('c')}, 'current_leaf_id', c.current_leaf_id,
         'messages', p.messages, 'has_more', p.more)::text`,
+      version: sql<string>`c.xmin::text`,
     })
     .from(sql`${chats} c cross join lateral ${page} p`)
     .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
     .prepare('open_chat_json');
-  return { listFirst, listAfter, open };
+  // The version of an opened chat alone: the chat row's xmin, which every write of the chat or of one of its
+  // messages renews (migration 0017's triggers on messages).
+  const openCheck = db
+    .select({ version: sql<string>`c.xmin::text` })
+    .from(sql`${chats} c`)
+    .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
+    .prepare('open_chat_version');
+  return { listFirst, listAfter, listFirstCheck, listAfterCheck, open, openCheck };
 }
 
 const prepared = perDb(prepare);
+
+/** A read's JSON text and its version: a value that changes whenever the text may (read-cache.ts). */
+export interface Versioned {
+  json: string;
+  version: string;
+}
 
 /**
  * A page of the user's chats, newest activity first, as the JSON of contracts' `chatList` (keyset on
@@ -104,7 +138,7 @@ export async function chatListJson(
   userId: string,
   limit: number,
   after?: { updatedAt: string; id: string },
-): Promise<string> {
+): Promise<Versioned> {
   const s = prepared(db);
   const [row] = await (after
     ? s.listAfter.execute({ userId, limit, updatedAt: after.updatedAt, id: after.id })
@@ -112,7 +146,21 @@ export async function chatListJson(
   if (!row) throw new Error('chat list returned no row');
   const next =
     row.more && row.lastAt && row.lastId ? JSON.stringify(encodeCursor([row.lastAt, row.lastId])) : 'null';
-  return `{"chats":${row.chats},"next_cursor":${next}}`;
+  return { json: `{"chats":${row.chats},"next_cursor":${next}}`, version: row.version };
+}
+
+/** The version chatListJson would give now, read alone. */
+export async function chatListVersion(
+  db: Db,
+  userId: string,
+  limit: number,
+  after?: { updatedAt: string; id: string },
+): Promise<string> {
+  const s = prepared(db);
+  const [row] = await (after
+    ? s.listAfterCheck.execute({ userId, limit, updatedAt: after.updatedAt, id: after.id })
+    : s.listFirstCheck.execute({ userId, limit }));
+  return row?.version ?? '';
 }
 
 /**
@@ -125,13 +173,18 @@ export async function chatPageJson(
   userId: string,
   chatId: string,
   opts: { from: 'leaf' | string | null; limit: number },
-): Promise<string | undefined> {
-  const rows = await prepared(db).open.execute({
+): Promise<Versioned | undefined> {
+  const [row] = await prepared(db).open.execute({
     chatId,
     userId,
     fromLeaf: opts.from === 'leaf',
     startId: opts.from === 'leaf' ? null : opts.from,
     limit: opts.limit,
   });
-  return rows[0]?.chat;
+  return row && { json: row.chat, version: row.version };
+}
+
+/** The version chatPageJson would give now (the chat row's xmin); undefined when the chat is not the user's. */
+export async function chatPageVersion(db: Db, userId: string, chatId: string): Promise<string | undefined> {
+  return (await prepared(db).openCheck.execute({ chatId, userId }))[0]?.version;
 }
