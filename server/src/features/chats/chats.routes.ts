@@ -32,6 +32,10 @@ const matches = (header: string | undefined, etag: string) =>
     const tag = t.trim();
     return tag === '*' || tag === etag || tag === `W/${etag}`;
   }) === true;
+/** The conditional request header, documented (the other headers pass through untouched). */
+const conditional = z.looseObject({
+  'if-none-match': z.string().optional().describe('ETags of bodies the client has: 304 when one is current'),
+});
 const notModified = {
   304: z.null().describe('Not modified: the If-None-Match header names the current ETag (no body)'),
 };
@@ -57,6 +61,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'List chats, newest activity first',
         description: `A page of the user's chats.${etagNote}`,
         querystring: pageQuery,
+        headers: conditional,
         response: { 200: chatList, ...notModified },
       },
     },
@@ -72,6 +77,7 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
         description: `The chat and the newest messages of the branch it shows.${etagNote}`,
         params: idParams,
         querystring: chatWindowQuery,
+        headers: conditional,
         response: { 200: chatWithMessages, ...notModified },
       },
     },
