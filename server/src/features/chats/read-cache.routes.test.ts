@@ -118,10 +118,12 @@ describe('the read cache shows every write at the next read', () => {
     const answer = (await opened(chatId)).messages[1] as Msg;
     await t.database.db.execute(sql`update messages set status = 'streaming' where id = ${answer.id}`);
     await opened(chatId);
-    await createAnswerWrites(t.database.db).saveText({ id: answer.id, content: 'partial text' });
+    const writes = createAnswerWrites(t.database.db);
+    await writes.saveText({ id: answer.id, content: 'partial text' });
     expect((await opened(chatId)).messages[1]?.content).toBe('partial text');
-    await t.database.db.execute(sql`update messages set status = 'completed' where id = ${answer.id}`);
-    await opened(chatId);
+    // the last word, as a group of answers' final writes takes it
+    await writes.finish({ id: answer.id, content: 'final text', status: 'completed' });
+    expect((await opened(chatId)).messages[1]).toMatchObject({ content: 'final text', status: 'completed' });
     expect((await inject(alice, 'POST', `/v1/messages/${answer.id}/rate`, { rating: 'up' })).statusCode).toBe(
       200,
     );

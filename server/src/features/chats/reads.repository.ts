@@ -112,7 +112,8 @@ function prepare(db: Db) {
     .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
     .prepare('open_chat_json');
   // The version of an opened chat alone: the chat row's xmin, which every write of the chat or of one of its
-  // messages renews (migration 0017's triggers on messages).
+  // messages renews (the statements writing a streaming answer touch it, chat-touch.ts; migration 0017's triggers
+  // the other message writes).
   const openCheck = db
     .select({ version: sql<string>`c.xmin::text` })
     .from(sql`${chats} c`)
