@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../../../test/fakes/index.js';
 import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { activateProvider, registerUser, type TestUser } from '../../../test/helpers/factories.js';
+import { newId } from '../../lib/ids.js';
 import { createAnswerWrites } from './answer-writes.js';
 import { chatListJson } from './reads.repository.js';
+import { failOwnAnswers } from './writers.repository.js';
 
 // The read cache (read-cache.ts) is on (READ_CACHE_MB's default): every write the API offers must show in the next
 // open and list, i.e. the cached answer is always the one the full statement gives now. Each case reads first
@@ -132,6 +134,14 @@ describe('the read cache shows every write at the next read', () => {
       200,
     );
     expect((await opened(chatId)).messages[1]?.pinned).toBe(true);
+    // the sweeper ends a streaming answer whose writer is gone
+    const writer = newId();
+    await t.database.db.execute(
+      sql`update messages set status = 'streaming', writer_id = ${writer} where id = ${answer.id}`,
+    );
+    await opened(chatId);
+    expect(await failOwnAnswers(t.database.db, writer)).toHaveLength(1);
+    expect((await opened(chatId)).messages[1]?.status).toBe('failed');
   });
 
   it('edit, regenerate, leaf switch and a deleted branch', async () => {

@@ -18,12 +18,13 @@ const ph = sql.placeholder;
 const activity = sql`c.updated_at desc nulls last, c.id desc nulls last`;
 
 /**
- * A list page's version: the ids and xmins of its rows and of the row after it, in order. A chat's xmin is new
- * with every committed write of its row, so the same version means the same rows with the same values.
+ * A list page's version: the ids and xmins of its rows and of the row after it. A chat's xmin is new with every
+ * committed write of its row, so the same version means the same row versions, hence the same page (their order
+ * is the one their (updated_at, id) give). The aggregate takes them in the scan's order, without sorting them
+ * again: an order that differed would only make a version differ (a miss), never two pages look the same.
  */
 const listVersionOf = (rows: SQL) =>
-  sql<string>`(select coalesce(string_agg(c.id::text || ':' || c.xv, ',' order by ${activity}), '')
-     from ${rows} c)`;
+  sql<string>`(select coalesce(string_agg(c.id::text || ':' || c.xv, ','), '') from ${rows} c)`;
 
 function prepare(db: Db) {
   const limit = sql`${ph('limit')}::int`;
