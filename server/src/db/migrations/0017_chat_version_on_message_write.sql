@@ -1,12 +1,11 @@
--- A chat's row version (xmin) stands for everything opening the chat shows (features/chats/read-cache.ts): a write
--- of one of its messages must also write the chat's row, unless this transaction already did. The update changes
--- no value; it only makes a new row version, whose xmin is this transaction's.
--- The hot writes do it themselves, in the same statement, which costs far less than a trigger (a trigger on every
--- message statement cost 0.6-1.7 ms of CPU per send on PGlite, bench/src/send-statements.bench.ts): inserting
--- messages (a send, a regeneration, an edit, an import) updates the chat anyway, and the writes of a streaming
--- answer (partial and final saves, the sweeper's interruptions) carry a CTE that touches its chat
--- (features/chats/chat-touch.ts). The triggers cover the rest: an update of a message that is not streaming
--- (rating, pin, anything later), an update of a streaming one's rating or pin, and deletes.
+-- A chat's row version (xmin) stands for what opening the chat shows (features/chats/read-cache.ts), with the
+-- xmins of the streaming answers it shows (reads.repository.ts). So a write of a message that is not streaming
+-- (rating, pin, anything later) also writes its chat's row, and so does a delete, unless this transaction already
+-- wrote it. The update changes no value; it only makes a new row version, whose xmin is this transaction's.
+-- Left out, for their cost: inserts (a send, a regeneration, an edit and an import update the chat in the same
+-- statement or transaction anyway; a trigger on every message statement cost 0.6-1.7 ms of CPU per send on
+-- PGlite, bench/src/send-statements.bench.ts) and the writes of a streaming answer (its partial saves, its last
+-- word, the sweeper's), which the version sees through the answer's own xmin.
 CREATE FUNCTION "chat_touch_on_message_update"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE chats c SET message_count = c.message_count

@@ -3,7 +3,6 @@ import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { messages } from '../../db/schema/index.js';
-import { touchChatsOf } from './chat-touch.js';
 
 /**
  * The writes of running answers (their text as it grows, and their last word), grouped: while one statement is
@@ -47,16 +46,9 @@ const setClause = {
   updatedAt: sql`now()`,
 };
 
-const idsOf = (writes: AnswerWrite[]) =>
-  sql`${messages.id} in (${sql.join(
-    writes.map((w) => sql`${w.id}::uuid`),
-    sql`, `,
-  )})`;
-
 /** Several answers' final writes in one statement; the stored rows, in no particular order. */
 export function finishAnswers(db: Db, writes: AnswerWrite[]): Promise<MessageRow[]> {
   return db
-    .with(touchChatsOf(db, idsOf(writes)))
     .update(messages)
     .set(setClause)
     .from(values(writes))
@@ -70,7 +62,6 @@ export function finishAnswers(db: Db, writes: AnswerWrite[]): Promise<MessageRow
  */
 export async function saveAnswerTexts(db: Db, writes: AnswerWrite[]): Promise<void> {
   await db
-    .with(touchChatsOf(db, sql`${idsOf(writes)} and ${messages.status} = 'streaming'`))
     .update(messages)
     .set({ content: sql`v.content`, updatedAt: sql`now()` })
     .from(values(writes))

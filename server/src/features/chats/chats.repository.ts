@@ -64,7 +64,7 @@ export const updateChat = async (
 
 /**
  * Deletes the chat (its messages by cascade), locking its messages first: a statement writing messages locks them,
- * then the chat's row (chat-touch.ts, migration 0017's triggers), so a delete that locked the chat first and then waited for a
+ * then the chat's row (migration 0017's triggers), so a delete that locked the chat first and then waited for a
  * message (the cascade) could deadlock with a running answer's save. The lock is an InitPlan, taken before the
  * chat row is read.
  */

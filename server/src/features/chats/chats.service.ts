@@ -91,7 +91,7 @@ export function createChatsService(deps: ChatsDeps) {
       if (q.before) return toBody(await this.getJson(userId, chatId, q));
       const body = await cache.read(
         `open\0${userId}\0${chatId}\0${q.limit}`,
-        () => reads.chatPageVersion(db, userId, chatId),
+        (was) => reads.chatPageVersion(db, userId, chatId, was),
         () => reads.chatPageJson(db, userId, chatId, { from: 'leaf', limit: q.limit }),
       );
       if (!body) throw notFound('Chat');

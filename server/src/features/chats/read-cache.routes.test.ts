@@ -5,7 +5,7 @@ import { buildTestApp, json, type TestApp } from '../../../test/helpers/build-te
 import { activateProvider, registerUser, type TestUser } from '../../../test/helpers/factories.js';
 import { newId } from '../../lib/ids.js';
 import { createAnswerWrites } from './answer-writes.js';
-import { chatListJson } from './reads.repository.js';
+import { chatListJson, chatPageJson, chatPageVersion } from './reads.repository.js';
 import { failOwnAnswers } from './writers.repository.js';
 
 // The read cache (read-cache.ts) is on (READ_CACHE_MB's default): every write the API offers must show in the next
@@ -123,6 +123,10 @@ describe('the read cache shows every write at the next read', () => {
     const writes = createAnswerWrites(t.database.db);
     await writes.saveText({ id: answer.id, content: 'partial text' });
     expect((await opened(chatId)).messages[1]?.content).toBe('partial text');
+    // while it streams, a page is still a hit: its version reads the answer's own row version again
+    const page = await chatPageJson(t.database.db, alice.id, chatId, { from: 'leaf', limit: 50 });
+    expect(page?.version).toContain(`;${answer.id}:`);
+    expect(await chatPageVersion(t.database.db, alice.id, chatId, page?.version ?? '')).toBe(page?.version);
     // the last word, as a group of answers' final writes takes it
     await writes.finish({ id: answer.id, content: 'final text', status: 'completed' });
     expect((await opened(chatId)).messages[1]).toMatchObject({ content: 'final text', status: 'completed' });

@@ -36,12 +36,12 @@ export function createReadCache(maxBytes: number) {
   const lru = new ByteLru<Entry>(maxBytes);
   return {
     /**
-     * The body under `key`: the cached one when `check()` (the current version; undefined: nothing to read, e.g.
-     * no such chat) equals its version, else `load()`'s, stored. Undefined when `load` finds nothing.
+     * The body under `key`: the cached one when `check(its version)` (the current version; undefined: nothing to
+     * read, e.g. no such chat) equals its version, else `load()`'s, stored. Undefined when `load` finds nothing.
      */
     async read(
       key: string,
-      check: () => Promise<string | undefined>,
+      check: (cached: string) => Promise<string | undefined>,
       load: () => Promise<Versioned | undefined>,
     ): Promise<ReadBody | undefined> {
       if (maxBytes === 0) {
@@ -50,7 +50,7 @@ export function createReadCache(maxBytes: number) {
       }
       const hit = lru.get(key);
       if (hit) {
-        const version = await check();
+        const version = await check(hit.version);
         if (version === hit.version) return hit;
         lru.delete(key);
         if (version === undefined) return undefined;

@@ -87,7 +87,7 @@ async function mapped(userId: string, chatId: string, from: 'leaf' | string | nu
 async function built(userId: string, chatId: string, from: 'leaf' | string | null, limit: number) {
   const page = await chatPageJson(world.database.db, userId, chatId, { from, limit });
   // the version read alone is the one read with the page (read-cache.ts relies on it)
-  if (page) expect(await chatPageVersion(world.database.db, userId, chatId)).toBe(page.version);
+  if (page) expect(await chatPageVersion(world.database.db, userId, chatId, page.version)).toBe(page.version);
   return page === undefined ? undefined : chatWithMessages.parse(JSON.parse(page.json));
 }
 

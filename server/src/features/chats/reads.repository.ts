@@ -82,7 +82,7 @@ function prepare(db: Db) {
   // messages again afterwards was planned as a hash join over a scan of all the chat's messages (the planner
   // guesses 31 rows for the walk), 0.6 ms of 3 on PGlite for a chat of 1,000 (bench/src/explain-reads.ts).
   const cols = sql.raw(
-    'm.id, m.chat_id, m.parent_id, m.role, m.content, m.status, m.metadata, m.rating, m.pinned, m.attachments, m.created_at, m.updated_at',
+    'm.id, m.chat_id, m.parent_id, m.role, m.content, m.status, m.metadata, m.rating, m.pinned, m.attachments, m.created_at, m.updated_at, m.xmin::text as xv',
   );
   const page = sql`(with recursive w as (
       select ${cols}, 0 as depth
@@ -95,7 +95,9 @@ function prepare(db: Db) {
     )
     select coalesce(json_agg(${pathMessageJsonSql('m', sql`s.ids`)} order by m.depth desc)
              filter (where m.depth < ${limit}), '[]') as messages,
-           count(*) > ${limit} as more
+           count(*) > ${limit} as more,
+           string_agg(m.id::text || ':' || m.xv, ',' order by m.id)
+             filter (where m.depth < ${limit} and m.status = 'streaming') as streaming
       from w m
       cross join lateral (select coalesce(
         (select array_agg(x.id order by x.created_at, x.id) from ${messages} x where x.parent_id = m.parent_id),
@@ -107,16 +109,23 @@ function prepare(db: Db) {
     .select({
       chat: sql<string>`json_build_object(${chatSummaryJsonArgs('c')}, 'current_leaf_id', c.current_leaf_id,
         'messages', p.messages, 'has_more', p.more)::text`,
-      version: sql<string>`c.xmin::text`,
+      version: sql<string>`c.xmin::text || coalesce(';' || p.streaming, '')`,
     })
     .from(sql`${chats} c cross join lateral ${page} p`)
     .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
     .prepare('open_chat_json');
-  // The version of an opened chat alone: the chat row's xmin, which every write of the chat or of one of its
-  // messages renews (the statements writing a streaming answer touch it, chat-touch.ts; migration 0017's triggers
-  // the other message writes).
+  // An opened chat's version: the chat row's xmin, which every write of the chat renews, and so does every write
+  // of a message that is not streaming (migration 0017's triggers), and the xmins of the page's streaming answers,
+  // whose saves (every 250 ms while they run, and their last word) leave the chat's row alone: writing it too
+  // doubled the cost of a group of partial saves on PGlite. A streaming answer the page does not show (another
+  // branch) changes nothing it shows; a new one is an insert, which updates the chat.
+  // The check reads the same from the chat and the streaming answers the cached page showed (`streamingIds`).
   const openCheck = db
-    .select({ version: sql<string>`c.xmin::text` })
+    .select({
+      version: sql<string>`c.xmin::text || coalesce(';' || (
+        select string_agg(m.id::text || ':' || m.xmin::text, ',' order by m.id) from ${messages} m
+         where m.id = any(${ph('streamingIds')}::uuid[]) and m.chat_id = c.id), '')`,
+    })
     .from(sql`${chats} c`)
     .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
     .prepare('open_chat_version');
@@ -186,7 +195,18 @@ export async function chatPageJson(
   return row && { json: row.chat, version: row.version };
 }
 
-/** The version chatPageJson would give now (the chat row's xmin); undefined when the chat is not the user's. */
-export async function chatPageVersion(db: Db, userId: string, chatId: string): Promise<string | undefined> {
-  return (await prepared(db).openCheck.execute({ chatId, userId }))[0]?.version;
+/**
+ * The version chatPageJson would give now, for a page read at version `was` (whose streaming answers it reads
+ * again); undefined when the chat is not the user's.
+ */
+export async function chatPageVersion(
+  db: Db,
+  userId: string,
+  chatId: string,
+  was: string,
+): Promise<string | undefined> {
+  const streaming = was.split(';')[1];
+  const ids = streaming ? streaming.split(',').map((e) => e.split(':')[0]) : [];
+  return (await prepared(db).openCheck.execute({ chatId, userId, streamingIds: `{${ids.join(',')}}` }))[0]
+    ?.version;
 }

@@ -5,7 +5,6 @@ import { perDb } from '../../db/prepared.js';
 import type { MessageAttachment, MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
 import { newId } from '../../lib/ids.js';
-import { touchChatsOf } from './chat-touch.js';
 import { HISTORY_TOKEN_BUDGET, type HistoryItem } from './context-window.js';
 
 // The queries every send runs, prepared once per database: Drizzle builds their SQL text once instead of on
@@ -131,7 +130,6 @@ function prepare(db: Db) {
     .prepare('insert_answer');
   // The last write of every answer: its text, status and facts.
   const finishAnswer = db
-    .with(touchChatsOf(db, sql`${messages.id} = ${sql.placeholder('id')}`))
     .update(messages)
     .set({
       // An update's set takes no bare placeholder; these carry the driver's values (metadata as JSON text).

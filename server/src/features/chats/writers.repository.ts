@@ -1,7 +1,6 @@
-import { and, eq, isNull, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { instances, messages } from '../../db/schema/index.js';
-import { touchChatsOf } from './chat-touch.js';
 
 export const registerInstance = (db: Db, id: string) =>
   db
@@ -67,21 +66,19 @@ export const failOrphanedAnswers = (db: Db, r: OrphanRule) => {
       lt(messages.updatedAt, secondsAgo(r.ownGraceS)),
     ),
   );
-  const which = and(
-    eq(messages.status, 'streaming'),
-    r.messageId ? eq(messages.id, r.messageId) : undefined,
-    orphan,
-  ) as SQL;
-  return db.with(touchChatsOf(db, which)).update(messages).set(interruptedSet).where(which).returning();
+  return db
+    .update(messages)
+    .set(interruptedSet)
+    .where(
+      and(eq(messages.status, 'streaming'), r.messageId ? eq(messages.id, r.messageId) : undefined, orphan),
+    )
+    .returning();
 };
 
 /** Shutdown's last word: whatever this instance still has streaming is ended as interrupted. */
-export const failOwnAnswers = (db: Db, self: string) => {
-  const which = and(eq(messages.status, 'streaming'), eq(messages.writerId, self)) as SQL;
-  return db
-    .with(touchChatsOf(db, which))
+export const failOwnAnswers = (db: Db, self: string) =>
+  db
     .update(messages)
     .set(interruptedSet)
-    .where(which)
+    .where(and(eq(messages.status, 'streaming'), eq(messages.writerId, self)))
     .returning({ id: messages.id });
-};
