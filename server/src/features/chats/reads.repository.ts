@@ -120,7 +120,14 @@ function prepare(db: Db) {
   // doubled the cost of a group of partial saves on PGlite. A streaming answer the page does not show (another
   // branch) changes nothing it shows; a new one is an insert, which updates the chat.
   // The check reads the same from the chat and the streaming answers the cached page showed (`streamingIds`).
+  // Most pages show no streaming answer: their check is the chat's xmin alone (an empty array to look up cost
+  // as much as the rest of the check on PGlite).
   const openCheck = db
+    .select({ version: sql<string>`c.xmin::text` })
+    .from(sql`${chats} c`)
+    .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
+    .prepare('open_chat_version');
+  const openCheckStreaming = db
     .select({
       version: sql<string>`c.xmin::text || coalesce(';' || (
         select string_agg(m.id::text || ':' || m.xmin::text, ',' order by m.id) from ${messages} m
@@ -128,8 +135,8 @@ function prepare(db: Db) {
     })
     .from(sql`${chats} c`)
     .where(sql`c.id = ${ph('chatId')} and c.user_id = ${ph('userId')}`)
-    .prepare('open_chat_version');
-  return { listFirst, listAfter, listFirstCheck, listAfterCheck, open, openCheck };
+    .prepare('open_chat_version_streaming');
+  return { listFirst, listAfter, listFirstCheck, listAfterCheck, open, openCheck, openCheckStreaming };
 }
 
 const prepared = perDb(prepare);
@@ -206,7 +213,16 @@ export async function chatPageVersion(
   was: string,
 ): Promise<string | undefined> {
   const streaming = was.split(';')[1];
-  const ids = streaming ? streaming.split(',').map((e) => e.split(':')[0]) : [];
-  return (await prepared(db).openCheck.execute({ chatId, userId, streamingIds: `{${ids.join(',')}}` }))[0]
-    ?.version;
+  const s = prepared(db);
+  const [row] = await (streaming
+    ? s.openCheckStreaming.execute({
+        chatId,
+        userId,
+        streamingIds: `{${streaming
+          .split(',')
+          .map((e) => e.split(':')[0])
+          .join(',')}}`,
+      })
+    : s.openCheck.execute({ chatId, userId }));
+  return row?.version;
 }
