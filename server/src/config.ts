@@ -67,6 +67,8 @@ const envSchema = z.object({
   CACHE_MAX_ENTRIES: int(10_000, 1),
   CACHE_SIMILARITY_THRESHOLD: num(0.7, 0, 1),
   CACHE_EMBEDDING_MODEL: optionalString,
+  // Read cache: bodies of opened chats and chat-list pages, per process, each hit checked by one cheap read
+  READ_CACHE_MB: num(64),
   // Local models
   ALLOW_PRIVATE_ENDPOINTS: bool(true).optional(),
   HEALTH_CHECK_INTERVAL_S: int(60, 1),
@@ -152,6 +154,7 @@ function buildConfig(env: Env) {
       similarityThreshold: e.CACHE_SIMILARITY_THRESHOLD,
       embeddingModel: e.CACHE_EMBEDDING_MODEL,
     },
+    readCacheMb: e.READ_CACHE_MB,
     localModels: {
       // Embedded mode exists to talk to a local Ollama; a server deployment must opt in.
       allowPrivateEndpoints: e.ALLOW_PRIVATE_ENDPOINTS ?? !serverMode,

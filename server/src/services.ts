@@ -13,6 +13,7 @@ import { createChatsService } from './features/chats/chats.service.js';
 import { createGenerationRegistry } from './features/chats/generation.js';
 import { createImportService } from './features/chats/import/import.service.js';
 import { createTargetCache } from './features/chats/pipeline/target-cache.js';
+import { createReadCache } from './features/chats/read-cache.js';
 import { createSendService, type SendDeps } from './features/chats/send.service.js';
 import { createShareService } from './features/chats/share.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
@@ -37,8 +38,8 @@ import { createWaitlistService } from './features/waitlist/waitlist.service.js';
 import { JobQueue } from './job-queue/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { createDomainEvents } from './lib/domain-events.js';
-import { createLocalConnectionRegistry, createRedisConnectionRegistry } from './lib/event-connections.js';
 import type { EventBus } from './lib/event-bus.js';
+import { createLocalConnectionRegistry, createRedisConnectionRegistry } from './lib/event-connections.js';
 import type { Lifecycle, Managed } from './lib/lifecycle.js';
 import { guardedDispatcher } from './lib/url-policy.js';
 import { createMemoryUserEventLog, createRedisUserEventLog } from './lib/user-events.js';
@@ -182,6 +183,7 @@ export function createServices(deps: ServiceDeps) {
     db: deps.db,
     registry: generations,
     userEvents,
+    readCache: createReadCache(deps.config.readCacheMb * 1024 * 1024),
     assertModelConfig: async (userId, id) => {
       await modelConfigs.get(userId, id);
     },

@@ -18,13 +18,13 @@ const query = async <T>(text: string) =>
   ((await database.db.execute(sql.raw(text))) as unknown as { rows: T[] }).rows;
 const applied = async () =>
   (await query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations'))[0]?.n;
-// Since 0016 the search vector of a streaming answer is null.
-const vectorSkipsStreaming = async () =>
+// Since 0017 statements writing messages renew their chats' row version (triggers on messages).
+const chatTriggers = async () =>
   (
-    await query<{ expr: string }>(
-      "select generation_expression as expr from information_schema.columns where table_name = 'messages' and column_name = 'content_tsv'",
+    await query<{ n: number }>(
+      "select count(*)::int as n from pg_trigger where tgrelid = 'messages'::regclass and tgname like 'messages_touch_chat_%'",
     )
-  )[0]?.expr.includes('streaming') === true;
+  )[0]?.n;
 
 describe('runMigrations', () => {
   it('leaves a current database as it is', async () => {
@@ -40,18 +40,15 @@ describe('runMigrations', () => {
 
   it('applies the newest migration to a database that lacks it', async () => {
     const before = await applied();
-    // The database as it was before 0016: the vector of every row, its row in the journal table gone.
-    await query('drop index messages_search_idx');
-    await query('alter table messages drop column content_tsv');
-    await query(
-      "alter table messages add column content_tsv tsvector generated always as (to_tsvector('english', content)) stored",
-    );
+    // The database as it was before 0017: no triggers, its row in the journal table gone.
+    for (const t of ['upd', 'del']) await query(`drop trigger messages_touch_chat_${t} on messages`);
+    for (const f of ['update', 'delete']) await query(`drop function chat_touch_on_message_${f}()`);
     await query(
       'delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)',
     );
-    expect(await vectorSkipsStreaming()).toBe(false);
+    expect(await chatTriggers()).toBe(0);
     await runMigrations(database);
-    expect(await vectorSkipsStreaming()).toBe(true);
+    expect(await chatTriggers()).toBe(2);
     expect(await applied()).toBe(before);
   });
 });

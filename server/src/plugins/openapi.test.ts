@@ -37,6 +37,12 @@ describe('/docs', () => {
     expect(doc.paths['/v1/auth/me']).toHaveProperty('get');
     expect(doc.paths['/v1/chats']).toHaveProperty('post');
     expect(doc.paths['/v1/chats']).not.toHaveProperty('head');
+    // the two hot reads are conditional: If-None-Match in, 304 out
+    for (const path of ['/v1/chats', '/v1/chats/{id}']) {
+      const get = doc.paths[path]?.get as { parameters: { name: string; in: string }[]; responses: object };
+      expect(get.parameters).toContainEqual(expect.objectContaining({ name: 'if-none-match', in: 'header' }));
+      expect(get.responses).toHaveProperty('304');
+    }
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/docs') || p === '/' || p === '/*')).toEqual(
       [],
     );

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { MessageRow } from '../../db/schema/index.js';
 import { chats, messages } from '../../db/schema/index.js';
@@ -62,11 +62,24 @@ export const updateChat = async (
       .returning(summaryColumns)
   )[0];
 
+/**
+ * Deletes the chat (its messages by cascade), locking its messages first: a statement writing messages locks them,
+ * then the chat's row (migration 0017's triggers), so a delete that locked the chat first and then waited for a
+ * message (the cascade) could deadlock with a running answer's save. The lock is an InitPlan, taken before the
+ * chat row is read.
+ */
 export const deleteChat = async (db: Db, userId: string, chatId: string) =>
   (
     await db
       .delete(chats)
-      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .where(
+        and(
+          eq(chats.id, chatId),
+          eq(chats.userId, userId),
+          sql`(select count(*) from (select 1 from ${messages} m
+                where m.chat_id = ${chatId} and m.user_id = ${userId} for update) l) >= 0`,
+        ),
+      )
       .returning({ id: chats.id })
   ).length === 1;
 

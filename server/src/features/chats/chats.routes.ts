@@ -9,16 +9,38 @@ import {
   sendMessageBody,
   updateChatBody,
 } from '@pocketllm/contracts';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { principalOf } from '../../plugins/auth.js';
+import type { ReadBody } from './read-cache.js';
 import { answerResponses, overlappedSendLimit, replyWithAnswer } from './send.reply.js';
 
-/** Sends JSON text as it is (Fastify serializes no string whose content type is JSON); its shape is the route's. */
-const sendJsonText = (reply: FastifyReply, json: string) =>
-  reply.type('application/json; charset=utf-8').send(json);
+/**
+ * Sends a read's body as it is (its shape is the route's) with its strong ETag; 304 without a body when the
+ * request's If-None-Match names it (or is `*`).
+ */
+const sendBody = (req: FastifyRequest, reply: FastifyReply, { body, etag }: ReadBody) => {
+  reply.header('etag', etag);
+  if (matches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+  return reply.type('application/json; charset=utf-8').send(body);
+};
+/** If-None-Match's weak comparison (RFC 9110 13.1.2): a list of tags, W/ ignored, or `*`. */
+const matches = (header: string | undefined, etag: string) =>
+  header?.split(',').some((t) => {
+    const tag = t.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  }) === true;
+/** The conditional request header, documented (the other headers pass through untouched). */
+const conditional = z.looseObject({
+  'if-none-match': z.string().optional().describe('ETags of bodies the client has: 304 when one is current'),
+});
+const notModified = {
+  304: z.null().describe('Not modified: the If-None-Match header names the current ETag (no body)'),
+};
+const etagNote =
+  ' The answer carries a strong ETag (a hash of the body); a request whose If-None-Match names it is answered 304 without a body.';
 
 export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -37,12 +59,14 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags,
         summary: 'List chats, newest activity first',
+        description: `A page of the user's chats.${etagNote}`,
         querystring: pageQuery,
-        response: { 200: chatList },
+        headers: conditional,
+        response: { 200: chatList, ...notModified },
       },
     },
-    // The JSON text comes from the database (reads.repository.ts): sent as it is, not serialized again.
-    async (req, reply) => sendJsonText(reply, await chats.listJson(principalOf(req).userId, req.query)),
+    // The JSON text comes from the database (reads.repository.ts) or the read cache: sent as it is.
+    async (req, reply) => sendBody(req, reply, await chats.listBody(principalOf(req).userId, req.query)),
   );
   r.get(
     '/chats/:id',
@@ -50,13 +74,15 @@ export async function chatsRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags,
         summary: 'A chat with its latest messages (oldest first)',
+        description: `The chat and the newest messages of the branch it shows.${etagNote}`,
         params: idParams,
         querystring: chatWindowQuery,
-        response: { 200: chatWithMessages },
+        headers: conditional,
+        response: { 200: chatWithMessages, ...notModified },
       },
     },
     async (req, reply) =>
-      sendJsonText(reply, await chats.getJson(principalOf(req).userId, req.params.id, req.query)),
+      sendBody(req, reply, await chats.getBody(principalOf(req).userId, req.params.id, req.query)),
   );
   r.patch(
     '/chats/:id',

@@ -6,6 +6,7 @@ import type { UserEventLog } from '../../lib/user-events.js';
 import { toChatSummary } from './chat.mapper.js';
 import * as repo from './chats.repository.js';
 import type { GenerationRegistry } from './generation.js';
+import { createReadCache, type ReadBody, type ReadCache, toBody } from './read-cache.js';
 import * as reads from './reads.repository.js';
 import * as tree from './tree.repository.js';
 
@@ -13,12 +14,15 @@ export interface ChatsDeps {
   db: Db;
   registry: GenerationRegistry;
   userEvents?: UserEventLog;
+  /** The hot reads' bodies (READ_CACHE_MB); none: every read runs its statement. */
+  readCache?: ReadCache;
   /** Checks a model configuration belongs to the user (404 otherwise). */
   assertModelConfig(userId: string, id: string): Promise<void>;
 }
 
 export function createChatsService(deps: ChatsDeps) {
   const { db, registry } = deps;
+  const cache = deps.readCache ?? createReadCache(0);
 
   async function ownChat(userId: string, chatId: string) {
     const chat = await repo.findChat(db, userId, chatId);
@@ -47,14 +51,25 @@ export function createChatsService(deps: ChatsDeps) {
       return chat;
     },
 
-    /** Newest activity first, keyset-paginated: the JSON text of contracts' `chatList`. */
-    async listJson(userId: string, q: { limit: number; cursor?: string | undefined }): Promise<string> {
+    /** Newest activity first, keyset-paginated: the body of contracts' `chatList` (from the read cache). */
+    async listBody(userId: string, q: { limit: number; cursor?: string | undefined }): Promise<ReadBody> {
       let after: { updatedAt: string; id: string } | undefined;
       if (q.cursor) {
         const { at, id } = decodeTimeIdCursor(q.cursor);
         after = { updatedAt: at, id };
       }
-      return reads.chatListJson(db, userId, q.limit, after);
+      const body = await cache.read(
+        `list\0${userId}\0${q.limit}\0${after ? `${after.updatedAt}\0${after.id}` : ''}`,
+        () => reads.chatListVersion(db, userId, q.limit, after),
+        () => reads.chatListJson(db, userId, q.limit, after),
+      );
+      if (!body) throw new Error('chat list returned no row');
+      return body;
+    },
+
+    /** listBody as JSON text. */
+    async listJson(userId: string, q: { limit: number; cursor?: string | undefined }): Promise<string> {
+      return (await this.listBody(userId, q)).body.toString();
     },
 
     /** listJson as an object (for callers that reshape it). */
@@ -67,6 +82,23 @@ export function createChatsService(deps: ChatsDeps) {
      * when paging back), oldest first, each with its siblings: the JSON text of contracts' `chatWithMessages`.
      * @throws not_found
      */
+    async getBody(
+      userId: string,
+      chatId: string,
+      q: { limit: number; before?: string | undefined },
+    ): Promise<ReadBody> {
+      // The newest messages (opening a chat) come from the read cache; paging back is rarer and reads them.
+      if (q.before) return toBody(await this.getJson(userId, chatId, q));
+      const body = await cache.read(
+        `open\0${userId}\0${chatId}\0${q.limit}`,
+        (was) => reads.chatPageVersion(db, userId, chatId, was),
+        () => reads.chatPageJson(db, userId, chatId, { from: 'leaf', limit: q.limit }),
+      );
+      if (!body) throw notFound('Chat');
+      return body;
+    },
+
+    /** getBody as JSON text (without the read cache). @throws not_found */
     async getJson(userId: string, chatId: string, q: { limit: number; before?: string | undefined }) {
       let from: string | null = 'leaf';
       if (q.before) {
@@ -78,9 +110,9 @@ export function createChatsService(deps: ChatsDeps) {
         // above a first message there is nothing: the chat with no messages
         from = before.parentId;
       }
-      const json = await reads.chatPageJson(db, userId, chatId, { from, limit: q.limit });
-      if (json === undefined) throw notFound('Chat');
-      return json;
+      const page = await reads.chatPageJson(db, userId, chatId, { from, limit: q.limit });
+      if (page === undefined) throw notFound('Chat');
+      return page.json;
     },
 
     /** getJson as an object. @throws not_found */

@@ -7,7 +7,7 @@ import { decodeTimeIdCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/ids.js';
 import { toPathMessage } from '../messages/message.mapper.js';
 import { toChatSummary } from './chat.mapper.js';
-import { chatListJson, chatPageJson } from './reads.repository.js';
+import { chatListJson, chatListVersion, chatPageJson, chatPageVersion } from './reads.repository.js';
 import { pathTo } from './tree.repository.js';
 
 // The JSON the database builds for the two hot reads must be what the JS mappers make of the same rows, and
@@ -85,8 +85,10 @@ async function mapped(userId: string, chatId: string, from: 'leaf' | string | nu
 }
 
 async function built(userId: string, chatId: string, from: 'leaf' | string | null, limit: number) {
-  const json = await chatPageJson(world.database.db, userId, chatId, { from, limit });
-  return json === undefined ? undefined : chatWithMessages.parse(JSON.parse(json));
+  const page = await chatPageJson(world.database.db, userId, chatId, { from, limit });
+  // the version read alone is the one read with the page (read-cache.ts relies on it)
+  if (page) expect(await chatPageVersion(world.database.db, userId, chatId, page.version)).toBe(page.version);
+  return page === undefined ? undefined : chatWithMessages.parse(JSON.parse(page.json));
 }
 
 describe('a chat page as JSON (reads.repository)', () => {
@@ -158,17 +160,21 @@ describe('the chat list as JSON (reads.repository)', () => {
     const seen: unknown[] = [];
     let after: { updatedAt: string; id: string } | undefined;
     for (let pages = 0; pages < 10; pages++) {
-      const page = chatList.parse(JSON.parse(await chatListJson(world.database.db, userId, 3, after)));
+      const read = await chatListJson(world.database.db, userId, 3, after);
+      expect(await chatListVersion(world.database.db, userId, 3, after)).toBe(read.version);
+      expect(read.version.split(',').length).toBe(Math.min(4, expected.length - seen.length));
+      const page = chatList.parse(JSON.parse(read.json));
       seen.push(...page.chats);
       if (!page.next_cursor) break;
       const { at, id } = decodeTimeIdCursor(page.next_cursor);
       after = { updatedAt: at, id };
     }
     expect(seen).toEqual(expected);
-    expect(JSON.parse(await chatListJson(world.database.db, world.bob, 50))).toMatchObject({
+    expect(JSON.parse((await chatListJson(world.database.db, world.bob, 50)).json)).toMatchObject({
       next_cursor: null,
     });
     const none = await chatListJson(world.database.db, newId(), 50);
-    expect(JSON.parse(none)).toEqual({ chats: [], next_cursor: null });
+    expect(JSON.parse(none.json)).toEqual({ chats: [], next_cursor: null });
+    expect([none.version, await chatListVersion(world.database.db, newId(), 50)]).toEqual(['', '']);
   });
 });

@@ -1,5 +1,5 @@
-import type { UserEvent } from '@pocketllm/contracts';
 import { randomUUID } from 'node:crypto';
+import type { UserEvent } from '@pocketllm/contracts';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../../config.js';
 import type { EventBus } from '../../lib/event-bus.js';

@@ -43,9 +43,23 @@ export const updateProfile = async (db: Db, id: string, changes: ProfileChanges)
 export const updatePasswordHash = (db: Db, id: string, passwordHash: string) =>
   db.update(users).set({ passwordHash }).where(eq(users.id, id));
 
-/** Deletes the user; every owned row goes with it through the schema's ON DELETE CASCADE. */
+/**
+ * Deletes the user; every owned row goes with it through the schema's ON DELETE CASCADE. Its messages are locked
+ * first (an InitPlan, before the user's row): a save of a running answer locks its message, then its chat
+ * (migration 0017), and a cascade reaching chats before messages could deadlock with it (chats.repository deleteChat).
+ */
 export const deleteUser = async (db: Db, id: string) =>
-  (await db.delete(users).where(eq(users.id, id)).returning({ id: users.id })).length === 1;
+  (
+    await db
+      .delete(users)
+      .where(
+        and(
+          eq(users.id, id),
+          sql`(select count(*) from (select 1 from ${messages} m where m.user_id = ${id} for update) l) >= 0`,
+        ),
+      )
+      .returning({ id: users.id })
+  ).length === 1;
 
 /** Serialises role, disable and delete changes so two of them cannot together remove the last admin. */
 export const lockAdminChanges = (db: Db) => db.execute(sql`select pg_advisory_xact_lock(724115003)`);
