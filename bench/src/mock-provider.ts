@@ -85,20 +85,27 @@ export async function startMockProvider(opts: { reply?: string; chunks?: number 
 }
 
 /**
+ * Runs `script` (a TypeScript file beside this one) in a child process of its own; it prints the URL it serves
+ * on its first line of output.
+ */
+export async function startUrlProcess(
+  script: string,
+  args: string[] = [],
+): Promise<{ url: string; pid: number; close(): void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.stdout?.once('data', (b: Buffer) => resolve(b.toString().trim()));
+  });
+  return { url, pid: child.pid ?? 0, close: () => child.kill() };
+}
+
+/**
  * The same mock in a child process, as a real provider is another machine: in the bench's own process it
  * answers only once the bench's client has handled what the server sent it first (a send's message.created).
  */
-export async function startMockProcess(): Promise<{ url: string; close(): void }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./mock-process.ts', import.meta.url))],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`mock process exited with ${code}`)));
-    child.stdout?.once('data', (b: Buffer) => resolve(b.toString().trim()));
-  });
-  return { url, close: () => child.kill() };
-}
+export const startMockProcess = () => startUrlProcess('./mock-process.ts');
