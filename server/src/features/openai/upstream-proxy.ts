@@ -143,6 +143,9 @@ export async function proxyStream(
     }
     if (!sawDone && result.finishReason === null)
       throw new ProviderError('upstream', 'stream ended before the answer was complete');
+    // The answer is whole: what is left of the body (its end may come in a later packet) is read, not aborted,
+    // so the connection is kept for the next call (UpstreamCall.close).
+    upstream.completed();
     write(DONE);
     return result;
   } catch (err) {
