@@ -147,6 +147,18 @@ export interface Versioned {
   version: string;
 }
 
+/** Runs a list statement's first-page form, or its form after the keyset cursor `after`, for one page. */
+const onPage = <R>(
+  first: { execute(values: Record<string, unknown>): Promise<R> },
+  next: { execute(values: Record<string, unknown>): Promise<R> },
+  userId: string,
+  limit: number,
+  after?: { updatedAt: string; id: string },
+): Promise<R> =>
+  after
+    ? next.execute({ userId, limit, updatedAt: after.updatedAt, id: after.id })
+    : first.execute({ userId, limit });
+
 /**
  * A page of the user's chats, newest activity first, as the JSON of contracts' `chatList` (keyset on
  * (updated_at, id), so deep pages cost the same as the first).
@@ -158,9 +170,7 @@ export async function chatListJson(
   after?: { updatedAt: string; id: string },
 ): Promise<Versioned> {
   const s = prepared(db);
-  const [row] = await (after
-    ? s.listAfter.execute({ userId, limit, updatedAt: after.updatedAt, id: after.id })
-    : s.listFirst.execute({ userId, limit }));
+  const [row] = await onPage(s.listFirst, s.listAfter, userId, limit, after);
   if (!row) throw new Error('chat list returned no row');
   const next =
     row.more && row.lastAt && row.lastId ? JSON.stringify(encodeCursor([row.lastAt, row.lastId])) : 'null';
@@ -175,9 +185,7 @@ export async function chatListVersion(
   after?: { updatedAt: string; id: string },
 ): Promise<string> {
   const s = prepared(db);
-  const [row] = await (after
-    ? s.listAfterCheck.execute({ userId, limit, updatedAt: after.updatedAt, id: after.id })
-    : s.listFirstCheck.execute({ userId, limit }));
+  const [row] = await onPage(s.listFirstCheck, s.listAfterCheck, userId, limit, after);
   return row?.version ?? '';
 }
 
