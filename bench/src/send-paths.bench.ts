@@ -24,7 +24,8 @@ interface Turn {
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-send-paths-'));
 const mock = await startMockProvider();
-const server = await startServer(benchEnv(dataDir), PORT);
+// BENCH_NODE_ARGS: extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+const server = await startServer(benchEnv(dataDir), PORT, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean));
 const base = server.base;
 log('engine', process.env.BENCH_DATABASE_URL ? 'postgres' : 'pglite');
 try {

@@ -53,7 +53,7 @@ export function createRedisBus(publisher: Redis, logger: Logger): EventBus {
   // options (no offline queue), so a SUBSCRIBE sent while it connects would be rejected: subscriptions are
   // sent only once it is ready, and sent again after every reconnect (ioredis' own resubscribe is off, it
   // needs the offline queue).
-  const subscriber = publisher.duplicate({ autoResubscribe: false });
+  const subscriber = publisher.duplicate({ autoResubscribe: false, enableAutoPipelining: false });
   const prefix = publisher.options.keyPrefix ?? '';
   const local = createMemoryBus();
   const counts = new Map<string, number>();
