@@ -45,6 +45,21 @@ describe.skipIf(testEngine() === 'postgres')('PGlite queries through named prepa
     expect(await fast.query(update, [1, 'n'])).toEqual(await plain.query(update, [1, 'n']));
   });
 
+  it("takes a query's own parsers over the client's, as PGlite does, and keeps the client's for other types", async () => {
+    const at = new Date('2026-12-02T10:00:00.000Z');
+    await fast.query('insert into t_stmt values ($1, $2, $3, $4, $5)', [7, { k: 1 }, at, ['t'], 'x']);
+    await plain.query('insert into t_stmt values ($1, $2, $3, $4, $5)', [7, { k: 1 }, at, ['t'], 'x']);
+    // As Drizzle asks: timestamps kept as text (type 1184), everything else parsed by the client's parsers.
+    const options = { rowMode: 'array' as const, parsers: { 1184: (v: string) => `text:${v}` } };
+    const select = 'select id, doc, at, tags from t_stmt where id = $1';
+    const got = await fast.query(select, [7], options);
+    expect(got).toEqual(await plain.query(select, [7], options));
+    expect(got.rows).toEqual([[7, { k: 1 }, expect.stringMatching(/^text:2026-12-02 10:00:00/), ['t']]]);
+    // The options are left as they were (the next call with the same object parses the same way).
+    expect(Object.keys(options.parsers)).toEqual(['1184']);
+    expect((await fast.query(select, [7], options)).rows).toEqual(got.rows);
+  });
+
   it('parses each text once and runs it again by name', async () => {
     for (let i = 0; i < 3; i++) await fast.query('select $1::int + 1 as n', [i]);
     expect(await prepared(fast)).toEqual(['select $1::int + 1 as n']);

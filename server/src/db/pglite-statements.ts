@@ -41,6 +41,22 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+type Parsers = PgliteInternals['parsers'];
+
+/**
+ * parseResults(messages, parsers, options) copies `{...parsers, ...options.parsers}` on every call when options
+ * carry parsers (Drizzle's always do, to keep dates as text): 318 entries, 0.1 ms a statement, more than the rest
+ * of parsing a small result. The same lookups, with the options' parsers layered over the client's instead.
+ */
+export function layeredParsers(
+  parsers: Parsers,
+  options: QueryOptions | undefined,
+): [Parsers, QueryOptions | undefined] {
+  if (!options?.parsers) return [parsers, options];
+  const { parsers: own, ...rest } = options;
+  return [Object.assign(Object.create(parsers) as Parsers, own), rest];
+}
+
 const sqlState = (err: unknown) =>
   err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 
@@ -95,7 +111,8 @@ export function preparedStatements(client: PGlite, max = MAX_PREPARED): PGlite {
     ]);
     const { messages } = await client.execProtocol(bytes, { syncToFs: false });
     await client.syncToFs();
-    return parseResults(messages, pg.parsers, options)[0] as Results<T>;
+    const [parsers, rest] = layeredParsers(pg.parsers, options);
+    return parseResults(messages, parsers, rest)[0] as Results<T>;
   }
 
   async function query<T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> {
