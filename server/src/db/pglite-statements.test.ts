@@ -60,6 +60,28 @@ describe.skipIf(testEngine() === 'postgres')('PGlite queries through named prepa
     expect((await fast.query(select, [7], options)).rows).toEqual(got.rows);
   });
 
+  it('answers the same on every run once its result is described: rows, none, and statements without rows', async () => {
+    const statements: [string, unknown[]][] = [
+      [
+        'insert into t_stmt (id, note) values ($1, $2) on conflict (id) do update set note = excluded.note returning id, note',
+        [1, 'a'],
+      ],
+      ['select id, note, at from t_stmt where id = $1', [1]],
+      ['select id, note, at from t_stmt where id = $1', [99]],
+      ['update t_stmt set note = $2 where id = $1', [1, 'b']],
+      ['select count(*)::int as n, max(note) as top from t_stmt', []],
+    ];
+    for (let run = 0; run < 3; run++) {
+      for (const [text, params] of statements) {
+        const p = run === 0 ? params : params.map((v) => (v === 1 ? run + 1 : v));
+        expect(await fast.query(text, p)).toEqual(await plain.query(text, p));
+        expect(await fast.query(text, p, { rowMode: 'array' })).toEqual(
+          await plain.query(text, p, { rowMode: 'array' }),
+        );
+      }
+    }
+  });
+
   it('parses each text once and runs it again by name', async () => {
     for (let i = 0; i < 3; i++) await fast.query('select $1::int + 1 as n', [i]);
     expect(await prepared(fast)).toEqual(['select $1::int + 1 as n']);

@@ -3,8 +3,9 @@ import { type PGlite, parse, protocol, type QueryOptions, type Results } from '@
 // PGlite's own query() makes six calls into the WASM backend per statement (parse, describe, bind, describe,
 // execute, sync) and has PostgreSQL parse and analyse the text every time: on the send path that was most of
 // a send's CPU. Here each distinct SQL text is parsed once into a named prepared statement (its parameter types
-// kept), and every later run is a single call carrying bind + describe + execute + sync. Results, parameter
-// serialisation and errors are PGlite's own (the same parsers and serializers, the same DatabaseError).
+// kept), and every later run is a single call carrying bind + execute + sync (and describe, on its first run
+// only). Results, parameter serialisation and errors are PGlite's own (the same parsers and serializers, the
+// same DatabaseError).
 
 const { serialize } = protocol;
 const { parseResults, parseDescribeStatementResults } = parse;
@@ -16,9 +17,18 @@ export const MAX_PREPARED = 256;
 // 26000 (no such statement, e.g. after DISCARD ALL) and 0A000 (cached plan must not change result type).
 const STALE = new Set(['26000', '0A000']);
 
+type BackendMessage = Awaited<ReturnType<PGlite['execProtocol']>>['messages'][number];
+
 interface Prepared {
   name: string;
   types: number[];
+  /**
+   * Its result's RowDescription, from its first run (null: it returns no rows), so later runs skip Describe:
+   * PostgreSQL builds it and PGlite decodes every column name on each run (half of a small statement's cost). It
+   * holds as long as the statement does: a change of the result's shape fails the run (0A000), and the
+   * statement is prepared, and described, again.
+   */
+  description?: BackendMessage | null;
 }
 
 interface PgliteInternals {
@@ -112,14 +122,16 @@ export function preparedStatements(client: PGlite, max = MAX_PREPARED): PGlite {
       const s = options?.serializers?.[t] ?? pg.serializers[t];
       return s ? s(v) : String(v);
     });
-    const bytes = concat([
-      serialize.bind({ statement: st.name, values }),
-      serialize.describe({ type: 'P' }),
-      serialize.execute({}),
-      serialize.sync(),
-    ]);
+    const known = st.description;
+    const bind = serialize.bind({ statement: st.name, values });
+    const bytes =
+      known === undefined
+        ? concat([bind, serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()])
+        : concat([bind, serialize.execute({}), serialize.sync()]);
     const { messages } = await client.execProtocol(bytes, { syncToFs: false });
     await client.syncToFs();
+    if (known === undefined) st.description = messages.find((m) => m.name === 'rowDescription') ?? null;
+    else if (known) messages.unshift(known);
     const [parsers, rest] = layeredParsers(pg.parsers, options, parserTables);
     return parseResults(messages, parsers, rest)[0] as Results<T>;
   }
