@@ -179,11 +179,15 @@ export function createServices(deps: ServiceDeps) {
     legacyAfterMs: deps.config.providers.idleTimeoutMs + 60_000,
     userEvents,
   });
+  const readCache = createReadCache(deps.config.readCacheMb * 1024 * 1024, {
+    onRead: telemetry.prometheus.observeRead,
+  });
+  telemetry.prometheus.watchReadCache(() => readCache.bytes);
   const chats = createChatsService({
     db: deps.db,
     registry: generations,
     userEvents,
-    readCache: createReadCache(deps.config.readCacheMb * 1024 * 1024),
+    readCache,
     assertModelConfig: async (userId, id) => {
       await modelConfigs.get(userId, id);
     },

@@ -229,3 +229,35 @@ describe('ETag', () => {
     expect(after.headers.etag).not.toBe(etag);
   });
 });
+
+describe('GET /metrics', () => {
+  const counted = async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: alice.headers });
+    expect(res.statusCode).toBe(200);
+    const n = (read: string, outcome: string) =>
+      Number(
+        new RegExp(
+          `^pocketllm_read_cache_reads_total\\{read="${read}",outcome="${outcome}"\\} (\\d+)$`,
+          'm',
+        ).exec(res.body)?.[1] ?? 0,
+      );
+    const bytes = Number(/^pocketllm_read_cache_bytes (\d+)$/m.exec(res.body)?.[1] ?? -1);
+    return { n, bytes };
+  };
+
+  it('counts each hot read by outcome and tells the bytes held', async () => {
+    const before = await counted();
+    const chatId = await newChat(alice);
+    await opened(chatId); // not kept yet
+    await opened(chatId); // kept, checked, served
+    expect((await send(chatId, 'Hello again')).statusCode).toBe(201);
+    await opened(chatId); // kept, but the send changed it
+    await listed(2);
+    const after = await counted();
+    expect(after.n('open', 'miss') - before.n('open', 'miss')).toBe(1);
+    expect(after.n('open', 'hit') - before.n('open', 'hit')).toBe(1);
+    expect(after.n('open', 'changed') - before.n('open', 'changed')).toBe(1);
+    expect(after.n('list', 'miss') - before.n('list', 'miss')).toBe(1);
+    expect(after.bytes).toBeGreaterThan(before.bytes);
+  });
+});

@@ -32,8 +32,17 @@ export const toBody = (json: string): ReadBody => {
   return { body, etag: etagOf(body) };
 };
 
-export function createReadCache(maxBytes: number) {
+/** How a read went: served after its check (`hit`), checked and read again (`changed`), or not kept (`miss`). */
+export type ReadOutcome = 'hit' | 'changed' | 'miss';
+
+export interface ReadCacheOptions {
+  /** Told of each read: its kind (the key's first `\0`-separated part, e.g. `open`, `list`) and its outcome. */
+  onRead?(kind: string, outcome: ReadOutcome): void;
+}
+
+export function createReadCache(maxBytes: number, opts: ReadCacheOptions = {}) {
   const lru = new ByteLru<Entry>(maxBytes);
+  const told = (key: string, outcome: ReadOutcome) => opts.onRead?.(key.slice(0, key.indexOf('\0')), outcome);
   return {
     /**
      * The body under `key`: the cached one when `check(its version)` (the current version; undefined: nothing to
@@ -45,16 +54,21 @@ export function createReadCache(maxBytes: number) {
       load: () => Promise<Versioned | undefined>,
     ): Promise<ReadBody | undefined> {
       if (maxBytes === 0) {
+        told(key, 'miss');
         const v = await load();
         return v && toBody(v.json);
       }
       const hit = lru.get(key);
       if (hit) {
         const version = await check(hit.version);
-        if (version === hit.version) return hit;
+        if (version === hit.version) {
+          told(key, 'hit');
+          return hit;
+        }
+        told(key, 'changed');
         lru.delete(key);
         if (version === undefined) return undefined;
-      }
+      } else told(key, 'miss');
       const v = await load();
       if (!v) return undefined;
       const fresh = toBody(v.json);

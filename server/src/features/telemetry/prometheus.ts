@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestLogEntry } from './telemetry.types.js';
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -37,6 +37,22 @@ export function createPromMetrics() {
     registers: [registry],
   });
 
+  const reads = new Counter({
+    name: 'pocketllm_read_cache_reads_total',
+    help: 'Hot reads (open: a chat opened, list: a chat-list page) by read cache outcome: hit (served after its version check), changed (checked, then read again), miss (not kept)',
+    labelNames: ['read', 'outcome'] as const,
+    registers: [registry],
+  });
+  let readCacheBytes = () => 0;
+  new Gauge({
+    name: 'pocketllm_read_cache_bytes',
+    help: 'Bytes the read cache holds (READ_CACHE_MB bounds it)',
+    registers: [registry],
+    collect() {
+      this.set(readCacheBytes());
+    },
+  });
+
   // Each labelled call hashes its labels (sorted names, joined values); the children of the few label sets a
   // process sees are kept instead, so a request's metrics cost a map lookup each. Bounded, in case a label
   // ever takes many values.
@@ -60,8 +76,17 @@ export function createPromMetrics() {
     tokensOut: ReturnType<typeof llmTokens.labels>;
   }>();
 
+  const readChild = memo<ReturnType<typeof reads.labels>>();
+
   return {
     registry,
+    observeRead(read: string, outcome: string) {
+      readChild(`${read}\n${outcome}`, () => reads.labels({ read, outcome })).inc();
+    },
+    /** Where the read cache's size is read from at each scrape. */
+    watchReadCache(bytes: () => number) {
+      readCacheBytes = bytes;
+    },
     observeHttp(method: string, route: string, statusCode: number, seconds: number) {
       const status = String(statusCode);
       httpChild(`${method}\n${route}\n${status}`, () =>
