@@ -9,6 +9,7 @@ import { chatgptConversation, chatgptExport } from '../../../../test/helpers/cha
 import { registerUser, type TestUser } from '../../../../test/helpers/factories.js';
 import { multipartBody } from '../../../../test/helpers/multipart.js';
 import { chats, messages } from '../../../db/schema/index.js';
+import { chatListJson } from '../reads.repository.js';
 import { currentPath } from '../tree.repository.js';
 
 interface JobBody {
@@ -177,6 +178,22 @@ describe('POST /v1/chats/import (PocketLLM export)', () => {
     ]);
     const again = await importFile(target, exported.body);
     expect(again.output_data).toMatchObject({ imported: 0, skipped: 1 });
+  });
+});
+
+describe('an import and the read cache', () => {
+  it('shows in the next chat list, though the list was kept from before (one transaction writes the chat)', async () => {
+    const user = await registerUser(t.app);
+    const list = () => t.app.inject({ url: '/v1/chats?limit=50', headers: user.headers });
+    expect(json<{ chats: unknown[] }>(await list()).chats).toEqual([]);
+    const job = await importFile(
+      user,
+      chatgptExport([chatgptConversation({ seed: 31, turns: 2, title: 'Kept' })]),
+    );
+    expect(job.status, job.error_log ?? '').toBe('completed');
+    const after = await list();
+    expect(json<{ chats: { title: string }[] }>(after).chats.map((c) => c.title)).toEqual(['Kept']);
+    expect(after.body).toBe((await chatListJson(t.database.db, user.id, 50)).json);
   });
 });
 
