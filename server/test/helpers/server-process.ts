@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './redis-server.js';
+import { createTestDatabaseUrl, testEngine, testRedisPrefix } from './test-db.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = path.join(ROOT, 'server/dist/main.js');
@@ -158,4 +159,25 @@ export async function call(
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = { ...parsed };
   }
   return { status: res.status, body };
+}
+
+/** Whether suites of several real server processes can run: they share a PostgreSQL database and Redis. */
+export const sharedStoresAvailable = (): boolean =>
+  testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+
+/**
+ * The environment of server processes that share one new PostgreSQL database and the test Redis (with one key
+ * prefix of their own, so they hear each other's bus and no other run's), with `extra` over it.
+ */
+export async function sharedStoreEnv(
+  extra: Record<string, string> = {},
+  redisUrl = process.env.TEST_REDIS_URL ?? '',
+): Promise<Record<string, string>> {
+  return {
+    DATABASE_URL: await createTestDatabaseUrl(),
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: testRedisPrefix(),
+    DB_POOL_SIZE: '4',
+    ...extra,
+  };
 }

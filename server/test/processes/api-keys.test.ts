@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerOn, within } from '../helpers/process-client.js';
-import { call, ensureServerBuilt, type ServerProcess, startServer } from '../helpers/server-process.js';
-import { createTestDatabaseUrl, testEngine, testRedisPrefix } from '../helpers/test-db.js';
+import {
+  call,
+  ensureServerBuilt,
+  type ServerProcess,
+  sharedStoreEnv,
+  sharedStoresAvailable,
+  startServer,
+} from '../helpers/server-process.js';
 
 // Personal API keys across two real server processes on one PostgreSQL + Redis: a key revoked on A is
 // refused on B, which had it cached, and the per-key limit is one count for both.
-const enabled = testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const enabled = sharedStoresAvailable();
 const KEY_LIMIT = 6;
 
 describe.skipIf(!enabled)(
@@ -15,13 +21,7 @@ describe.skipIf(!enabled)(
     let b: ServerProcess;
     beforeAll(async () => {
       await ensureServerBuilt();
-      const env = {
-        DATABASE_URL: await createTestDatabaseUrl(),
-        REDIS_URL: process.env.TEST_REDIS_URL ?? '',
-        REDIS_PREFIX: testRedisPrefix(),
-        RATE_LIMIT_API_KEY_PER_MIN: String(KEY_LIMIT),
-        DB_POOL_SIZE: '4',
-      };
+      const env = await sharedStoreEnv({ RATE_LIMIT_API_KEY_PER_MIN: String(KEY_LIMIT) });
       [a, b] = await Promise.all([startServer(env), startServer(env)]);
     }, 120_000);
     afterAll(async () => {

@@ -3,13 +3,19 @@ import { splitText } from '../fakes/common.js';
 import { type FakeServer, startFakeOpenAI } from '../fakes/index.js';
 import { openEvents } from '../helpers/event-client.js';
 import { followAnswer, newChat, registerOn, sendStreaming } from '../helpers/process-client.js';
-import { call, ensureServerBuilt, type ServerProcess, startServer } from '../helpers/server-process.js';
+import {
+  call,
+  ensureServerBuilt,
+  type ServerProcess,
+  sharedStoreEnv,
+  sharedStoresAvailable,
+  startServer,
+} from '../helpers/server-process.js';
 import type { SseEvent } from '../helpers/sse.js';
-import { createTestDatabaseUrl, testEngine, testRedisPrefix } from '../helpers/test-db.js';
 
 // Two real server processes on one PostgreSQL + Redis (issue 12): the user's event stream and a running
 // answer's stream reach a client on the instance that did not make the change.
-const enabled = testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const enabled = sharedStoresAvailable();
 const REPLY = 'one two three four five six seven eight nine ten';
 const CHUNKS = splitText(REPLY, 10);
 
@@ -26,12 +32,7 @@ describe.skipIf(!enabled)(
     beforeAll(async () => {
       await ensureServerBuilt();
       fake = await startFakeOpenAI({ reply: REPLY, chunks: CHUNKS.length });
-      const env = {
-        DATABASE_URL: await createTestDatabaseUrl(),
-        REDIS_URL: process.env.TEST_REDIS_URL ?? '',
-        REDIS_PREFIX: testRedisPrefix(),
-        DB_POOL_SIZE: '4',
-      };
+      const env = await sharedStoreEnv();
       [a, b] = await Promise.all([startServer(env), startServer(env)]);
     }, 120_000);
     afterAll(async () => {

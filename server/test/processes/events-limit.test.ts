@@ -2,12 +2,18 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEvents } from '../helpers/event-client.js';
 import { newChat, registerOn } from '../helpers/process-client.js';
-import { call, ensureServerBuilt, type ServerProcess, startServer } from '../helpers/server-process.js';
-import { createTestDatabaseUrl, testEngine, testRedisPrefix } from '../helpers/test-db.js';
+import {
+  call,
+  ensureServerBuilt,
+  type ServerProcess,
+  sharedStoreEnv,
+  sharedStoresAvailable,
+  startServer,
+} from '../helpers/server-process.js';
 
 // Issue 12, "a few connections per user (older ones closed first)", across instances: the limit counts the
 // user's /v1/events connections on every instance, and those of a crashed instance stop counting.
-const enabled = testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const enabled = sharedStoresAvailable();
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
@@ -27,16 +33,8 @@ describe.skipIf(!enabled)(
     let redis: Redis;
     beforeAll(async () => {
       await ensureServerBuilt();
-      const prefix = testRedisPrefix();
-      env = {
-        DATABASE_URL: await createTestDatabaseUrl(),
-        REDIS_URL: process.env.TEST_REDIS_URL ?? '',
-        REDIS_PREFIX: prefix,
-        DB_POOL_SIZE: '4',
-        EVENTS_MAX_CONNECTIONS_PER_USER: '2',
-        INSTANCE_HEARTBEAT_S: '1',
-      };
-      redis = new Redis(process.env.TEST_REDIS_URL ?? '', { keyPrefix: prefix });
+      env = await sharedStoreEnv({ EVENTS_MAX_CONNECTIONS_PER_USER: '2', INSTANCE_HEARTBEAT_S: '1' });
+      redis = new Redis(process.env.TEST_REDIS_URL ?? '', { keyPrefix: env.REDIS_PREFIX ?? '' });
       [a, b] = await Promise.all([startServer(env), startServer(env)]);
     }, 120_000);
     afterAll(async () => {

@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOpenAI } from '../fakes/index.js';
 import { newChat, registerOn } from '../helpers/process-client.js';
-import { call, ensureServerBuilt, type ServerProcess, startServer } from '../helpers/server-process.js';
-import { createTestDatabaseUrl, testEngine, testRedisPrefix } from '../helpers/test-db.js';
+import {
+  call,
+  ensureServerBuilt,
+  type ServerProcess,
+  sharedStoreEnv,
+  sharedStoresAvailable,
+  startServer,
+} from '../helpers/server-process.js';
+import { testRedisPrefix } from '../helpers/test-db.js';
 
 // Two real server processes on one PostgreSQL, each with its read cache (features/chats/read-cache.ts): a write
 // through A shows at once in B's next read of what B had cached. The two are on different Redis prefixes, so no
 // bus message reaches B: its cache holds by the version check alone.
-const enabled = testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const enabled = sharedStoresAvailable();
 
 describe.skipIf(!enabled)(
   'the read cache across two processes (needs TEST_DATABASE_URL and TEST_REDIS_URL)',
@@ -18,11 +25,7 @@ describe.skipIf(!enabled)(
     beforeAll(async () => {
       await ensureServerBuilt();
       fake = await startFakeOpenAI({ reply: 'An answer in four chunks.' });
-      const env = {
-        DATABASE_URL: await createTestDatabaseUrl(),
-        REDIS_URL: process.env.TEST_REDIS_URL ?? '',
-        DB_POOL_SIZE: '4',
-      };
+      const env = await sharedStoreEnv();
       [a, b] = await Promise.all([
         startServer({ ...env, REDIS_PREFIX: testRedisPrefix() }),
         startServer({ ...env, REDIS_PREFIX: testRedisPrefix() }),

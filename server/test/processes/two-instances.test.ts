@@ -10,25 +10,25 @@ import {
   within,
 } from '../helpers/process-client.js';
 import { canStartRedis, TestRedisServer } from '../helpers/redis-server.js';
-import { call, ensureServerBuilt, type ServerProcess, startServer } from '../helpers/server-process.js';
-import { createTestDatabaseUrl, testEngine, testRedisPrefix } from '../helpers/test-db.js';
+import {
+  call,
+  ensureServerBuilt,
+  type ServerProcess,
+  sharedStoreEnv,
+  sharedStoresAvailable,
+  startServer,
+} from '../helpers/server-process.js';
 
 // Two real server processes (server/dist/main.js) on one PostgreSQL + Redis: what unit tests with two app
 // objects in one process could not catch (issue 10, items 1-2).
-const enabled = testEngine() === 'postgres' && Boolean(process.env.TEST_REDIS_URL);
+const enabled = sharedStoresAvailable();
 const AUTH_LIMIT = 4;
 if (!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL) {
   console.warn('two-instances suite skipped: set TEST_DATABASE_URL and TEST_REDIS_URL to run it');
 }
 
 async function startPair(redisUrl: string): Promise<[ServerProcess, ServerProcess]> {
-  const env = {
-    DATABASE_URL: await createTestDatabaseUrl(),
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: testRedisPrefix(),
-    RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT),
-    DB_POOL_SIZE: '4',
-  };
+  const env = await sharedStoreEnv({ RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT) }, redisUrl);
   return Promise.all([startServer(env), startServer(env)]);
 }
 
