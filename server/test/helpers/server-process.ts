@@ -181,3 +181,12 @@ export async function sharedStoreEnv(
     ...extra,
   };
 }
+
+/** Two server processes with `env` (each over its own `envs` entry when given), once the build is current. */
+export async function startPair(
+  env: Record<string, string>,
+  envs: [Record<string, string>, Record<string, string>] = [{}, {}],
+): Promise<[ServerProcess, ServerProcess]> {
+  await ensureServerBuilt();
+  return Promise.all([startServer({ ...env, ...envs[0] }), startServer({ ...env, ...envs[1] })]);
+}

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerOn, within } from '../helpers/process-client.js';
 import {
   call,
-  ensureServerBuilt,
   type ServerProcess,
   sharedStoreEnv,
   sharedStoresAvailable,
-  startServer,
+  startPair,
 } from '../helpers/server-process.js';
 
 // Personal API keys across two real server processes on one PostgreSQL + Redis: a key revoked on A is
@@ -20,9 +19,7 @@ describe.skipIf(!enabled)(
     let a: ServerProcess;
     let b: ServerProcess;
     beforeAll(async () => {
-      await ensureServerBuilt();
-      const env = await sharedStoreEnv({ RATE_LIMIT_API_KEY_PER_MIN: String(KEY_LIMIT) });
-      [a, b] = await Promise.all([startServer(env), startServer(env)]);
+      [a, b] = await startPair(await sharedStoreEnv({ RATE_LIMIT_API_KEY_PER_MIN: String(KEY_LIMIT) }));
     }, 120_000);
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);

@@ -5,11 +5,10 @@ import { openEvents } from '../helpers/event-client.js';
 import { followAnswer, newChat, registerOn, sendStreaming } from '../helpers/process-client.js';
 import {
   call,
-  ensureServerBuilt,
   type ServerProcess,
   sharedStoreEnv,
   sharedStoresAvailable,
-  startServer,
+  startPair,
 } from '../helpers/server-process.js';
 import type { SseEvent } from '../helpers/sse.js';
 
@@ -30,10 +29,8 @@ describe.skipIf(!enabled)(
     let a: ServerProcess;
     let b: ServerProcess;
     beforeAll(async () => {
-      await ensureServerBuilt();
       fake = await startFakeOpenAI({ reply: REPLY, chunks: CHUNKS.length });
-      const env = await sharedStoreEnv();
-      [a, b] = await Promise.all([startServer(env), startServer(env)]);
+      [a, b] = await startPair(await sharedStoreEnv());
     }, 120_000);
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);

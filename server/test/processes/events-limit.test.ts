@@ -4,10 +4,10 @@ import { openEvents } from '../helpers/event-client.js';
 import { newChat, registerOn } from '../helpers/process-client.js';
 import {
   call,
-  ensureServerBuilt,
   type ServerProcess,
   sharedStoreEnv,
   sharedStoresAvailable,
+  startPair,
   startServer,
 } from '../helpers/server-process.js';
 
@@ -32,10 +32,9 @@ describe.skipIf(!enabled)(
     let env: Record<string, string>;
     let redis: Redis;
     beforeAll(async () => {
-      await ensureServerBuilt();
       env = await sharedStoreEnv({ EVENTS_MAX_CONNECTIONS_PER_USER: '2', INSTANCE_HEARTBEAT_S: '1' });
       redis = new Redis(process.env.TEST_REDIS_URL ?? '', { keyPrefix: env.REDIS_PREFIX ?? '' });
-      [a, b] = await Promise.all([startServer(env), startServer(env)]);
+      [a, b] = await startPair(env);
     }, 120_000);
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);

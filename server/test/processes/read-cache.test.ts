@@ -3,11 +3,10 @@ import { type FakeServer, startFakeOpenAI } from '../fakes/index.js';
 import { newChat, registerOn } from '../helpers/process-client.js';
 import {
   call,
-  ensureServerBuilt,
   type ServerProcess,
   sharedStoreEnv,
   sharedStoresAvailable,
-  startServer,
+  startPair,
 } from '../helpers/server-process.js';
 import { testRedisPrefix } from '../helpers/test-db.js';
 
@@ -23,12 +22,11 @@ describe.skipIf(!enabled)(
     let a: ServerProcess;
     let b: ServerProcess;
     beforeAll(async () => {
-      await ensureServerBuilt();
       fake = await startFakeOpenAI({ reply: 'An answer in four chunks.' });
-      const env = await sharedStoreEnv();
-      [a, b] = await Promise.all([
-        startServer({ ...env, REDIS_PREFIX: testRedisPrefix() }),
-        startServer({ ...env, REDIS_PREFIX: testRedisPrefix() }),
+      // Each on a Redis prefix of its own: no bus message reaches the other.
+      [a, b] = await startPair(await sharedStoreEnv(), [
+        { REDIS_PREFIX: testRedisPrefix() },
+        { REDIS_PREFIX: testRedisPrefix() },
       ]);
     }, 120_000);
     afterAll(async () => {

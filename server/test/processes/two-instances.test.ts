@@ -12,11 +12,10 @@ import {
 import { canStartRedis, TestRedisServer } from '../helpers/redis-server.js';
 import {
   call,
-  ensureServerBuilt,
   type ServerProcess,
   sharedStoreEnv,
   sharedStoresAvailable,
-  startServer,
+  startPair,
 } from '../helpers/server-process.js';
 
 // Two real server processes (server/dist/main.js) on one PostgreSQL + Redis: what unit tests with two app
@@ -27,10 +26,8 @@ if (!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL) {
   console.warn('two-instances suite skipped: set TEST_DATABASE_URL and TEST_REDIS_URL to run it');
 }
 
-async function startPair(redisUrl: string): Promise<[ServerProcess, ServerProcess]> {
-  const env = await sharedStoreEnv({ RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT) }, redisUrl);
-  return Promise.all([startServer(env), startServer(env)]);
-}
+const startPairOn = async (redisUrl: string) =>
+  startPair(await sharedStoreEnv({ RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT) }, redisUrl));
 
 async function userWithProvider(a: ServerProcess, fake: FakeServer) {
   const user = await registerOn(a);
@@ -78,9 +75,8 @@ describe.skipIf(!enabled)('two real server processes (needs TEST_DATABASE_URL an
   let a: ServerProcess;
   let b: ServerProcess;
   beforeAll(async () => {
-    await ensureServerBuilt();
     fake = await startFakeOpenAI({ reply: 'one two three four five six seven eight nine ten', chunks: 10 });
-    [a, b] = await startPair(process.env.TEST_REDIS_URL ?? '');
+    [a, b] = await startPairOn(process.env.TEST_REDIS_URL ?? '');
   }, 120_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -169,10 +165,9 @@ describe.skipIf(!enabled || !canStartRedis())(
     let a: ServerProcess;
     let b: ServerProcess;
     beforeAll(async () => {
-      await ensureServerBuilt();
       fake = await startFakeOpenAI({ reply: 'one two three four five six seven eight nine ten', chunks: 10 });
       redis = await TestRedisServer.start();
-      [a, b] = await startPair(redis.url);
+      [a, b] = await startPairOn(redis.url);
     }, 120_000);
     afterAll(async () => {
       await Promise.all([a?.stop(), b?.stop()]);

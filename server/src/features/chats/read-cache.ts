@@ -36,13 +36,18 @@ export const toBody = (json: string): ReadBody => {
 export type ReadOutcome = 'hit' | 'changed' | 'miss';
 
 export interface ReadCacheOptions {
-  /** Told of each read: its kind (the key's first `\0`-separated part, e.g. `open`, `list`) and its outcome. */
+  /** Told of each read: its kind (the key's first `\0`-separated part, e.g. `open`, `list`; else `other`) and its outcome. */
   onRead?(kind: string, outcome: ReadOutcome): void;
 }
 
 export function createReadCache(maxBytes: number, opts: ReadCacheOptions = {}) {
   const lru = new ByteLru<Entry>(maxBytes);
-  const told = (key: string, outcome: ReadOutcome) => opts.onRead?.(key.slice(0, key.indexOf('\0')), outcome);
+  // The kind is the key's first part; a key without one counts as `other`, so no id ever becomes a metric label.
+  const kindOf = (key: string) => {
+    const end = key.indexOf('\0');
+    return end > 0 ? key.slice(0, end) : 'other';
+  };
+  const told = (key: string, outcome: ReadOutcome) => opts.onRead?.(kindOf(key), outcome);
   return {
     /**
      * The body under `key`: the cached one when `check(its version)` (the current version; undefined: nothing to
