@@ -28,9 +28,10 @@ case "${1:-}" in
     done
     ;;
   start)
-    # V8's heap sizing for the server (scripts/node-flags; README, Configuration): the same for npm start.
+    # V8's heap sizing (scripts/node-flags) and glibc's malloc arenas (scripts/node-env) for the server
+    # (README, Configuration): the same for npm start.
     # shellcheck disable=SC2046
-    exec node $(cat scripts/node-flags) server/dist/main.js
+    exec env $(cat scripts/node-env) node $(cat scripts/node-flags) server/dist/main.js
     ;;
   smoke)
     data="$(mktemp -d)"
@@ -49,6 +50,11 @@ case "${1:-}" in
       if ! kill -0 "$pid" 2>/dev/null; then cat "$data/log"; echo "image smoke: the server exited before /readyz"; exit 1; fi
       sleep 0.5
     done
+    # The server runs with scripts/node-env's variables (exec keeps the pid: image.sh → env → node).
+    while read -r assignment; do
+      tr '\0' '\n' <"/proc/$pid/environ" | grep -qxF "$assignment" ||
+        { echo "image smoke: the server does not run with $assignment (scripts/node-env)"; exit 1; }
+    done <.image/scripts/node-env
     node -e "fetch('http://127.0.0.1:$port/').then(async r=>{const t=await r.text();process.exit(r.ok&&t.includes('<div id=\"root\"')?0:1)},()=>process.exit(1))" ||
       { cat "$data/log"; echo "image smoke: the portal is not served"; exit 1; }
     kill -TERM "$pid"

@@ -126,6 +126,20 @@ export function rssMb(pid: number): number {
  * The node flags `npm start` and the container start the server with (scripts/node-flags); BENCH_NODE_FLAGS
  * replaces them (even empty: V8's defaults), for A/B runs of V8 settings.
  */
+/**
+ * The environment `npm start` and the container add (scripts/node-env: glibc's malloc arenas); BENCH_NODE_ENV
+ * replaces it (even empty: glibc's defaults), for A/B runs.
+ */
+export const SERVER_NODE_ENV = Object.fromEntries(
+  (process.env.BENCH_NODE_ENV ?? readFileSync('scripts/node-env', 'utf8'))
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((assignment) => [
+      assignment.slice(0, assignment.indexOf('=')),
+      assignment.slice(assignment.indexOf('=') + 1),
+    ]),
+);
+
 export const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? readFileSync('scripts/node-flags', 'utf8'))
   .split(/\s+/)
   .filter(Boolean);
@@ -140,7 +154,14 @@ export async function startServer(env: Record<string, string>, port: number, nod
     process.execPath,
     [...SERVER_NODE_FLAGS, ...nodeArgs, 'server/dist/main.js'],
     {
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...SERVER_NODE_ENV,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );

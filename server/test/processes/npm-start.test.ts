@@ -98,6 +98,15 @@ describe.runIf(testEngine() === 'pglite')('npm start under SIGTERM', () => {
     const tree = descendants(npm.pid ?? 0);
     started.push(...tree);
     expect(tree.length, 'npm runs the server as a child').toBeGreaterThan(0);
+    // It runs with scripts/node-env's variables (glibc's malloc arenas: README, Node flags).
+    const server = tree.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('scripts/start.mjs'),
+    );
+    const environ = readFileSync(`/proc/${server}/environ`, 'utf8').split('\0');
+    for (const assignment of readFileSync(path.join(ROOT, 'scripts/node-env'), 'utf8')
+      .split(/\s+/)
+      .filter(Boolean))
+      expect(environ).toContain(assignment);
     // The bundle it loads is Latin-1, which V8 holds at one byte a character (server/bundle.mjs).
     const chunks = path.join(ROOT, 'server/dist/chunks');
     for (const file of readdirSync(chunks).filter((f) => f.endsWith('.js')))
