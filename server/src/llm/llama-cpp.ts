@@ -84,6 +84,37 @@ export class LlamaCppProvider implements LlmProvider {
     ];
   }
 
+  /**
+   * One vector per input, from the model's embedding context (llama.cpp pools the model's last hidden states:
+   * an embedding model's GGUF gives its embeddings, a chat model's gives usable but weaker ones). Waits its
+   * turn on the model like a generation. @throws ProviderError('bad_request') for an input longer than the context
+   */
+  async embed(input: string[], _model: string, signal?: AbortSignal): Promise<number[][]> {
+    try {
+      return await this.manager.withModel(this.file, signal, async (lease) => {
+        const context = await lease.embeddingContext();
+        const vectors: number[][] = [];
+        for (const [i, text] of input.entries()) {
+          signal?.throwIfAborted();
+          const tokens = context.calculateInputLength(text);
+          if (tokens > lease.context.contextSize) {
+            throw new ProviderError(
+              'bad_request',
+              `input[${i}] is ${tokens} tokens, more than this model's context of ${lease.context.contextSize}`,
+              400,
+            );
+          }
+          vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+        }
+        return vectors;
+      });
+    } catch (err) {
+      // The caller's abort is rethrown as it came (as the HTTP adapters do).
+      if (signal?.aborted) throw signal.reason;
+      throw asProviderError(err);
+    }
+  }
+
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
     // The in-process runtime is text-only here: pictures are refused, never silently dropped.
     refusePictures(req.messages, 'A GGUF model run by PocketLLM');

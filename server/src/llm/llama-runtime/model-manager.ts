@@ -5,7 +5,7 @@
  * first load only, so a server that never sees a GGUF file never pays for it.
  */
 import path from 'node:path';
-import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../types.js';
 import { loadNodeLlamaCpp, readGgufHeader } from './validate.js';
 
@@ -25,10 +25,14 @@ export interface ModelLease {
   context: LlamaContext;
   /** Resolved once per load: resolving it from the model's template costs ~1 s, too much for every chat. */
   chatWrapper: ChatWrapper;
+  /** The model's embedding context: made on the first embeddings call, kept while the model is resident. */
+  embeddingContext(): Promise<LlamaEmbeddingContext>;
 }
 
-interface Resident extends ModelLease {
+interface Resident extends Omit<ModelLease, 'embeddingContext'> {
   file: string;
+  contextSize: number;
+  embedding: Promise<LlamaEmbeddingContext> | null;
   lastUsed: number;
   users: number;
   /** Tail of this model's queue: each generation waits for the one before it. */
@@ -116,7 +120,12 @@ export class GgufModelManager {
     try {
       await waitOrAbort(before, signal);
       r.lastUsed = Date.now();
-      return await fn({ model: r.model, context: r.context, chatWrapper: r.chatWrapper });
+      return await fn({
+        model: r.model,
+        context: r.context,
+        chatWrapper: r.chatWrapper,
+        embeddingContext: () => this.embeddingContext(r),
+      });
     } finally {
       // An aborted waiter must not let the next one start before the current generation ends.
       void before.then(done);
@@ -140,6 +149,18 @@ export class GgufModelManager {
     return pending;
   }
 
+  private embeddingContext(r: Resident): Promise<LlamaEmbeddingContext> {
+    if (!r.embedding) {
+      const made = r.model.createEmbeddingContext({ contextSize: r.contextSize, threads: this.opts.threads });
+      r.embedding = made;
+      // A failed creation is tried again by the next call, not kept.
+      made.catch(() => {
+        if (r.embedding === made) r.embedding = null;
+      });
+    }
+    return r.embedding;
+  }
+
   private async load(file: string): Promise<Resident> {
     const header = await readGgufHeader(file);
     await this.reserveSlot();
@@ -149,8 +170,9 @@ export class GgufModelManager {
       const { resolveChatWrapper } = await loadNodeLlamaCpp();
       this.recentErrors.length = 0;
       model = await llama.loadModel({ modelPath: file });
+      const contextSize = Math.min(header.contextLength, this.opts.maxContext);
       const context = await model.createContext({
-        contextSize: { max: Math.min(header.contextLength, this.opts.maxContext) },
+        contextSize: { max: contextSize },
         threads: this.opts.threads,
         sequences: 1,
       });
@@ -160,6 +182,8 @@ export class GgufModelManager {
         model,
         context,
         chatWrapper,
+        contextSize: context.contextSize,
+        embedding: null,
         lastUsed: Date.now(),
         users: 0,
         turn: Promise.resolve(),
@@ -207,6 +231,7 @@ export class GgufModelManager {
   private async unload(r: Resident): Promise<void> {
     if (this.resident.get(r.file) !== r) return;
     this.resident.delete(r.file);
+    await (await r.embedding?.catch(() => null))?.dispose();
     await r.context.dispose();
     await r.model.dispose();
   }
