@@ -160,6 +160,24 @@ describe('LlamaCppProvider on the tiny model', { timeout: 60_000 }, () => {
     expect(manager.loadedCount).toBe(0);
   });
 
+  it('embeds between chats on the same model, and again after the model was unloaded', async () => {
+    const [chat, vectors] = await Promise.all([
+      collect(provider('tiny').streamChat(hello())),
+      provider('tiny').embed(['hello world', 'paris'], 'tiny'),
+    ]);
+    expect(chat.events.at(-1)).toMatchObject({ type: 'done' });
+    expect(vectors).toHaveLength(2);
+    expect(vectors[0]).not.toEqual(vectors[1]);
+    // Unloading disposes the embedding context with the model; the next call makes a new one.
+    expect(await manager.sweep(Date.now() + 60 * 60_000)).toBe(1);
+    expect(await provider('tiny').embed(['hello world'], 'tiny')).toEqual([vectors[0]]);
+    // Another model's vectors for the same text differ: they come from its weights.
+    expect(await provider('other').embed(['hello world'], 'other')).not.toEqual([vectors[0]]);
+    const ctl = new AbortController();
+    ctl.abort(new Error('caller went away'));
+    await expect(provider('tiny').embed(['x'], 'tiny', ctl.signal)).rejects.toThrow('caller went away');
+  });
+
   it('ends quickly with finishReason aborted when the signal fires mid-generation', async () => {
     const ctl = new AbortController();
     const events: ChatEvent[] = [];

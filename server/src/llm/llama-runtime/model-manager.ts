@@ -40,6 +40,8 @@ interface Resident extends Omit<ModelLease, 'embeddingContext'> {
 }
 
 const DEFAULTS: ModelManagerOptions = { threads: 1, maxLoaded: 1, idleMs: 5 * 60_000, maxContext: 4096 };
+/** How long a stop waits for node-llama-cpp to release the runtime (see shutdown). */
+const RUNTIME_DISPOSE_MS = 2000;
 // llama.cpp says why a load failed only in its log; the last lines are kept for the error message.
 const LOG_LINES = 8;
 
@@ -264,7 +266,19 @@ export class GgufModelManager {
     for (const r of [...this.resident.values()]) await this.unload(r);
     const llama = this.llama;
     this.llama = null;
-    if (llama) await (await llama.catch(() => null))?.dispose();
+    const runtime = await llama?.catch(() => null);
+    if (!runtime) return;
+    // node-llama-cpp's dispose waits until every model object it made has let go of the runtime, and some
+    // (a failed load's, its memory simulations') let go only when garbage-collected: without a bound, a
+    // stop could wait for a GC that an idle process never runs. Whatever is left goes with the process.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      runtime.dispose(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, RUNTIME_DISPOSE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 }
 
