@@ -123,10 +123,6 @@ export function rssMb(pid: number): number {
 }
 
 /**
- * The node flags `npm start` and the container start the server with (scripts/node-flags); BENCH_NODE_FLAGS
- * replaces them (even empty: V8's defaults), for A/B runs of V8 settings.
- */
-/**
  * The environment `npm start` and the container add (scripts/node-env: glibc's malloc arenas); BENCH_NODE_ENV
  * replaces it (even empty: glibc's defaults), for A/B runs.
  */
@@ -140,12 +136,16 @@ export const SERVER_NODE_ENV = Object.fromEntries(
     ]),
 );
 
+/**
+ * The node flags `npm start` and the container start the server with (scripts/node-flags); BENCH_NODE_FLAGS
+ * replaces them (even empty: V8's defaults), for A/B runs of V8 settings.
+ */
 export const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? readFileSync('scripts/node-flags', 'utf8'))
   .split(/\s+/)
   .filter(Boolean);
 
 /**
- * Starts the built server as `npm start` does (SERVER_NODE_FLAGS, then `nodeArgs`, e.g. `--cpu-prof`) and
+ * Starts the built server as `npm start` does (SERVER_NODE_ENV, SERVER_NODE_FLAGS, then `nodeArgs`, e.g. `--cpu-prof`) and
  * resolves once /readyz answers 200, with the time that took.
  */
 export async function startServer(env: Record<string, string>, port: number, nodeArgs: string[] = []) {

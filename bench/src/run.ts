@@ -39,7 +39,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'pocketllm-bench-'));
 const env = benchEnv(dataDir, { RATE_LIMIT_API_KEY_PER_MIN: '100000000' });
 const serverArgs = [
   ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-  // BENCH_NODE_ARGS: extra node flags for the server (BENCH_NODE_FLAGS replaces scripts/node-flags; lib.ts)
+  // BENCH_NODE_ARGS: extra node flags for the server (BENCH_NODE_FLAGS replaces scripts/node-flags, BENCH_NODE_ENV scripts/node-env; lib.ts)
   ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
 ];
 
