@@ -48,6 +48,8 @@ beforeAll(() => {
   mkdirSync(modelsDir);
   writeTinyGguf(path.join(modelsDir, 'tiny.gguf'), { seed: 7 });
   writeTinyGguf(path.join(modelsDir, 'other.gguf'), { seed: 8, weightType: 'f16' });
+  // An encoder-only architecture (as nomic-embed-text's GGUF is): an embedding model, not a chat one.
+  writeTinyGguf(path.join(modelsDir, 'embedder.gguf'), { seed: 9, architecture: 'nomic-bert' });
   // The file llama.cpp would abort the process on: no feed-forward width.
   writeTinyGguf(path.join(modelsDir, 'no-ffn.gguf'), { seed: 7, omitKeys: ['llama.feed_forward_length'] });
   copyFileSync(path.join(modelsDir, 'tiny.gguf'), path.join(modelsDir, 'cut.gguf'));
@@ -68,8 +70,11 @@ afterAll(async () => {
 describe('GGUF catalogue', () => {
   it('lists every usable *.gguf as provider gguf with its context length, and reports broken ones', async () => {
     const { models, errors } = await gguf.listModels();
-    expect(models.map((m) => m.id)).toEqual(['other', 'tiny']);
-    expect(models[1]).toMatchObject({ id: 'tiny', provider: 'gguf', kind: 'chat', context_length: 2048 });
+    expect(models.map((m) => m.id)).toEqual(['embedder', 'other', 'tiny']);
+    expect(models[2]).toMatchObject({ id: 'tiny', provider: 'gguf', kind: 'chat', context_length: 2048 });
+    // The chat pickers offer only kind 'chat'; an encoder-only model is listed for embeddings.
+    expect(models[0]).toMatchObject({ id: 'embedder', kind: 'embedding' });
+    expect(await provider('embedder').listModels()).toMatchObject([{ id: 'embedder', kind: 'embedding' }]);
     const messages = errors.map((e) => e.message).join('\n');
     expect(messages).toContain(
       'no-ffn.gguf is not a usable GGUF model: missing or invalid llama.feed_forward_length',

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ChatHistoryItem } from 'node-llama-cpp';
 import { ABORTED } from './http.js';
 import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
-import { loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
+import { ggufKind, loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
 import {
   type ChatEvent,
   type ChatMessage,
@@ -80,7 +80,13 @@ export class LlamaCppProvider implements LlmProvider {
     const header = await readGgufHeader(this.file);
     const id = ggufModelId(this.file);
     return [
-      { id, name: header.name ?? id, kind: 'chat', context_length: header.contextLength, owned_by: 'server' },
+      {
+        id,
+        name: header.name ?? id,
+        kind: ggufKind(header.architecture),
+        context_length: header.contextLength,
+        owned_by: 'server',
+      },
     ];
   }
 

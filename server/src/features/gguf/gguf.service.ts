@@ -11,7 +11,7 @@ import { AppError } from '../../errors.js';
 import type { Managed } from '../../lib/lifecycle.js';
 import { ggufModelId } from '../../llm/llama-cpp.js';
 import type { GgufModelManager } from '../../llm/llama-runtime/model-manager.js';
-import { type GgufHeader, readGgufHeader } from '../../llm/llama-runtime/validate.js';
+import { type GgufHeader, ggufKind, readGgufHeader } from '../../llm/llama-runtime/validate.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 export interface GgufDeps {
@@ -80,7 +80,7 @@ export function createGgufService(deps: GgufDeps) {
           id,
           name: r.value.name ?? id,
           provider: GGUF_PROVIDER,
-          kind: 'chat',
+          kind: ggufKind(r.value.architecture),
           context_length: r.value.contextLength,
           owned_by: 'server',
         });

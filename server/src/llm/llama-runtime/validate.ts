@@ -15,6 +15,14 @@ export interface GgufHeader {
   sizeBytes: number;
 }
 
+// llama.cpp's encoder-only architectures: they make embeddings and cannot generate text.
+const EMBEDDING_ONLY =
+  /^(bert|nomic-bert|nomic-bert-moe|neo-bert|modern-bert|jina-bert-v2|jina-bert-v3|t5encoder)$/;
+
+/** What a GGUF model is for, from its architecture: an encoder-only one is an embedding model, never a chat. */
+export const ggufKind = (architecture: string): 'chat' | 'embedding' =>
+  EMBEDDING_ONLY.test(architecture) ? 'embedding' : 'chat';
+
 /** node-llama-cpp's module, imported only when a model is first loaded (it is large: ~55 MB of RSS). */
 export type NodeLlamaCpp = typeof import('node-llama-cpp');
 let modulePromise: Promise<NodeLlamaCpp> | null = null;
