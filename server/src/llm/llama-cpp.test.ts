@@ -75,6 +75,11 @@ describe('GGUF catalogue', () => {
     // The chat pickers offer only kind 'chat'; an encoder-only model is listed for embeddings.
     expect(models[0]).toMatchObject({ id: 'embedder', kind: 'embedding' });
     expect(await provider('embedder').listModels()).toMatchObject([{ id: 'embedder', kind: 'embedding' }]);
+    // Asked to chat anyway (the OpenAI API takes any model name), it says why, before any load.
+    const refused = await collect(provider('embedder').streamChat(hello())).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ProviderError);
+    expect(refused).toMatchObject({ status: 400, message: expect.stringContaining('is an embedding model') });
+    expect(manager.loadedCount).toBe(0);
     const messages = errors.map((e) => e.message).join('\n');
     expect(messages).toContain(
       'no-ffn.gguf is not a usable GGUF model: missing or invalid llama.feed_forward_length',

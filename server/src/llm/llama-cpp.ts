@@ -124,6 +124,15 @@ export class LlamaCppProvider implements LlmProvider {
   async *streamChat(req: ChatRequest): AsyncIterable<ChatEvent> {
     // The in-process runtime is text-only here: pictures are refused, never silently dropped.
     refusePictures(req.messages, 'A GGUF model run by PocketLLM');
+    // An encoder-only model cannot generate: say so before loading it, not with llama.cpp's error after.
+    if ((await this.manager.kindOf(this.file)) === 'embedding') {
+      const name = path.basename(this.file);
+      throw new ProviderError(
+        'bad_request',
+        `${name} is an embedding model: it answers embeddings, not chats`,
+        400,
+      );
+    }
     // Ours aborts the generation when the consumer stops reading early; the caller's when it cancels.
     const stop = new AbortController();
     const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;

@@ -17,6 +17,7 @@ beforeAll(async () => {
   const dir = t.config.localModels.modelsDir;
   mkdirSync(dir, { recursive: true });
   writeTinyGguf(path.join(dir, 'tiny.gguf'), { seed: 11 });
+  writeTinyGguf(path.join(dir, 'embedder.gguf'), { seed: 12, architecture: 'nomic-bert' });
   key = (await createKey(t.app, await registerUser(t.app))).key;
   const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
   client = new OpenAI({ apiKey: key, baseURL: `${address}/openai/v1`, maxRetries: 0 });
@@ -106,6 +107,14 @@ describe('GGUF through the OpenAI SDK', () => {
     });
     for (const [i, x] of (floats.data[0]?.embedding ?? []).entries())
       expect(x).toBeCloseTo(b?.[i] ?? Number.NaN, 5);
+  });
+
+  it('an embedding model asked to chat is a 400 saying so, in OpenAI’s error shape', async () => {
+    const err = await client.chat.completions
+      .create({ model: 'gguf/embedder', messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(String(err.message)).toContain('embedder.gguf is an embedding model');
   });
 
   it('an input longer than the model’s context is a 400 naming it, not a server error', async () => {

@@ -4,10 +4,11 @@
  * concurrent chats queue instead of fighting over one context. The llama.cpp runtime is started on the
  * first load only, so a server that never sees a GGUF file never pays for it.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../types.js';
-import { loadNodeLlamaCpp, readGgufHeader } from './validate.js';
+import { ggufKind, loadNodeLlamaCpp, readGgufHeader } from './validate.js';
 
 export interface ModelManagerOptions {
   /** CPU threads per generation; llama.cpp's own default oversubscribes small machines badly. */
@@ -55,6 +56,8 @@ export class GgufModelManager {
   /** Loads in flight: they hold a resident slot before they are resident. */
   private loadingSlots = 0;
   private released: (() => void)[] = [];
+  /** Each file's kind (from its header's architecture), kept per file version. */
+  private readonly kinds = new Map<string, { mtimeMs: number; size: number; kind: 'chat' | 'embedding' }>();
   private sweeper: NodeJS.Timeout | null = null;
 
   configure(opts: Partial<ModelManagerOptions>): void {
@@ -72,6 +75,16 @@ export class GgufModelManager {
       const rel = path.relative(dir, abs);
       return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
     });
+  }
+
+  /** What the model at `file` is for, from its header (read once per version of the file). @throws ProviderError */
+  async kindOf(file: string): Promise<'chat' | 'embedding'> {
+    const { mtimeMs, size } = await stat(file);
+    const known = this.kinds.get(file);
+    if (known && known.mtimeMs === mtimeMs && known.size === size) return known.kind;
+    const kind = ggufKind((await readGgufHeader(file)).architecture);
+    this.kinds.set(file, { mtimeMs, size, kind });
+    return kind;
   }
 
   get loadedCount(): number {
