@@ -80,6 +80,13 @@ describe('GGUF catalogue', () => {
     expect(refused).toBeInstanceOf(ProviderError);
     expect(refused).toMatchObject({ status: 400, message: expect.stringContaining('is an embedding model') });
     expect(manager.loadedCount).toBe(0);
+    // A file deleted between the model's resolution and the chat: a clear error, no server path in it.
+    const gone = path.join(modelsDir, 'gone.gguf');
+    copyFileSync(path.join(modelsDir, 'tiny.gguf'), gone);
+    const stale = new LlamaCppProvider(gguf.resolveTarget('gone'), manager);
+    rmSync(gone);
+    const missing = await collect(stale.streamChat(hello())).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 404, message: 'gone.gguf is no longer in the models folder' });
     const messages = errors.map((e) => e.message).join('\n');
     expect(messages).toContain(
       'no-ffn.gguf is not a usable GGUF model: missing or invalid llama.feed_forward_length',

@@ -79,7 +79,17 @@ export class GgufModelManager {
 
   /** What the model at `file` is for, from its header (read once per version of the file). @throws ProviderError */
   async kindOf(file: string): Promise<'chat' | 'embedding'> {
-    const { mtimeMs, size } = await stat(file);
+    const { mtimeMs, size } = await stat(file).catch((err: unknown) => {
+      // Deleted since the model was resolved: said without the server's paths.
+      throw new ProviderError(
+        'bad_request',
+        `${path.basename(file)} is no longer in the models folder`,
+        404,
+        {
+          cause: err,
+        },
+      );
+    });
     const known = this.kinds.get(file);
     if (known && known.mtimeMs === mtimeMs && known.size === size) return known.kind;
     const kind = ggufKind((await readGgufHeader(file)).architecture);
