@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ChatHistoryItem } from 'node-llama-cpp';
 import { ABORTED } from './http.js';
 import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
-import { ggufKind, loadNodeLlamaCpp, readGgufHeader } from './llama-runtime/validate.js';
+import { ggufKind, loadNodeLlamaCpp } from './llama-runtime/validate.js';
 import {
   type ChatEvent,
   type ChatMessage,
@@ -77,7 +77,7 @@ export class LlamaCppProvider implements LlmProvider {
   }
 
   async listModels(): Promise<ModelInfo[]> {
-    const header = await readGgufHeader(this.file);
+    const header = await this.manager.header(this.file);
     const id = ggufModelId(this.file);
     return [
       {

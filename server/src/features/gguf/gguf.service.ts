@@ -3,7 +3,7 @@
  * to a llama-cpp target for the chat engine. Only files directly inside MODELS_DIR are ever opened.
  */
 import { statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type CatalogError, type CatalogModel, GGUF_PROVIDER } from '@pocketllm/contracts';
 import type { Config } from '../../config.js';
@@ -11,7 +11,7 @@ import { AppError } from '../../errors.js';
 import type { Managed } from '../../lib/lifecycle.js';
 import { ggufModelId } from '../../llm/llama-cpp.js';
 import type { GgufModelManager } from '../../llm/llama-runtime/model-manager.js';
-import { type GgufHeader, ggufKind, readGgufHeader } from '../../llm/llama-runtime/validate.js';
+import { ggufKind } from '../../llm/llama-runtime/validate.js';
 import type { ProviderTarget } from '../../llm/types.js';
 
 export interface GgufDeps {
@@ -34,18 +34,6 @@ export function createGgufService(deps: GgufDeps) {
     ...(deps.idleMs !== undefined ? { idleMs: deps.idleMs } : {}),
   });
   manager.allowDir(modelsDir);
-
-  // Headers are re-read only when a file changes (size or mtime).
-  const headers = new Map<string, { stamp: string; header: Promise<GgufHeader> }>();
-  async function header(file: string): Promise<GgufHeader> {
-    const s = await stat(file);
-    const stamp = `${s.size}:${s.mtimeMs}`;
-    const hit = headers.get(file);
-    if (hit?.stamp === stamp) return hit.header;
-    const fresh = readGgufHeader(file);
-    headers.set(file, { stamp, header: fresh });
-    return fresh;
-  }
 
   function fileOf(model: string): string | null {
     if (!SAFE_ID.test(model) || model.startsWith('.')) return null;
@@ -70,7 +58,7 @@ export function createGgufService(deps: GgufDeps) {
   /** Every usable `*.gguf` in MODELS_DIR; unusable files are reported as errors, not listed. */
   async function listModels(): Promise<{ models: CatalogModel[]; errors: CatalogError[] }> {
     const files = await ggufFiles();
-    const results = await Promise.allSettled(files.map((f) => header(f)));
+    const results = await Promise.allSettled(files.map((f) => manager.header(f)));
     const models: CatalogModel[] = [];
     const errors: CatalogError[] = [];
     results.forEach((r, i) => {

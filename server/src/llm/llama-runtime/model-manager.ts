@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
 import { ProviderError } from '../types.js';
-import { ggufKind, loadNodeLlamaCpp, readGgufHeader } from './validate.js';
+import { type GgufHeader, ggufKind, loadNodeLlamaCpp, readGgufHeader } from './validate.js';
 
 export interface ModelManagerOptions {
   /** CPU threads per generation; llama.cpp's own default oversubscribes small machines badly. */
@@ -32,7 +32,6 @@ export interface ModelLease {
 
 interface Resident extends Omit<ModelLease, 'embeddingContext'> {
   file: string;
-  contextSize: number;
   embedding: Promise<LlamaEmbeddingContext> | null;
   lastUsed: number;
   users: number;
@@ -56,8 +55,8 @@ export class GgufModelManager {
   /** Loads in flight: they hold a resident slot before they are resident. */
   private loadingSlots = 0;
   private released: (() => void)[] = [];
-  /** Each file's kind (from its header's architecture), kept per file version. */
-  private readonly kinds = new Map<string, { mtimeMs: number; size: number; kind: 'chat' | 'embedding' }>();
+  /** Each file's header, re-read only when the file changes (size or mtime). */
+  private readonly headers = new Map<string, { stamp: string; header: Promise<GgufHeader> }>();
   private sweeper: NodeJS.Timeout | null = null;
 
   configure(opts: Partial<ModelManagerOptions>): void {
@@ -77,9 +76,12 @@ export class GgufModelManager {
     });
   }
 
-  /** What the model at `file` is for, from its header (read once per version of the file). @throws ProviderError */
-  async kindOf(file: string): Promise<'chat' | 'embedding'> {
-    const { mtimeMs, size } = await stat(file).catch((err: unknown) => {
+  /**
+   * The file's header (read once per version of the file: the catalogue, chats and loads all ask).
+   * @throws ProviderError: 'bad_request' for a file that is not a usable model, 404 for one that is gone
+   */
+  async header(file: string): Promise<GgufHeader> {
+    const s = await stat(file).catch((err: unknown) => {
       // Deleted since the model was resolved: said without the server's paths.
       throw new ProviderError(
         'bad_request',
@@ -90,11 +92,17 @@ export class GgufModelManager {
         },
       );
     });
-    const known = this.kinds.get(file);
-    if (known && known.mtimeMs === mtimeMs && known.size === size) return known.kind;
-    const kind = ggufKind((await readGgufHeader(file)).architecture);
-    this.kinds.set(file, { mtimeMs, size, kind });
-    return kind;
+    const stamp = `${s.size}:${s.mtimeMs}`;
+    const known = this.headers.get(file);
+    if (known?.stamp === stamp) return known.header;
+    const header = readGgufHeader(file);
+    this.headers.set(file, { stamp, header });
+    return header;
+  }
+
+  /** What the model at `file` is for, from its header's architecture. @throws what header throws */
+  async kindOf(file: string): Promise<'chat' | 'embedding'> {
+    return ggufKind((await this.header(file)).architecture);
   }
 
   get loadedCount(): number {
@@ -176,7 +184,10 @@ export class GgufModelManager {
 
   private embeddingContext(r: Resident): Promise<LlamaEmbeddingContext> {
     if (!r.embedding) {
-      const made = r.model.createEmbeddingContext({ contextSize: r.contextSize, threads: this.opts.threads });
+      const made = r.model.createEmbeddingContext({
+        contextSize: r.context.contextSize,
+        threads: this.opts.threads,
+      });
       r.embedding = made;
       // A failed creation is tried again by the next call, not kept.
       made.catch(() => {
@@ -187,7 +198,7 @@ export class GgufModelManager {
   }
 
   private async load(file: string): Promise<Resident> {
-    const header = await readGgufHeader(file);
+    const header = await this.header(file);
     await this.reserveSlot();
     let model: LlamaModel | undefined;
     try {
@@ -195,9 +206,8 @@ export class GgufModelManager {
       const { resolveChatWrapper } = await loadNodeLlamaCpp();
       this.recentErrors.length = 0;
       model = await llama.loadModel({ modelPath: file });
-      const contextSize = Math.min(header.contextLength, this.opts.maxContext);
       const context = await model.createContext({
-        contextSize: { max: contextSize },
+        contextSize: { max: Math.min(header.contextLength, this.opts.maxContext) },
         threads: this.opts.threads,
         sequences: 1,
       });
@@ -207,7 +217,6 @@ export class GgufModelManager {
         model,
         context,
         chatWrapper,
-        contextSize: context.contextSize,
         embedding: null,
         lastUsed: Date.now(),
         users: 0,
