@@ -32,7 +32,8 @@ export type OpenAIChatBody = z.infer<typeof openaiChatBody>;
 
 export const openaiEmbeddingsBody = z.looseObject({
   model: z.string().min(1).max(300),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
+  // OpenAI refuses empty strings too: there is nothing to embed (a GGUF model answered a 0-wide vector).
+  input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)]),
   encoding_format: z.enum(['float', 'base64']).optional(),
 });
 export type OpenAIEmbeddingsBody = z.infer<typeof openaiEmbeddingsBody>;

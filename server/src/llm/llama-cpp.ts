@@ -108,6 +108,7 @@ export class LlamaCppProvider implements LlmProvider {
               'bad_request',
               `input[${i}] is ${tokens} tokens, more than this model's context of ${lease.context.contextSize}`,
               400,
+              { field: 'input' },
             );
           }
           vectors.push([...(await context.getEmbeddingFor(text)).vector]);

@@ -77,11 +77,15 @@ export class ProviderError extends Error {
     readonly kind: ProviderErrorKind,
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string },
   ) {
     super(message, options);
     this.name = 'ProviderError';
+    this.field = options?.field;
   }
+
+  /** The request field a 'bad_request' is about, when the adapter knows it (reported as the error's field). */
+  readonly field: string | undefined;
 }
 
 /** Timeouts every adapter honours (from config.providers). */

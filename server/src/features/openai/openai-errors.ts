@@ -44,7 +44,11 @@ export function openaiErrorBody(
 /** A provider failure as the API reports it: 429 stays 429 (SDKs retry), timeouts 504, the rest 502. */
 export function providerFailure(err: unknown): unknown {
   if (!(err instanceof ProviderError)) return err;
-  const details = { reason: err.kind, ...(err.status ? { upstream_status: err.status } : {}) };
+  const details = {
+    reason: err.kind,
+    ...(err.status ? { upstream_status: err.status } : {}),
+    ...(err.field ? { field: err.field } : {}),
+  };
   if (err.kind === 'bad_request') return new AppError('validation_error', err.message, { details });
   if (err.kind === 'rate_limited') return new AppError('rate_limited', err.message, { details });
   if (err.kind === 'timeout') return new AppError('provider_timeout', err.message, { details });

@@ -124,5 +124,12 @@ describe('GGUF through the OpenAI SDK', () => {
       .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(String(err.message)).toMatch(/input\[1\]/);
+    expect(err.param).toBe('input');
+    // An empty string has nothing to embed: a 400 naming it too (it was a vector of width 0).
+    const empty = await client.embeddings
+      .create({ model: 'gguf/tiny', input: ['paris', ''] })
+      .catch((e) => e);
+    expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(empty.param).toBe('input.1');
   });
 });
