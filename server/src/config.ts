@@ -78,7 +78,7 @@ const envSchema = z.object({
   LLAMA_MAX_LOADED: int(1, 1),
   // Jobs and files
   JOB_MAX_ATTEMPTS: int(3, 1),
-  JOB_POLL_INTERVAL_MS: int(1000, 10),
+  JOB_POLL_INTERVAL_MS: int(5000, 10),
   JOB_CONCURRENCY: int(2, 1),
   EVENTS_MAX_CONNECTIONS_PER_USER: int(5, 1),
   EVENTS_LOG_SIZE: int(500, 10),

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
+import { perDb } from '../db/prepared.js';
 import { jobs } from '../db/schema/index.js';
 import { returnedRow } from '../lib/sql-rows.js';
 
@@ -22,6 +23,50 @@ export async function insertJob(
   return returnedRow(await db.insert(jobs).values(row).returning(), 'insert into jobs');
 }
 
+// The claim runs every poll on every instance, so it and the next-due read are prepared once per database
+// handle (built and parsed once, not every poll: an idle server spent its CPU building the claim's SQL).
+const ph = sql.placeholder;
+const ofTypes = sql`${jobs.jobType} = any(${ph('jobTypes')}::text[])`;
+function prepare(db: Db) {
+  const due = or(
+    and(eq(jobs.status, 'pending'), sql`${jobs.runAfter} <= now()`),
+    and(eq(jobs.status, 'processing'), sql`${jobs.lockedUntil} < now()`),
+  );
+  const candidates = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(due, ofTypes))
+    .orderBy(jobs.runAfter)
+    .limit(ph('limit'))
+    .for('update', { skipLocked: true });
+  const claim = db
+    .update(jobs)
+    .set({
+      status: 'processing',
+      attempts: sql`${jobs.attempts} + 1`,
+      lockedBy: sql`${ph('workerId')}`,
+      lockedUntil: sql`now() + ${ph('leaseMs')}::int * interval '1 millisecond'`,
+      updatedAt: sql`now()`,
+    })
+    .where(inArray(jobs.id, candidates))
+    .returning()
+    .prepare('claim_jobs');
+  // When the next job becomes claimable: a pending job's run_after (a retry's backoff), a processing job's
+  // lease end (its worker may have died). In the database's clock, as milliseconds from now.
+  const nextDue = db
+    .select({
+      ms: sql<
+        number | null
+      >`(extract(epoch from min(case when ${jobs.status} = 'pending' then ${jobs.runAfter}
+        else ${jobs.lockedUntil} end) - now()) * 1000)::float8`,
+    })
+    .from(jobs)
+    .where(and(inArray(jobs.status, ['pending', 'processing']), ofTypes))
+    .prepare('next_job_due');
+  return { claim, nextDue };
+}
+const prepared = perDb(prepare);
+
 /**
  * Claims up to `limit` runnable jobs in ONE statement: due pending jobs, and processing jobs whose lease
  * expired (their worker died). SKIP LOCKED makes concurrent claimers take disjoint rows; the outer UPDATE
@@ -32,28 +77,23 @@ export async function claimJobs(
   opts: { workerId: string; limit: number; leaseMs: number; jobTypes: string[] },
 ): Promise<JobRow[]> {
   if (opts.limit <= 0 || opts.jobTypes.length === 0) return [];
-  const due = or(
-    and(eq(jobs.status, 'pending'), sql`${jobs.runAfter} <= now()`),
-    and(eq(jobs.status, 'processing'), sql`${jobs.lockedUntil} < now()`),
-  );
-  const candidates = db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(and(due, inArray(jobs.jobType, opts.jobTypes)))
-    .orderBy(jobs.runAfter)
-    .limit(opts.limit)
-    .for('update', { skipLocked: true });
-  return db
-    .update(jobs)
-    .set({
-      status: 'processing',
-      attempts: sql`${jobs.attempts} + 1`,
-      lockedBy: opts.workerId,
-      lockedUntil: msFromNow(opts.leaseMs),
-      updatedAt: sql`now()`,
-    })
-    .where(inArray(jobs.id, candidates))
-    .returning();
+  // (drizzle types a prepared UPDATE's rows as unknown; they are the jobs rows of `returning()`)
+  return (await prepared(db).claim.execute({
+    workerId: opts.workerId,
+    limit: opts.limit,
+    leaseMs: Math.max(0, Math.round(opts.leaseMs)),
+    jobTypes: opts.jobTypes,
+  })) as JobRow[];
+}
+
+/**
+ * Milliseconds until the next job of these types can be claimed (≤ 0: one is due now), or null when none is
+ * waiting or running.
+ */
+export async function msUntilNextJob(db: Db, jobTypes: string[]): Promise<number | null> {
+  if (jobTypes.length === 0) return null;
+  const [row] = (await prepared(db).nextDue.execute({ jobTypes })) as { ms: number | string | null }[];
+  return row?.ms == null ? null : Number(row.ms);
 }
 
 /** Only the worker holding the lease may write a job's outcome; false means the lease was lost. */

@@ -19,16 +19,19 @@ afterEach(async () => {
 afterAll(() => t.close());
 
 /** A worker on the test database, as another instance would run it: fast polling and backoff. */
-function worker(handlers: Record<string, JobHandler>, opts: { concurrency?: number; graceMs?: number } = {}) {
+function worker(
+  handlers: Record<string, JobHandler>,
+  opts: { concurrency?: number; graceMs?: number; pollIntervalMs?: number; backoffBaseMs?: number } = {},
+) {
   const q = new JobQueue({
     db: t.database.db,
     bus: t.app.ctx.bus,
     logger: t.app.log,
     concurrency: opts.concurrency ?? 4,
-    pollIntervalMs: 25,
+    pollIntervalMs: opts.pollIntervalMs ?? 25,
     maxAttempts: 3,
     shutdownGraceMs: opts.graceMs ?? 2000,
-    backoffBaseMs: 10,
+    backoffBaseMs: opts.backoffBaseMs ?? 10,
     leaseMs: 2000,
   });
   for (const [type, handler] of Object.entries(handlers)) q.register(type, handler);
@@ -231,5 +234,78 @@ describe('job queue', () => {
     const later = await q.enqueue(userId, 'test.short', {});
     await new Promise((r) => setTimeout(r, 100));
     expect(await jobRow(later.id)).toMatchObject({ status: 'pending' });
+  });
+
+  // An idle worker looks again only when the next job comes due (or at the poll interval, here a minute):
+  // what would otherwise wait for that minute must wake it on time.
+  describe('with a poll interval longer than the test', () => {
+    const idle = { pollIntervalMs: 60_000 };
+
+    it('runs a retry when its backoff ends', async () => {
+      let calls = 0;
+      const q = worker(
+        {
+          'test.wake-retry': async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('temporary failure');
+            return { calls };
+          },
+        },
+        { ...idle, backoffBaseMs: 300 },
+      );
+      q.start();
+      const job = await q.enqueue(userId, 'test.wake-retry', {});
+      const started = Date.now();
+      expect(await waitFor(finished(job.id), 10_000)).toMatchObject({ status: 'completed', attempts: 2 });
+      // the backoff (300 ms ± 20 %) was waited out
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    });
+
+    it("takes over a job when its dead worker's lease runs out", async () => {
+      const q = worker({ 'test.wake-lease': async () => ({ recovered: true }) }, idle);
+      const job = await q.enqueue(userId, 'test.wake-lease', {});
+      await t.database.db
+        .update(jobs)
+        .set({
+          status: 'processing',
+          attempts: 1,
+          lockedBy: 'dying-worker',
+          lockedUntil: sql`now() + interval '400 milliseconds'`,
+        })
+        .where(eq(jobs.id, job.id));
+      q.start();
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await jobRow(job.id)).toMatchObject({ status: 'processing', lockedBy: 'dying-worker' });
+      expect(await waitFor(finished(job.id), 10_000)).toMatchObject({ status: 'completed', attempts: 2 });
+    });
+
+    it('hands a job released at shutdown to another idle worker at once', async () => {
+      let aborted = false;
+      const stopping = worker(
+        {
+          'test.wake-release': ({ signal }) =>
+            new Promise((_resolve, reject) => {
+              signal.addEventListener('abort', () => {
+                aborted = true;
+                reject(new Error('aborted'));
+              });
+            }),
+        },
+        { ...idle, graceMs: 0 },
+      );
+      const job = await stopping.enqueue(userId, 'test.wake-release', {});
+      stopping.start();
+      await waitFor(async () => (await jobRow(job.id))?.status === 'processing');
+      // Started (and gone idle) while the job was running elsewhere: nothing but the release can wake it.
+      const taker = worker({ 'test.wake-release': async () => ({ taken: true }) }, idle);
+      taker.start();
+      await new Promise((r) => setTimeout(r, 100));
+      await stopping.stop();
+      expect(aborted).toBe(true);
+      expect(await waitFor(finished(job.id), 10_000)).toMatchObject({
+        status: 'completed',
+        outputData: { taken: true },
+      });
+    });
   });
 });

@@ -31,6 +31,7 @@ export interface JobQueueOptions {
   bus: EventBus;
   logger: Logger;
   concurrency: number;
+  /** The longest an idle worker goes without looking (a wake-up the bus lost); due retries wake it on time. */
   pollIntervalMs: number;
   maxAttempts: number;
   /** How long running jobs may take to finish after stop() before they are released. */
@@ -47,6 +48,8 @@ export interface JobQueueOptions {
 /** Bus channels: status changes for the realtime feature, and "work is waiting" for other instances. */
 export const JOB_UPDATED = 'job.updated';
 const JOB_ENQUEUED = 'job.enqueued';
+/** The shortest idle sleep, when a due job went to another worker's claim. */
+const MIN_WAIT_MS = 25;
 
 interface Running {
   controller: AbortController;
@@ -99,9 +102,9 @@ export class JobQueue {
     userId: string,
     jobType: string,
     inputData: Record<string, unknown>,
-    options: { maxAttempts?: number; db?: Db } = {},
+    options: { maxAttempts?: number } = {},
   ): Promise<JobRow> {
-    const job = await repo.insertJob(options.db ?? this.opts.db, {
+    const job = await repo.insertJob(this.opts.db, {
       id: newId(),
       userId,
       jobType,
@@ -136,6 +139,8 @@ export class JobQueue {
       try {
         const released = await repo.releaseJobs(this.opts.db, ids, this.workerId);
         for (const job of released) this.publish(job);
+        // Other instances' workers take them now, not at their next look.
+        if (released.length > 0) this.opts.bus.publish(JOB_ENQUEUED, { job_type: released[0]?.jobType });
         this.opts.logger.info({ jobs: released.length }, 'released unfinished jobs to pending at shutdown');
       } catch (err) {
         // Their leases expire and another worker reclaims them.
@@ -173,7 +178,23 @@ export class JobQueue {
         }
       }
       if (claimed > 0 && claimed === free) continue;
-      await this.sleep(this.opts.pollIntervalMs);
+      await this.sleep(free > claimed ? await this.idleWait() : this.opts.pollIntervalMs);
+    }
+  }
+
+  /**
+   * How long a worker with room to spare sleeps: until the next retry or lease end is due, at most the poll
+   * interval. Enqueues (here, or elsewhere through the bus) and finished jobs wake it sooner; the interval only
+   * bounds a wake-up the bus lost.
+   */
+  private async idleWait(): Promise<number> {
+    const poll = this.opts.pollIntervalMs;
+    try {
+      const ms = await repo.msUntilNextJob(this.opts.db, [...this.handlers.keys()]);
+      // A job due now that this claim did not get is being claimed by another worker: look again shortly.
+      return ms === null ? poll : Math.min(poll, Math.max(MIN_WAIT_MS, Math.ceil(ms)));
+    } catch {
+      return poll;
     }
   }
 
