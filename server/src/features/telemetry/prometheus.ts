@@ -9,7 +9,9 @@ const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
  */
 export function createPromMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pocketllm_' });
+  // The event-loop lag sample every 100 ms, not prom-client's 10: its timer woke an idle server 100 times a
+  // second (most of an idle server's CPU); lags still show, sampled ten times a second.
+  collectDefaultMetrics({ register: registry, prefix: 'pocketllm_', eventLoopMonitoringPrecision: 100 });
   const http = new Histogram({
     name: 'pocketllm_http_request_duration_seconds',
     help: 'HTTP request latency by route pattern',
