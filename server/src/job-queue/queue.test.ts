@@ -51,6 +51,13 @@ async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs
   }
 }
 
+/** Marks a job as running on worker `lockedBy` (its attempts so far), its lease ending `leaseEnd` from now. */
+const holdJob = (id: string, lockedBy: string, attempts: number, leaseEnd: string) =>
+  t.database.db
+    .update(jobs)
+    .set({ status: 'processing', attempts, lockedBy, lockedUntil: sql`now() + ${leaseEnd}::interval` })
+    .where(eq(jobs.id, id));
+
 const finished = (id: string) => async () => {
   const row = await jobRow(id);
   return row && ['completed', 'failed', 'cancelled'].includes(row.status) ? row : undefined;
@@ -158,24 +165,8 @@ describe('job queue', () => {
     const q = worker({ 'test.stale': async () => ({ recovered: true }) });
     const dead = await q.enqueue(userId, 'test.stale', {});
     const alive = await q.enqueue(userId, 'test.stale', {});
-    await t.database.db
-      .update(jobs)
-      .set({
-        status: 'processing',
-        attempts: 1,
-        lockedBy: 'dead-worker',
-        lockedUntil: sql`now() - interval '1 second'`,
-      })
-      .where(eq(jobs.id, dead.id));
-    await t.database.db
-      .update(jobs)
-      .set({
-        status: 'processing',
-        attempts: 1,
-        lockedBy: 'live-worker',
-        lockedUntil: sql`now() + interval '1 hour'`,
-      })
-      .where(eq(jobs.id, alive.id));
+    await holdJob(dead.id, 'dead-worker', 1, '-1 second');
+    await holdJob(alive.id, 'live-worker', 1, '1 hour');
     q.start();
     expect(await waitFor(finished(dead.id))).toMatchObject({
       status: 'completed',
@@ -192,15 +183,7 @@ describe('job queue', () => {
   it('gives up on a job whose worker keeps dying on its last attempt', async () => {
     const q = worker({ 'test.crashy': async () => ({ ran: true }) });
     const job = await q.enqueue(userId, 'test.crashy', {});
-    await t.database.db
-      .update(jobs)
-      .set({
-        status: 'processing',
-        attempts: 3,
-        lockedBy: 'dead',
-        lockedUntil: sql`now() - interval '1 second'`,
-      })
-      .where(eq(jobs.id, job.id));
+    await holdJob(job.id, 'dead', 3, '-1 second');
     q.start();
     const row = await waitFor(finished(job.id));
     expect(row.status).toBe('failed');
@@ -264,15 +247,7 @@ describe('job queue', () => {
     it("takes over a job when its dead worker's lease runs out", async () => {
       const q = worker({ 'test.wake-lease': async () => ({ recovered: true }) }, idle);
       const job = await q.enqueue(userId, 'test.wake-lease', {});
-      await t.database.db
-        .update(jobs)
-        .set({
-          status: 'processing',
-          attempts: 1,
-          lockedBy: 'dying-worker',
-          lockedUntil: sql`now() + interval '400 milliseconds'`,
-        })
-        .where(eq(jobs.id, job.id));
+      await holdJob(job.id, 'dying-worker', 1, '400 milliseconds');
       q.start();
       await new Promise((r) => setTimeout(r, 150));
       expect(await jobRow(job.id)).toMatchObject({ status: 'processing', lockedBy: 'dying-worker' });
