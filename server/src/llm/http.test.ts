@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kindForStatus, redactSecrets, sanitizeMessage, upstreamMessage } from './http.js';
+import { hidePaths, kindForStatus, redactSecrets, sanitizeMessage, upstreamMessage } from './http.js';
 
 describe('upstream error shaping', () => {
   it('maps HTTP statuses to error kinds', () => {
@@ -55,5 +55,20 @@ describe('upstream error shaping', () => {
     expect(sanitizeMessage('<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>', null)).toBe('');
     expect(sanitizeMessage('<!DOCTYPE html><title>Oops</title>', null)).toBe('');
     expect(sanitizeMessage('model\u0000 not\u001b[31m found', null)).toBe('model not [31m found');
+  });
+
+  it('cuts absolute paths to the file name (llama.cpp and Node name files in full), leaving URLs alone', () => {
+    expect(hidePaths("ENOENT: no such file or directory, open '/srv/pocketllm/models/qwen.gguf'")).toBe(
+      "ENOENT: no such file or directory, open 'qwen.gguf'",
+    );
+    // A space ends the match: what is left of a spaced path no longer says where it is.
+    expect(hidePaths('failed to open GGUF file "/data/models/a b/x.gguf" (EACCES)')).toBe(
+      'failed to open GGUF file "a b/x.gguf" (EACCES)',
+    );
+    expect(hidePaths('loading /home/me/models/llama-3.gguf failed; see /tmp/log')).toBe(
+      'loading llama-3.gguf failed; see log',
+    );
+    const url = 'http://127.0.0.1:11434/api/chat and https://x.example/v1/models, a/b/c, ratio 1/2';
+    expect(hidePaths(url)).toBe(url);
   });
 });

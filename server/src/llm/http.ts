@@ -44,6 +44,15 @@ export function redactSecrets(text: string, secret: string | null): string {
   return out;
 }
 
+// An absolute file path (not a URL's path): what follows `/`, `:`, a word character or `.~-` is not its start.
+const ABSOLUTE_PATH = /(?<![\w.~:/-])\/(?:[^\s/'"`]+\/)+([^\s/'"`]+)/g;
+
+/**
+ * `text` with every absolute path cut to the file's name: llama.cpp's log lines and Node's file errors name
+ * files by full path, and a user may see them but not where the server keeps its files.
+ */
+export const hidePaths = (text: string): string => text.replace(ABSOLUTE_PATH, '$1');
+
 const MAX_MESSAGE = 200;
 
 /**

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ChatHistoryItem } from 'node-llama-cpp';
-import { ABORTED } from './http.js';
+import { ABORTED, hidePaths } from './http.js';
 import type { GgufModelManager, ModelLease } from './llama-runtime/model-manager.js';
 import { ggufKind, loadNodeLlamaCpp } from './llama-runtime/validate.js';
 import {
@@ -234,5 +234,5 @@ export class LlamaCppProvider implements LlmProvider {
 function asProviderError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   const msg = err instanceof Error ? err.message : String(err);
-  return new ProviderError('upstream', `local model failed: ${msg}`, 502, { cause: err });
+  return new ProviderError('upstream', `local model failed: ${hidePaths(msg)}`, 502, { cause: err });
 }

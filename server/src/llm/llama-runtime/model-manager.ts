@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChatWrapper, Llama, LlamaContext, LlamaEmbeddingContext, LlamaModel } from 'node-llama-cpp';
+import { hidePaths } from '../http.js';
 import { ProviderError } from '../types.js';
 import { type GgufHeader, ggufKind, loadNodeLlamaCpp, readGgufHeader } from './validate.js';
 
@@ -231,9 +232,8 @@ export class GgufModelManager {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const detail =
         this.recentErrors.find((l) => /error/i.test(l)) ?? (err instanceof Error ? err.message : '');
-      throw new ProviderError('upstream', `could not load ${path.basename(file)}: ${detail}`, 502, {
-        cause: err,
-      });
+      const why = `could not load ${path.basename(file)}: ${hidePaths(detail)}`;
+      throw new ProviderError('upstream', why, 502, { cause: err });
     } finally {
       this.loadingSlots--;
       this.notifyReleased();
