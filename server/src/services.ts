@@ -18,6 +18,7 @@ import { createSendService, type SendDeps } from './features/chats/send.service.
 import { createShareService } from './features/chats/share.service.js';
 import { createStartChatService } from './features/chats/start-chat.js';
 import { createEventsService } from './features/events/events.service.js';
+import { createLiveEvents } from './features/events/live-events.js';
 import { createFilesService } from './features/files/files.service.js';
 import { createGgufService } from './features/gguf/gguf.service.js';
 import { createImagesService } from './features/images/images.service.js';
@@ -39,10 +40,8 @@ import { JobQueue } from './job-queue/queue.js';
 import { SecretBox } from './lib/crypto.js';
 import { createDomainEvents } from './lib/domain-events.js';
 import type { EventBus } from './lib/event-bus.js';
-import { createLocalConnectionRegistry, createRedisConnectionRegistry } from './lib/event-connections.js';
 import type { Lifecycle, Managed } from './lib/lifecycle.js';
 import { guardedDispatcher } from './lib/url-policy.js';
-import { createMemoryUserEventLog, createRedisUserEventLog } from './lib/user-events.js';
 import { createLlmProvider } from './llm/factory.js';
 import { GgufModelManager } from './llm/llama-runtime/model-manager.js';
 import type { ProviderTarget, ProviderTimeouts } from './llm/types.js';
@@ -75,15 +74,8 @@ export function createServices(deps: ServiceDeps) {
   // llama.cpp's runtime and loaded models are process-wide: one manager for the GGUF feature and the adapters.
   const ggufManager = new GgufModelManager();
   const events = createDomainEvents();
-  // Every change to a user's data, for their GET /v1/events streams on every instance (one publish per change).
-  const { logSize } = deps.config.events;
-  const userEvents = deps.redis
-    ? createRedisUserEventLog({ redis: deps.redis, bus: deps.bus, logger: deps.logger, logSize })
-    : createMemoryUserEventLog({ logSize });
-  events.on('models.changed', ({ userId, provider }) => {
-    if (provider === 'local') userEvents.publish(userId, { event: 'local_model.health', data: {} });
-    else if (provider) userEvents.publish(userId, { event: 'provider.updated', data: { provider } });
-  });
+  const live = createLiveEvents({ ...deps, events });
+  const { userEvents } = live;
   const createProvider = (target: ProviderTarget, timeouts: ProviderTimeouts) =>
     createLlmProvider(target, timeouts, { dispatcher, logger: deps.logger, gguf: ggufManager });
 
@@ -95,22 +87,11 @@ export function createServices(deps: ServiceDeps) {
   const invites = createInvitesService(deps.db);
   const auth = createAuthService({ db: deps.db, config: deps.config, bus: deps.bus, invites });
   const users = createUsersService({ db: deps.db, auth, events });
-  // The per-user connection limit counts every instance's connections when Redis is configured.
-  const eventConnections = deps.redis
-    ? createRedisConnectionRegistry({
-        redis: deps.redis,
-        bus: deps.bus,
-        logger: deps.logger,
-        limit: deps.config.events.maxConnectionsPerUser,
-        heartbeatMs: deps.config.instanceHeartbeatMs,
-        maxLifetimeMs: deps.config.events.maxLifetimeMs,
-      })
-    : createLocalConnectionRegistry();
   const eventStreams = createEventsService({
     config: deps.config,
     bus: deps.bus,
     log: userEvents,
-    registry: eventConnections,
+    registry: live.connections,
     auth,
     logger: deps.logger,
   });
@@ -254,7 +235,7 @@ export function createServices(deps: ServiceDeps) {
   // then running answers (given the grace period), and telemetry last so it stores what they recorded.
   const background: Managed[] = [
     telemetry.managed,
-    eventConnections.managed,
+    live.connections.managed,
     apiKeys.managed,
     localModels.managed,
     gguf.managed,
