@@ -254,6 +254,22 @@ describe('LlamaCppProvider on the tiny model', { timeout: 60_000 }, () => {
     expect(after.events.at(-1)).toMatchObject({ type: 'done' });
   });
 
+  it('says a model file it cannot read is unreadable, by name and without the server path', async () => {
+    // Stat succeeds but reading fails (as a file without read permission does for a non-root server).
+    const folder = path.join(modelsDir, 'folder.gguf');
+    mkdirSync(folder);
+    const run = collect(new LlamaCppProvider({ baseUrl: folder }, manager).streamChat(hello()));
+    await expect(run).rejects.toThrow(/could not read folder\.gguf: EISDIR/);
+    await expect(run).rejects.toBeInstanceOf(ProviderError);
+    await expect(run.catch((err: Error) => err.message)).resolves.not.toContain(modelsDir);
+    // A model put there later is used (new size and time: this does not tell whether the failure was kept).
+    rmSync(folder, { recursive: true });
+    copyFileSync(path.join(modelsDir, 'tiny.gguf'), folder);
+    const after = await collect(new LlamaCppProvider({ baseUrl: folder }, manager).streamChat(hello()));
+    expect(after.events.at(-1)).toMatchObject({ type: 'done' });
+    rmSync(folder);
+  });
+
   it('refuses a truncated GGUF with a clear error', async () => {
     const cut = new LlamaCppProvider({ baseUrl: path.join(modelsDir, 'cut.gguf') }, manager);
     await expect(collect(cut.streamChat(hello()))).rejects.toThrow(/cut\.gguf is not a usable GGUF model/);

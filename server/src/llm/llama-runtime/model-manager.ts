@@ -79,7 +79,8 @@ export class GgufModelManager {
 
   /**
    * The file's header (read once per version of the file: the catalogue, chats and loads all ask).
-   * @throws ProviderError: 'bad_request' for a file that is not a usable model, 404 for one that is gone
+   * @throws ProviderError: 'bad_request' for a file that is not a usable model, 404 for one that is gone,
+   *   'upstream' for one that cannot be read
    */
   async header(file: string): Promise<GgufHeader> {
     const s = await stat(file).catch((err: unknown) => {
@@ -96,7 +97,16 @@ export class GgufModelManager {
     const stamp = `${s.size}:${s.mtimeMs}`;
     const known = this.headers.get(file);
     if (known?.stamp === stamp) return known.header;
-    const header = readGgufHeader(file);
+    const header: Promise<GgufHeader> = readGgufHeader(file).catch((err: unknown) => {
+      if (err instanceof ProviderError) throw err;
+      // Not the file's content but reading it (permissions, a folder by that name): asked again next time,
+      // and said without the server's paths (the catalogue shows this message to every user).
+      if (this.headers.get(file)?.header === header) this.headers.delete(file);
+      const why = hidePaths(err instanceof Error ? err.message : String(err));
+      throw new ProviderError('upstream', `could not read ${path.basename(file)}: ${why}`, 502, {
+        cause: err,
+      });
+    });
     this.headers.set(file, { stamp, header });
     return header;
   }
